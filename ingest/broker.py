@@ -1,0 +1,305 @@
+"""Run the project's own mosquitto: render mosquitto.conf, seed dynamic security, start/stop.
+
+Used by `zw run` (broker on ZW_MQTT_PORT, data in instance/broker) and by the tests (a
+broker per test on a free port in a temporary directory). Standard library only: no Flask,
+no paho; the runtime administration of clients lives in ingest/dynsec.py.
+"""
+from __future__ import annotations
+
+import base64
+import getpass
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: The template shipped at the top of the repository.
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "mosquitto.conf"
+CONFIG_NAME = "mosquitto.conf"
+DYNSEC_NAME = "dynamic-security.json"
+LOG_NAME = "mosquitto.log"
+
+ADMIN_ROLE = "zw-admin"
+INGEST_ROLE = "zw-ingest"
+DYNSEC_ITERATIONS = 101  # what mosquitto 2.0's plugin uses for the clients it creates
+
+DYNSEC_PLUGIN_PATHS = (
+    "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",  # Debian/Ubuntu amd64
+    "/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so",  # Debian/Ubuntu arm64 (Pi)
+    "/usr/lib/arm-linux-gnueabihf/mosquitto_dynamic_security.so",  # Raspberry Pi OS 32-bit
+    "/usr/lib/mosquitto_dynamic_security.so",  # Debian (older layout), Alpine
+    "/usr/lib64/mosquitto_dynamic_security.so",  # Fedora/RHEL
+    "/usr/lib64/mosquitto/mosquitto_dynamic_security.so",
+    "/usr/lib/mosquitto/mosquitto_dynamic_security.so",  # Arch
+    "/usr/local/lib/mosquitto_dynamic_security.so",  # built from source
+    "/opt/homebrew/lib/mosquitto_dynamic_security.so",  # Homebrew, Apple silicon
+    "/usr/local/opt/mosquitto/lib/mosquitto_dynamic_security.so",  # Homebrew, Intel
+    "/opt/homebrew/opt/mosquitto/lib/mosquitto_dynamic_security.so",
+)
+MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto",
+                   "/opt/homebrew/sbin/mosquitto", "/usr/local/opt/mosquitto/sbin/mosquitto")
+
+
+class BrokerError(RuntimeError):
+    """mosquitto is missing, failed to start, or did not stop."""
+
+
+def find_mosquitto() -> Path:
+    """Path of the mosquitto executable (PATH first, then the usual sbin folders)."""
+    found = shutil.which("mosquitto")
+    candidates = ([found] if found else []) + list(MOSQUITTO_PATHS)
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    raise BrokerError("mosquitto not found: install it (apt install mosquitto, "
+                      "dnf install mosquitto, brew install mosquitto)")
+
+
+def find_dynsec_plugin() -> Path:
+    """Path of mosquitto_dynamic_security.so in the usual Debian/Ubuntu/Fedora/Homebrew places."""
+    candidates = list(DYNSEC_PLUGIN_PATHS)
+    try:  # next to a mosquitto installed under a prefix: <prefix>/sbin/mosquitto
+        prefix = find_mosquitto().resolve().parent.parent
+        candidates += [str(prefix / "lib" / "mosquitto_dynamic_security.so"),
+                       str(prefix / "lib64" / "mosquitto_dynamic_security.so")]
+    except BrokerError:
+        pass
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return Path(candidate)
+    raise BrokerError("mosquitto_dynamic_security.so not found (searched "
+                      + ", ".join(candidates) + ")")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on host right now (the OS picks it from the ephemeral range)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def render_config(template_path, data_dir, port: int, bind: str = "127.0.0.1", *,
+                  plugin=None, user: str | None = None) -> Path:
+    """Render the mosquitto.conf template into data_dir/mosquitto.conf and return its path."""
+    data_dir = Path(data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    plugin = Path(plugin) if plugin else find_dynsec_plugin()
+    values = {
+        "@PORT@": str(int(port)),
+        "@BIND@": bind,
+        "@DATA_DIR@": str(data_dir),
+        "@DYNSEC_PLUGIN@": str(plugin),
+        "@USER@": user or getpass.getuser(),
+    }
+    for key, value in values.items():
+        if not value or any(ch.isspace() for ch in value):
+            # mosquitto splits option values on whitespace: fail here, not in the broker.
+            raise ValueError(f"{key} must be non-empty and contain no whitespace: {value!r}")
+    text = Path(template_path).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace(key, value)
+    target = data_dir / CONFIG_NAME
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def hash_password(password: str, *, salt: bytes | None = None,
+                  iterations: int = DYNSEC_ITERATIONS) -> dict:
+    """The password fields of a dynamic-security.json client (PBKDF2-HMAC-SHA512, raw salt)."""
+    salt = salt if salt is not None else secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, iterations)
+    return {"password": base64.b64encode(digest).decode("ascii"),
+            "salt": base64.b64encode(salt).decode("ascii"),
+            "iterations": iterations}
+
+
+def _acl(acltype: str, topic: str, allow: bool = True, priority: int = 0) -> dict:
+    return {"acltype": acltype, "topic": topic, "priority": priority, "allow": allow}
+
+
+def admin_role_acls() -> list[dict]:
+    """The admin may drive $CONTROL/dynamic-security and read $SYS and scale status."""
+    acls = []
+    for topic in ("$CONTROL/dynamic-security/#",):
+        acls += [_acl("publishClientSend", topic), _acl("publishClientReceive", topic),
+                 _acl("subscribePattern", topic), _acl("unsubscribePattern", topic)]
+    for topic in ("$SYS/#", "zw/scales/+/status"):
+        acls += [_acl("publishClientReceive", topic), _acl("subscribePattern", topic)]
+    return acls
+
+
+def ingest_role_acls() -> list[dict]:
+    """The ingest reads weigh-ins and status (plain or shared subscriptions), writes zw/ingest/#."""
+    acls = []
+    for topic in ("zw/scales/+/weighin", "zw/scales/+/status"):
+        acls += [_acl("publishClientReceive", topic), _acl("subscribePattern", topic),
+                 _acl("subscribePattern", "$share/+/" + topic)]
+    acls += [_acl("publishClientSend", "zw/ingest/#"), _acl("unsubscribePattern", "#")]
+    return acls
+
+
+def init_dynsec(data_dir, admin_user: str, admin_password: str,
+                ingest_user: str, ingest_password: str, *, overwrite: bool = False) -> Path:
+    """Write the initial dynamic-security.json: the admin and ingest clients and their roles."""
+    path = Path(data_dir) / DYNSEC_NAME
+    if path.exists() and not overwrite:
+        raise FileExistsError(path)
+    if admin_user == ingest_user:
+        raise ValueError("the admin and ingest usernames must differ")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "defaultACLAccess": {"publishClientSend": False, "publishClientReceive": False,
+                             "subscribe": False, "unsubscribe": True},
+        "clients": [
+            {"username": admin_user, "textname": "zw broker admin",
+             **hash_password(admin_password), "roles": [{"rolename": ADMIN_ROLE}]},
+            {"username": ingest_user, "textname": "zw ingest",
+             **hash_password(ingest_password), "roles": [{"rolename": INGEST_ROLE}]},
+        ],
+        "groups": [],
+        "roles": [
+            {"rolename": ADMIN_ROLE, "textname": "dynamic security admin",
+             "acls": admin_role_acls()},
+            {"rolename": INGEST_ROLE, "textname": "reads scale topics",
+             "acls": ingest_role_acls()},
+        ],
+    }
+    tmp = path.with_suffix(".json.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds password hashes
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(document, fh, indent=2)
+    os.replace(tmp, path)
+    log.info("dynamic security initialised in %s (admin %s, ingest %s)",
+             path, admin_user, ingest_user)
+    return path
+
+
+def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
+    """True when something accepts TCP connections on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class Broker:
+    """One mosquitto process started from a rendered config; its stderr goes to a log file."""
+
+    def __init__(self, config_path, port: int, host: str = "127.0.0.1", *,
+                 log_path=None, mosquitto=None, start_timeout: float = 10.0):
+        self.config_path = Path(config_path)
+        self.port = int(port)
+        self.host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        self.log_path = Path(log_path) if log_path else self.config_path.parent / LOG_NAME
+        self.mosquitto = Path(mosquitto) if mosquitto else find_mosquitto()
+        self.start_timeout = start_timeout
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while the mosquitto process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def start(self) -> "Broker":
+        """Start mosquitto and wait until its port accepts connections."""
+        if self.running:
+            return self
+        if port_open(self.host, self.port):
+            raise BrokerError(f"port {self.port} on {self.host} is already in use")
+        with open(self.log_path, "ab") as log_file:
+            self.process = subprocess.Popen(
+                [str(self.mosquitto), "-c", str(self.config_path)],
+                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                start_new_session=True)  # a Ctrl-C in `zw run` is handled by us, not sent twice
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BrokerError(f"mosquitto exited with {self.process.returncode}:\n"
+                                  + self.log_tail())
+            if port_open(self.host, self.port):
+                log.info("mosquitto %s listening on %s:%s", self.pid, self.host, self.port)
+                return self
+            time.sleep(0.02)
+        self.kill()
+        raise BrokerError(f"mosquitto did not listen on {self.port} within "
+                          f"{self.start_timeout}s:\n" + self.log_tail())
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop mosquitto cleanly (SIGTERM: it saves its persistence database first)."""
+        if not self.running:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("mosquitto %s ignored SIGTERM for %ss, killing it", self.pid, timeout)
+            self.kill()
+        self._wait_port_closed()
+
+    def kill(self) -> None:
+        """Kill mosquitto at once (SIGKILL: only what autosave already wrote survives)."""
+        if self.running:
+            self.process.kill()
+            self.process.wait()
+            self._wait_port_closed()
+
+    def restart(self) -> "Broker":
+        """Stop cleanly, then start again on the same port with the same data."""
+        self.stop()
+        return self.start()
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of the broker's log file."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _wait_port_closed(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while port_open(self.host, self.port) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def __enter__(self) -> "Broker":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Broker(port={self.port}, pid={self.pid}, config={self.config_path})"
+
+
+def prepare_broker(data_dir, port: int, *, admin_user: str, admin_password: str,
+                   ingest_user: str, ingest_password: str, bind: str = "127.0.0.1",
+                   template=None) -> Broker:
+    """Render the config into data_dir, seed dynamic security on first use, return a Broker."""
+    data_dir = Path(data_dir)
+    if not (data_dir / DYNSEC_NAME).exists():
+        init_dynsec(data_dir, admin_user, admin_password, ingest_user, ingest_password)
+    config = render_config(template or DEFAULT_TEMPLATE, data_dir, port, bind)
+    return Broker(config, port, bind)
+
+
+def broker_from_config(cfg, *, bind: str | None = None, template=None) -> Broker:
+    """The broker of one tracker installation (tracker.config.Config): data in cfg.broker_dir."""
+    return prepare_broker(cfg.broker_dir, cfg.mqtt_port,
+                          admin_user=cfg.broker_admin_username,
+                          admin_password=cfg.broker_admin_password,
+                          ingest_user=cfg.mqtt_username, ingest_password=cfg.mqtt_password,
+                          bind=bind or cfg.mqtt_host, template=template)
