@@ -1,0 +1,159 @@
+"""Fixtures shared by every test package: the app on SQLite and on PostgreSQL, client, runner.
+
+Tests that take `app`, `client`, `runner` or `session` run once per database back-end
+(`ZW_TEST_DATABASES=sqlite,postgresql` by default). PostgreSQL comes from `ZW_TEST_PG_URL`
+(default: the local server, database `test`); each test session creates its own database there,
+migrated once, and every test starts from empty tables. A missing back-end fails, never skips.
+"""
+from __future__ import annotations
+
+pytest_plugins = ["tests.support.broker"]
+
+import datetime as dt
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tracker import services
+from tracker.config import Config
+from tracker.migrate import upgrade
+from tracker.models import Base
+
+PG_URL = os.environ.get("ZW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = [b.strip() for b in os.environ.get("ZW_TEST_DATABASES", "sqlite,postgresql").split(",")
+            if b.strip()]
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_database():
+    name = f"zw_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """A migrated, empty database of each back-end."""
+    if request.param == "sqlite":
+        path = tmp_path / "zw.sqlite3"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("_pg_database")
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def config(database_url, tmp_path):
+    return Config(instance_path=tmp_path / "instance", database_url=database_url,
+                  secret_key="test-secret", broker_admin_password="admin-test",
+                  mqtt_password="ingest-test")
+
+
+@pytest.fixture
+def app(config):
+    from tracker.app import create_app
+
+    app = create_app(config, TESTING=True)
+    yield app
+    app.extensions["zw_db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """A plain session on the app's database (committed by the test when needed)."""
+    with app.extensions["zw_db"].session() as session:
+        yield session
+
+
+# --- a small world: one edition, two households with one family account each, one staff ---
+
+EDITION_START = dt.date(2026, 3, 1)
+PASSWORD = "motdepasse-123"
+
+
+@pytest.fixture
+def world(app):
+    """Edition `defi-2026` (from 2026-03-01, 8 months) with Martin (3 persons) and Durand (2)."""
+    with app.extensions["zw_db"].session() as s:
+        edition = services.create_edition(s, slug="defi-2026", name="Défi 2026",
+                                          start=EDITION_START)
+        martin = services.create_household(s, edition, name="Martin", persons=3,
+                                           commune="Orsay")
+        durand = services.create_household(s, edition, name="Durand", persons=2,
+                                           commune="Bures-sur-Yvette")
+        services.create_account(s, email="martin@example.org", password=PASSWORD,
+                                household=martin)
+        services.create_account(s, email="durand@example.org", password=PASSWORD,
+                                household=durand)
+        services.create_account(s, email="staff@example.org", password=PASSWORD, role="staff")
+        ids = {"edition": edition.id, "martin": martin.id, "durand": durand.id}
+    return ids
+
+
+def sign_in(client, email, password=PASSWORD):
+    """Sign in through the real form (CSRF included); returns the response."""
+    page = client.get("/connexion")
+    token = _csrf_from(page.get_data(as_text=True))
+    return client.post("/connexion", data={"email": email, "password": password,
+                                           "csrf_token": token}, follow_redirects=False)
+
+
+def _csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def now_in_edition(monkeypatch):
+    """Freeze 'now' inside the edition (2026-04-15 12:00 Paris) for services and pages."""
+    from tracker import clock
+
+    frozen = dt.datetime(2026, 4, 15, 10, 0, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(clock, "now", lambda: frozen)
+    return frozen
+
+
+@pytest.fixture
+def database(database_url):
+    """The database without Flask (services, ingest)."""
+    from tracker.db import Database
+
+    database = Database(database_url)
+    yield database
+    database.dispose()

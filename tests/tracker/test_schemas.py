@@ -1,0 +1,105 @@
+"""The shared schemas: what a phone, the API, a CSV row and a scale may send."""
+import datetime as dt
+import math
+
+import pytest
+from hypothesis import given, strategies as st
+from marshmallow import ValidationError
+
+from tracker.domain import normalize_stream
+from tracker.schemas import (import_row, messages_as_text, parse_date, parse_weight_kg, reading,
+                             weighin_input)
+
+
+@pytest.mark.parametrize("typed,grams", [("1,25", 1250), ("1.25", 1250), (" 2 ", 2000),
+                                         ("0,5 kg", 500), (3, 3000), (0.75, 750), ("50", 50000),
+                                         (",5", 500), ("1\u00a0,2", 1200)])
+def test_weight_accepts_comma_and_dot(typed, grams):
+    assert parse_weight_kg(typed) == grams
+
+
+@pytest.mark.parametrize("typed,message", [
+    ("-1", "more than 0"), ("0", "more than 0"), ("0,0001", "more than 0"),
+    ("50,001", "50 kg"), ("abc", "number"), ("", "number"), ("1,2,3", "number"),
+    ("nan", "number"), ("inf", "number"), (float("nan"), "number"), (True, "number"),
+    (None, "number"), ("1e3", "number")])
+def test_weight_refuses_bad_values(typed, message):
+    with pytest.raises(ValidationError) as err:
+        parse_weight_kg(typed)
+    assert message in str(err.value.messages)
+
+
+@given(st.decimals(min_value="0.001", max_value="50", places=3))
+def test_weight_round_trips_any_gram(kg):
+    text = format(kg, "f")
+    assert parse_weight_kg(text) == parse_weight_kg(text.replace(".", ",")) == int(kg * 1000)
+
+
+@pytest.mark.parametrize("name,stream", [("OMR", "residual"), ("ordures ménagères", "residual"),
+                                         ("Ordures Menageres", "residual"),
+                                         ("emballages", "packaging"), ("Verre", "glass"),
+                                         ("biodéchets", "biowaste"), ("compost", "biowaste"),
+                                         ("glass", "glass"), ("papiers", "paper")])
+def test_french_and_english_bin_names(name, stream):
+    assert normalize_stream(name) == stream
+
+
+def test_unknown_bin():
+    assert normalize_stream("plutonium") is None
+    with pytest.raises(ValidationError) as err:
+        weighin_input.load({"stream": "plutonium", "weight_kg": "1"})
+    assert "stream" in err.value.messages
+
+
+def test_form_input_loads_grams():
+    data = weighin_input.load({"stream": "verre", "weight_kg": "1,25"})
+    assert data == {"stream": "glass", "weight_g": 1250, "measured_at": None, "note": ""}
+
+
+def test_form_input_refuses_unknown_fields():
+    with pytest.raises(ValidationError):
+        weighin_input.load({"stream": "glass", "weight_kg": "1", "household_id": 3})
+
+
+@pytest.mark.parametrize("text,day", [("2026-03-14", dt.date(2026, 3, 14)),
+                                      ("14/03/2026", dt.date(2026, 3, 14)),
+                                      ("01/12/2026", dt.date(2026, 12, 1))])
+def test_dates(text, day):
+    assert parse_date(text) == day
+
+
+def test_bad_date():
+    with pytest.raises(ValidationError):
+        parse_date("2026-14-03")
+
+
+def test_import_row():
+    row = import_row.load({"household": "A", "date": "14/03/2026", "stream": "OMR",
+                           "weight_kg": "1,2", "time": "8h30", "note": ""})
+    assert row["time"] == dt.time(8, 30) and row["weight_g"] == 1200
+
+
+GOOD = {"seq": 42, "ts": "2026-03-14T08:21:05+01:00", "weight_g": 1234, "stream": "residual"}
+
+
+def test_canonical_reading():
+    data = reading.load(GOOD)
+    assert data["seq"] == 42 and data["weight_g"] == 1234
+    assert data["ts"].utcoffset() == dt.timedelta(hours=1)
+    assert reading.load({**GOOD, "ts": "2026-03-14T07:21:05Z"})["ts"] == data["ts"]
+
+
+@pytest.mark.parametrize("change", [
+    {"seq": "42"}, {"seq": True}, {"seq": -1}, {"seq": 1.5}, {"weight_g": 0},
+    {"weight_g": 50001}, {"weight_g": "1234"}, {"weight_g": 12.5}, {"weight_g": math.nan},
+    {"ts": "2026-03-14T08:21:05"}, {"ts": "hier"}, {"ts": 1710400865}, {"stream": "plutonium"},
+    {"battery_pct": 140}, {"battery_pct": math.nan}, {"stream": 3}])
+def test_canonical_reading_refusals(change):
+    with pytest.raises(ValidationError):
+        reading.load({**GOOD, **change})
+
+
+def test_missing_fields():
+    with pytest.raises(ValidationError) as err:
+        reading.load({"stream": "glass"})
+    assert set(messages_as_text(err.value.messages)) == {"seq", "ts", "weight_g"}

@@ -1,0 +1,285 @@
+"""The `zw` command's tracker sub-commands (a Flask CLI group; see tracker.entry for `zw`)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from tracker import services
+from tracker.csvio import CsvFormatError, read_rows, write_csv
+from tracker.domain import DomainError, STREAMS
+
+
+def _db():
+    return current_app.extensions["zw_db"]
+
+
+def _fail(message: str, code: int = 1):
+    click.secho(message, fg="red", err=True)
+    sys.exit(code)
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD") from None
+
+
+# ---------------------------------------------------------------- db
+@click.group("db")
+def db_group():
+    """The database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision):
+    """Apply the migrations up to REVISION."""
+    from tracker.migrate import upgrade
+
+    upgrade(_db().url, revision)
+    click.echo("Database up to date.")
+
+
+# ---------------------------------------------------------------- challenges
+@click.group("challenges")
+def challenges_group():
+    """Editions of the challenge."""
+
+
+@challenges_group.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--start", required=True, callback=_date, help="YYYY-MM-DD")
+@click.option("--months", default=8, show_default=True, type=int)
+@click.option("--baseline-months", default=1, show_default=True, type=int)
+@click.option("--target", default=20.0, show_default=True, type=float, help="% reduction")
+@click.option("--streams", default="residual,packaging,glass", show_default=True,
+              help="counted streams, comma separated")
+@click.option("--timezone", default="Europe/Paris", show_default=True)
+@with_appcontext
+def challenges_create(slug, name, start, months, baseline_months, target, streams, timezone):
+    """Create a new edition."""
+    counted = [s.strip() for s in streams.split(",") if s.strip()]
+    try:
+        with _db().session() as s:
+            edition = services.create_edition(
+                s, slug=slug, name=name, start=start, months=months,
+                baseline_months=baseline_months, target_pct=target, counted_streams=counted,
+                timezone=timezone)
+            click.echo(f"Created edition {edition.slug}: {edition.name}, from {start} for "
+                       f"{months} months, target -{target:g} %, counted: {', '.join(counted)}.")
+    except DomainError as exc:
+        _fail(f"Error ({exc.field}): {exc.message}")
+
+
+@challenges_group.command("list")
+@with_appcontext
+def challenges_list():
+    """List the editions."""
+    from sqlalchemy import select
+
+    from tracker.models import Edition
+
+    with _db().session() as s:
+        for e in s.scalars(select(Edition).order_by(Edition.start_date)):
+            click.echo(f"{e.slug}\t{e.start_date}\t{e.months} months\t{len(e.households)} "
+                       f"households\t{e.name}")
+
+
+# ---------------------------------------------------------------- households
+@click.group("households")
+def households_group():
+    """Households of an edition."""
+
+
+def _report(report, noun: str) -> None:
+    if report.errors:
+        click.secho(f"Nothing imported: {len(report.errors)} bad row(s) out of {report.rows}.",
+                    fg="red", err=True)
+        for line, reason in report.errors:
+            click.echo(f"  line {line}: {reason}", err=True)
+        sys.exit(1)
+    click.echo(f"Imported {report.added} {noun}; {report.already_present} already present; "
+               f"{report.rows} rows read.")
+
+
+@households_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--challenge", required=True, help="edition slug")
+@with_appcontext
+def households_import(file, challenge):
+    """Import households from CSV: household,persons,email,commune."""
+    from tracker.services.imports import import_households
+
+    try:
+        _, rows = read_rows(file, ("household", "persons"))
+    except CsvFormatError as exc:
+        _fail(f"Cannot read {file}: {exc}")
+    with _db().session() as s:
+        try:
+            edition = services.get_edition(s, challenge)
+        except DomainError as exc:
+            _fail(str(exc.message))
+        report = import_households(s, edition, rows)
+        if not report.ok:
+            s.rollback()
+    _report(report, "household(s)")
+
+
+@households_group.command("set-size")
+@click.argument("name")
+@click.option("--challenge", required=True)
+@click.option("--persons", required=True, type=int)
+@click.option("--from", "valid_from", required=True, callback=_date, help="YYYY-MM-DD")
+@with_appcontext
+def households_set_size(name, challenge, persons, valid_from):
+    """Record a change of household size from a date on."""
+    try:
+        with _db().session() as s:
+            household = services.get_household(s, services.get_edition(s, challenge), name)
+            services.set_household_size(s, household, persons=persons, valid_from=valid_from)
+            history = ", ".join(f"{z.persons} from {z.valid_from}" for z in household.sizes)
+    except DomainError as exc:
+        _fail(f"Error: {exc.message}")
+    click.echo(f"{name}: {history}.")
+
+
+# ---------------------------------------------------------------- accounts
+@click.group("accounts")
+def accounts_group():
+    """Sign-in accounts (families and staff)."""
+
+
+@accounts_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["family", "staff", "admin"]), default="family",
+              show_default=True)
+@click.option("--household", help="household name (family accounts)")
+@click.option("--challenge", help="edition slug (family accounts)")
+@click.option("--password", help="default: a random one, printed once")
+@with_appcontext
+def accounts_create(email, role, household, challenge, password):
+    """Create an account; a family account belongs to a household of an edition."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        with _db().session() as s:
+            home = None
+            if role == "family":
+                if not household or not challenge:
+                    _fail("A family account needs --household and --challenge.")
+                home = services.get_household(s, services.get_edition(s, challenge), household)
+            services.create_account(s, email=email, password=password, role=role, household=home)
+    except DomainError as exc:
+        _fail(f"Error: {exc.message}")
+    click.echo(f"Account {email} ({role}) created.")
+    if generated:
+        click.echo(f"Password (shown once): {password}")
+
+
+# ---------------------------------------------------------------- weighins
+@click.group("weighins")
+def weighins_group():
+    """Weigh-ins: import and export."""
+
+
+@weighins_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--challenge", required=True, help="edition slug")
+@with_appcontext
+def weighins_import(file, challenge):
+    """Import weigh-ins from CSV: household,date,stream,weight_kg[,time][,note]."""
+    from tracker.services.imports import import_weighins
+
+    try:
+        _, rows = read_rows(file, ("household", "date", "stream", "weight_kg"))
+    except CsvFormatError as exc:
+        _fail(f"Cannot read {file}: {exc}")
+    with _db().session() as s:
+        try:
+            edition = services.get_edition(s, challenge)
+        except DomainError as exc:
+            _fail(str(exc.message))
+        with click.progressbar(length=len(rows), label="Checking rows", file=sys.stderr,
+                               show_pos=True) as bar:
+            report = import_weighins(s, edition, rows, progress=bar.update)
+        if not report.ok:
+            s.rollback()
+    _report(report, "weigh-in(s)")
+
+
+EXPORT_COLUMNS = ["id", "household", "date", "time", "stream", "weight_kg", "source", "status",
+                  "device", "seq", "note", "measured_at"]
+
+
+@weighins_group.command("export")
+@click.option("--challenge", required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--output", "-o", type=click.File("w"), default="-")
+@with_appcontext
+def weighins_export(challenge, fmt, output):
+    """Every weigh-in of the edition with source, device, seq and status."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from tracker.models import Household, WeighIn
+
+    with _db().session() as s:
+        try:
+            edition = services.get_edition(s, challenge)
+        except DomainError as exc:
+            _fail(str(exc.message))
+        zone = ZoneInfo(edition.timezone)
+        query = (select(WeighIn, Household.name).join(Household)
+                 .where(Household.edition_id == edition.id)
+                 .order_by(WeighIn.measured_at, WeighIn.id))
+        rows = []
+        for w, name in s.execute(query):
+            local = w.measured_at.astimezone(zone)
+            rows.append({"id": w.id, "household": name, "date": local.date().isoformat(),
+                         "time": local.strftime("%H:%M:%S"), "stream": w.stream,
+                         "weight_kg": f"{w.weight_g / 1000:.3f}", "source": w.source,
+                         "status": w.status, "device": w.device_id, "seq": w.seq,
+                         "note": w.note, "measured_at": local.isoformat()})
+    if fmt == "json":
+        for row in rows:
+            row["weight_kg"] = float(row["weight_kg"])
+        json.dump(rows, output, ensure_ascii=False, indent=1)
+        output.write("\n")
+    else:
+        output.write(write_csv(EXPORT_COLUMNS, rows))
+
+
+# ---------------------------------------------------------------- run
+@click.command("run")
+@click.option("--host", default=None, help="default: ZW_WEB_HOST (127.0.0.1)")
+@click.option("--port", default=None, type=int, help="default: ZW_WEB_PORT (5000)")
+@click.option("--no-demo", is_flag=True, help="do not add the demo edition to an empty database")
+@with_appcontext
+def run_command(host, port, no_demo):
+    """The whole stack on this machine (web app; demo data on a new database)."""
+    from tracker.run import run_stack
+
+    run_stack(current_app._get_current_object(), host=host, port=port, demo=not no_demo)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every `zw` sub-command to the app's CLI group."""
+    for command in (db_group, challenges_group, households_group, accounts_group,
+                    weighins_group, run_command):
+        app.cli.add_command(command)
+
+
+__all__ = ["register_commands", "STREAMS"]

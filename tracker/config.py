@@ -1,0 +1,119 @@
+"""One configuration object read from the environment, shared by the web app, the ingest and the CLI.
+
+Every variable is listed in README.md ("Configuration"). Nothing here imports Flask.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+DEFAULT_INSTANCE = Path(os.environ.get("ZW_INSTANCE_PATH", Path.cwd() / "instance"))
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one tracker installation (defaults suit a laptop demo)."""
+
+    instance_path: Path = DEFAULT_INSTANCE
+    database_url: str = ""
+    secret_key: str = ""
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1884
+    mqtt_username: str = "zw-ingest"
+    mqtt_password: str = ""
+    mqtt_tls: bool = False
+    broker_admin_username: str = "zw-admin"
+    broker_admin_password: str = ""
+    ingest_client_id: str = "zw-ingest"
+    ingest_group: str = ""
+    ingest_batch_size: int = 1000
+    ingest_batch_ms: int = 100
+    log_level: str = "INFO"
+    log_format: str = "text"
+    default_locale: str = "fr"
+    web_host: str = "127.0.0.1"
+    web_port: int = 5000
+    session_cookie_secure: bool = False
+    flag_weight_g: int = 15000
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides) -> "Config":
+        """Build the configuration from ZW_* variables (ZW_DATABASE_URL, ZW_SECRET_KEY, ...)."""
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get("ZW_" + f.name.upper())
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("bool", bool):
+                values[f.name] = _bool(raw)
+            elif f.type in ("Path", Path):
+                values[f.name] = Path(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        cfg = cls(**values)
+        return cfg.resolved()
+
+    def resolved(self) -> "Config":
+        """Fill the defaults that depend on the instance folder (database file, secrets)."""
+        inst = Path(self.instance_path)
+        changes = {}
+        if not self.database_url:
+            changes["database_url"] = f"sqlite:///{inst / 'zw.sqlite3'}"
+        if not self.secret_key:
+            changes["secret_key"] = _instance_secret(inst, "secret_key")
+        if not self.broker_admin_password:
+            changes["broker_admin_password"] = _instance_secret(inst, "broker_admin_password")
+        if not self.mqtt_password:
+            changes["mqtt_password"] = _instance_secret(inst, "mqtt_ingest_password")
+        if not changes:
+            return self
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+    @property
+    def broker_dir(self) -> Path:
+        """Where `zw run` keeps the broker's rendered config, persistence and dynsec file."""
+        return Path(self.instance_path) / "broker"
+
+    def __repr__(self) -> str:  # never print secrets
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if "password" not in f.name
+                 and "secret" not in f.name}
+        if "database_url" in shown:
+            shown["database_url"] = _hide_password(shown["database_url"])
+        return f"Config({shown})"
+
+
+def _hide_password(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """A random secret generated once per installation and kept in the instance folder (mode 600)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / f".{name}"
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value

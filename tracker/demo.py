@@ -1,0 +1,70 @@
+"""Demo data for `zw run` on a new database: an edition in progress, households, weigh-ins."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from tracker import clock, services
+from tracker.domain import add_months
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "zerodechet"
+DEMO_FAMILY_EMAIL = "famille@demo.zw"
+DEMO_STAFF_EMAIL = "equipe@demo.zw"
+
+HOUSEHOLDS = [("Famille Martin", 4, "Orsay"), ("Famille Bernard", 2, "Gif-sur-Yvette"),
+              ("Famille Dubois", 3, "Bures-sur-Yvette"), ("Famille Thomas", 5, "Les Ulis"),
+              ("Famille Robert", 1, "Orsay"), ("Famille Richard", 2, "Villebon-sur-Yvette"),
+              ("Famille Petit", 4, "Saulx-les-Chartreux"), ("Famille Durand", 3, "Gometz-le-Châtel"),
+              ("Famille Leroy", 2, "Saint-Rémy-lès-Chevreuse"), ("Famille Moreau", 6, "Palaiseau"),
+              ("Famille Simon", 3, "Champlan"), ("Famille Laurent", 2, "Villejust")]
+
+# Grams per person per week in the reference month, for each bin (close to French averages).
+BASE_G = {"residual": 3800, "packaging": 1100, "glass": 600, "biowaste": 1300}
+VISITS_PER_WEEK = {"residual": 2, "packaging": 1, "glass": 0.5, "biowaste": 2}
+
+
+def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> dict:
+    """Create the demo edition (started two months ago) with accounts and weigh-ins until now."""
+    rng = random.Random(seed)
+    now = clock.now()
+    today = today or now.date()
+    start = add_months(today.replace(day=1), -2)
+    edition = services.create_edition(session, slug=DEMO_SLUG, name="Défi zéro déchet (démo)",
+                                      start=start)
+    zone = ZoneInfo(edition.timezone)
+    for index, (name, persons, commune) in enumerate(HOUSEHOLDS):
+        household = services.create_household(session, edition, name=name, persons=persons,
+                                              commune=commune)
+        effort = rng.uniform(0.0, 0.45)  # how much this household cuts by the end
+        silent_after = start + dt.timedelta(days=40) if index == 9 else None
+        day = start
+        while day < today:
+            if silent_after and day > silent_after:
+                break
+            months_in = (day - start).days / 30.4
+            factor = 1 - effort * min(1.0, max(0.0, months_in - 1) / 7 * 3)
+            for stream, per_week in VISITS_PER_WEEK.items():
+                if rng.random() > per_week / 7:
+                    continue
+                grams = BASE_G[stream] * persons * factor / per_week
+                grams = int(max(50, rng.gauss(grams, grams * 0.25)))
+                at = dt.datetime.combine(day, dt.time(rng.randint(7, 21), rng.randint(0, 59)),
+                                         zone)
+                services.record_weighin(session, household, stream=stream,
+                                        weight_g=min(grams, 14_000), measured_at=at,
+                                        source=rng.choice(["web", "web", "scale", "api"])
+                                        if stream != "biowaste" else "web",
+                                        check_median=False, flush=False, now=now)
+            day += dt.timedelta(days=1)
+        if index == 0:
+            services.create_account(session, email=DEMO_FAMILY_EMAIL, password=DEMO_PASSWORD,
+                                    household=household, display_name="Claire Martin")
+    services.create_account(session, email=DEMO_STAFF_EMAIL, password=DEMO_PASSWORD,
+                            role="staff", display_name="Équipe du SIOM")
+    session.flush()
+    return {"edition": edition.slug, "family": DEMO_FAMILY_EMAIL, "staff": DEMO_STAFF_EMAIL,
+            "password": DEMO_PASSWORD}

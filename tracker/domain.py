@@ -1,0 +1,114 @@
+"""Domain words and rules that need neither a database nor a web framework.
+
+Streams (bins), their French and English names, the limits on a weigh-in, and the domain errors
+every entry point maps to its own kind of answer (a French message on a page, JSON on the API,
+a listed row in an import, a dead letter for MQTT).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from zoneinfo import ZoneInfo
+
+try:  # translated on pages when Flask-Babel is there; plain strings for the ingest and the bridge
+    from flask_babel import lazy_gettext as _l
+except ImportError:  # pragma: no cover - the edge box has no Flask
+    def _l(text, **kwargs):
+        return text % kwargs if kwargs else text
+
+STREAMS = ("residual", "packaging", "glass", "biowaste", "paper", "textile", "bulky")
+DEFAULT_STREAMS = ("residual", "packaging", "glass", "biowaste")
+DEFAULT_COUNTED = ("residual", "packaging", "glass")
+SOURCES = ("web", "api", "import", "scale")
+STATUSES = ("accepted", "flagged", "rejected")
+
+MAX_WEIGHT_G = 50_000
+#: A valid reading above this is stored as `flagged`, not counted until staff accept it.
+FLAG_WEIGHT_G = 15_000
+#: Clock skew allowed for "not in the future" (phones and scales are rarely exact).
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+
+STREAM_LABELS = {
+    "residual": _l("Residual waste"),
+    "packaging": _l("Packaging and paper"),
+    "glass": _l("Glass"),
+    "biowaste": _l("Biowaste"),
+    "paper": _l("Paper"),
+    "textile": _l("Textiles"),
+    "bulky": _l("Bulky waste"),
+}
+
+_ALIASES = {
+    "residual": ["residual", "omr", "ordures menageres", "ordures menageres residuelles",
+                 "ordures", "om", "residuel", "residuels", "dechets residuels", "poubelle",
+                 "residual waste", "household waste", "trash", "grey bin"],
+    "packaging": ["packaging", "emballages", "emballage", "emballages et papiers",
+                  "recyclables", "bac jaune", "jaune", "tri", "cs", "collecte selective",
+                  "packaging and paper", "recycling"],
+    "glass": ["glass", "verre", "verres"],
+    "biowaste": ["biowaste", "biodechets", "biodechet", "compost", "dechets alimentaires",
+                 "dechets de cuisine", "food waste", "organic"],
+    "paper": ["paper", "papier", "papiers", "cartons", "papiers cartons"],
+    "textile": ["textile", "textiles", "tlc", "vetements"],
+    "bulky": ["bulky", "encombrants", "encombrant", "bulky waste"],
+}
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.strip().lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.replace("_", " ").replace("-", " ").replace("'", " ").split())
+
+
+STREAM_BY_NAME = {_fold(alias): key for key, names in _ALIASES.items() for alias in names}
+
+
+def normalize_stream(name: str) -> str | None:
+    """The stream key for a French or English bin name (`OMR`, `verre`, `biodéchets`...), or None."""
+    if not isinstance(name, str):
+        return None
+    return STREAM_BY_NAME.get(_fold(name))
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an operation; `field` names the input at fault."""
+
+    def __init__(self, message, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.code = code
+
+    def as_messages(self) -> dict:
+        return {self.field or "_schema": [str(self.message)]}
+
+
+class NotFound(DomainError):
+    """Unknown, or not the caller's to see (the two are answered the same way)."""
+
+    def __init__(self, message=None, field: str | None = None) -> None:
+        super().__init__(message or _l("Not found."), field, code="not_found")
+
+
+def edition_bounds(start: dt.date, months: int, tz: str) -> tuple[dt.datetime, dt.datetime]:
+    """The edition's [start, end) as aware datetimes: local midnight of start to start + months."""
+    zone = ZoneInfo(tz)
+    end = add_months(start, months)
+    return (dt.datetime.combine(start, dt.time(), zone), dt.datetime.combine(end, dt.time(), zone))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar-month arithmetic clamped to the month's last day (Jan 31 + 1 = Feb 28/29)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    import calendar
+
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def check_weight(weight_g: int) -> None:
+    """Refuse a weight outside (0, 50 kg]."""
+    if weight_g <= 0:
+        raise DomainError(_l("The weight must be more than 0 kg."), "weight")
+    if weight_g > MAX_WEIGHT_G:
+        raise DomainError(_l("The weight cannot be more than 50 kg for one weigh-in."), "weight")

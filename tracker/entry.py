@@ -1,0 +1,34 @@
+"""The `zw` console script.
+
+`zw bridge ...` and `zw simulate ...` go to the firmware bridge without importing Flask (an edge
+box has only paho-mqtt); every other sub-command is a Flask CLI command of the tracker app.
+"""
+from __future__ import annotations
+
+import sys
+
+BRIDGE_COMMANDS = ("bridge", "simulate")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in BRIDGE_COMMANDS:
+        from firmware_bridge.cli import main as bridge_main
+
+        return bridge_main(argv)
+    from flask.cli import FlaskGroup
+
+    from tracker.app import create_app
+
+    group = FlaskGroup(name="zw", create_app=lambda: create_app(), add_default_commands=False,
+                       load_dotenv=False, add_version_option=False,
+                       help="Zero-waste challenge tracker.")
+    from flask.cli import routes_command, shell_command
+
+    group.add_command(shell_command)
+    group.add_command(routes_command)
+    return group.main(args=argv, prog_name="zw")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

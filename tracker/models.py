@@ -1,0 +1,218 @@
+"""SQLAlchemy 2 typed models: editions, households and their sizes, accounts, devices, weigh-ins.
+
+Weights are integer grams; every timestamp is stored in UTC and read back time zone-aware.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text, TypeDecorator, UniqueConstraint, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from tracker.domain import DEFAULT_COUNTED, DEFAULT_STREAMS
+
+
+class UTCDateTime(TypeDecorator):
+    """A time zone-aware datetime stored as UTC (SQLite keeps no offset of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Edition(Base):
+    """One run of the défi (a challenge)."""
+
+    __tablename__ = "editions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    months: Mapped[int] = mapped_column(Integer, default=8)
+    baseline_months: Mapped[int] = mapped_column(Integer, default=1)
+    target_pct: Mapped[float] = mapped_column(default=20.0)
+    streams: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_STREAMS))
+    counted_streams: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_COUNTED))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    households: Mapped[list["Household"]] = relationship(back_populates="edition")
+
+    __table_args__ = (
+        CheckConstraint("months >= 1", name="months_positive"),
+        CheckConstraint("baseline_months >= 1 AND baseline_months < months", name="baseline_range"),
+    )
+
+
+class Household(Base):
+    """A family taking part in one edition (foyer)."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    commune: Mapped[str] = mapped_column(String(200), default="")
+    emails: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    edition: Mapped[Edition] = relationship(back_populates="households")
+    sizes: Mapped[list["HouseholdSize"]] = relationship(
+        back_populates="household", order_by="HouseholdSize.valid_from",
+        cascade="all, delete-orphan")
+    accounts: Mapped[list["Account"]] = relationship(back_populates="household")
+
+    __table_args__ = (UniqueConstraint("edition_id", "name", name="uq_household_name"),)
+
+    def persons_on(self, day: dt.date) -> int:
+        """The household's number of persons on a local date (first entry before any entry)."""
+        current = self.sizes[0].persons if self.sizes else 1
+        for size in self.sizes:
+            if size.valid_from <= day:
+                current = size.persons
+        return current
+
+
+class HouseholdSize(Base):
+    """The number of persons in a household from a date on."""
+
+    __tablename__ = "household_sizes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    persons: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+
+    household: Mapped[Household] = relationship(back_populates="sizes")
+
+    __table_args__ = (
+        UniqueConstraint("household_id", "valid_from", name="uq_size_from"),
+        CheckConstraint("persons >= 1 AND persons <= 30", name="persons_range"),
+    )
+
+
+class Account(Base):
+    """Someone who signs in: a family member, staff or an admin."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="family")
+    household_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"))
+    api_token_hash: Mapped[Optional[str]] = mapped_column(String(128), unique=True)
+    locale: Mapped[Optional[str]] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Optional[Household]] = relationship(back_populates="accounts")
+
+    __table_args__ = (
+        CheckConstraint("role IN ('family', 'staff', 'admin')", name="role_known"),
+    )
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "admin")
+
+
+class Device(Base):
+    """A scale paired with a household, with its own MQTT credentials."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    stream: Mapped[str] = mapped_column(String(32), default="residual")
+    firmware: Mapped[str] = mapped_column(String(32), default="canonical")
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    last_seen: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    battery_pct: Mapped[Optional[int]] = mapped_column(Integer)
+    online: Mapped[Optional[bool]] = mapped_column()
+
+    household: Mapped[Household] = relationship()
+
+
+class WeighIn(Base):
+    """One weighing of one stream at one moment (pesée)."""
+
+    __tablename__ = "weighins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    stream: Mapped[str] = mapped_column(String(32))
+    weight_g: Mapped[int] = mapped_column(Integer)
+    measured_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="accepted")
+    device_id: Mapped[Optional[str]] = mapped_column(
+        ForeignKey("devices.id", ondelete="SET NULL"))
+    seq: Mapped[Optional[int]] = mapped_column(Integer)
+    import_key: Mapped[Optional[str]] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    flag_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime, onupdate=utcnow)
+
+    household: Mapped[Household] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_weighin_device_seq"),
+        UniqueConstraint("household_id", "import_key", name="uq_weighin_import_key"),
+        CheckConstraint("weight_g > 0 AND weight_g <= 50000", name="weight_range"),
+        CheckConstraint("source IN ('web', 'api', 'import', 'scale')", name="source_known"),
+        CheckConstraint("status IN ('accepted', 'flagged', 'rejected')", name="status_known"),
+        Index("ix_weighins_household_time", "household_id", "measured_at"),
+    )
+
+
+class DeadLetter(Base):
+    """An MQTT message the ingest refused, kept with the reason so nothing is lost from view."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    topic: Mapped[str] = mapped_column(String(512))
+    payload: Mapped[str] = mapped_column(Text)
+    payload_size: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(500))
+    device_id: Mapped[Optional[str]] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_dead_letters_received", "received_at"),)
+
+
+# func is re-exported for services that count rows.
+__all__ = ["Base", "Edition", "Household", "HouseholdSize", "Account", "Device", "WeighIn",
+           "DeadLetter", "UTCDateTime", "utcnow", "func"]

@@ -1,0 +1,234 @@
+"""marshmallow schemas shared by the web form, the REST API, the CSV import and the MQTT ingest.
+
+Schemas decode and check the shape of an input (numbers, dates, bin names); the rules that need
+the database or the edition (date inside the challenge, bin of the edition, ownership) are the
+service layer's. Error messages are lazy strings: French on pages, English where no locale is set.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, \
+    validates_schema
+
+from tracker.domain import MAX_WEIGHT_G, SOURCES, STATUSES, STREAMS, _l, normalize_stream
+
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+
+def parse_weight_kg(value) -> int:
+    """Kilograms as typed (`1,25`, `1.25`, `2`) to integer grams; ValidationError otherwise."""
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(_l("The weight must be a number of kilograms."))
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(_l("The weight must be a number of kilograms."))
+        kg = Decimal(str(value))
+    else:
+        text = str(value).strip().replace("\u00a0", "").replace(" ", "").removesuffix("kg")
+        if not _NUMBER.match(text):
+            raise ValidationError(_l("The weight must be a number of kilograms."))
+        try:
+            kg = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise ValidationError(_l("The weight must be a number of kilograms.")) from None
+    grams = int((kg * 1000).to_integral_value())
+    if grams <= 0:
+        raise ValidationError(_l("The weight must be more than 0 kg."))
+    if grams > MAX_WEIGHT_G:
+        raise ValidationError(_l("The weight cannot be more than 50 kg for one weigh-in."))
+    return grams
+
+
+class WeightKg(fields.Field):
+    """A weight in kilograms, comma or dot, loaded as integer grams and dumped as kg."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return parse_weight_kg(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else round(value / 1000, 3)
+
+
+class Stream(fields.String):
+    """A bin, by its key or a French/English name (`OMR`, `verre`, `biodéchets`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        stream = normalize_stream(text)
+        if stream is None:
+            raise ValidationError(_l("Unknown bin: %(stream)s.", stream=text[:40]))
+        return stream
+
+
+def parse_date(value: str) -> dt.date:
+    """`YYYY-MM-DD` or `DD/MM/YYYY` (also `DD-MM-YYYY`, `DD.MM.YYYY`)."""
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError(_l("Unknown date format (use DD/MM/YYYY or YYYY-MM-DD)."))
+
+
+def parse_time(value: str) -> dt.time:
+    """`HH:MM`, `HH:MM:SS` or `HHhMM`."""
+    text = str(value).strip().lower().replace("h", ":")
+    if text.endswith(":"):
+        text += "00"
+    for fmt in ("%H:%M", "%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    raise ValidationError(_l("Unknown time format (use HH:MM)."))
+
+
+class LocalDate(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return parse_date(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.isoformat()
+
+
+def localize(value: dt.datetime, tz: str) -> dt.datetime:
+    """A naive local time of the edition's zone made aware; an aware one is kept as it is."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=ZoneInfo(tz))
+    return value
+
+
+class WeighInInputSchema(Schema):
+    """A weigh-in typed by a family (form) or sent to the API: bin, kilograms, when, note."""
+
+    class Meta:
+        unknown = RAISE
+
+    stream = Stream(required=True, metadata={"description": "bin: residual, packaging, glass, "
+                                             "biowaste... (French names accepted)"},
+                    error_messages={"required": _l("Choose a bin.")})
+    weight_g = WeightKg(required=True, data_key="weight_kg",
+                        metadata={"description": "kilograms, `1.25` or `1,25`",
+                                  "type": "string", "example": "1,25"},
+                        error_messages={"required": _l("Enter the weight.")})
+    measured_at = fields.DateTime(
+        load_default=None, metadata={"description": "ISO 8601; without offset: the edition's "
+                                                    "local time; default now"},
+        error_messages={"invalid": _l("Unknown date or time.")})
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class WeighInPatchSchema(WeighInInputSchema):
+    """A correction: every field optional."""
+
+    stream = Stream()
+    weight_g = WeightKg(data_key="weight_kg", metadata={"type": "string", "example": "1,25"})
+    measured_at = fields.DateTime(error_messages={"invalid": _l("Unknown date or time.")})
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class WeighInSchema(Schema):
+    """A stored weigh-in as the API and the export show it."""
+
+    id = fields.Integer(dump_only=True)
+    stream = fields.String(validate=validate.OneOf(STREAMS))
+    weight_g = fields.Integer()
+    weight_kg = fields.Function(lambda w: round(w.weight_g / 1000, 3))
+    measured_at = fields.DateTime()
+    source = fields.String(validate=validate.OneOf(SOURCES))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    device_id = fields.String(allow_none=True)
+    seq = fields.Integer(allow_none=True)
+    note = fields.String()
+
+
+class ImportRowSchema(Schema):
+    """One row of the weigh-in CSV: household,date,stream,weight_kg[,time][,note]."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    household = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                              error_messages={"required": _l("Missing household.")})
+    date = LocalDate(required=True, error_messages={"required": _l("Missing date.")})
+    time = fields.Method(deserialize="_time", load_default=None)
+    stream = Stream(required=True, error_messages={"required": _l("Missing bin.")})
+    weight_g = WeightKg(required=True, data_key="weight_kg",
+                        error_messages={"required": _l("Missing weight.")})
+    note = fields.String(load_default="")
+
+    def _time(self, value):
+        return parse_time(value) if str(value).strip() else None
+
+
+class HouseholdRowSchema(Schema):
+    """One row of the household CSV: household,persons,email,commune."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    household = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    persons = fields.Integer(required=True, strict=False, validate=validate.Range(1, 30),
+                             error_messages={"invalid": _l("The number of persons must be a "
+                                                           "whole number.")})
+    email = fields.String(load_default="")
+    commune = fields.String(load_default="")
+
+
+class StrictInt(fields.Integer):
+    """An integer that refuses booleans, floats and strings (MQTT payloads are typed)."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class ReadingSchema(Schema):
+    """The canonical scale reading on `zw/scales/<device_id>/weighin` (DESIGN.md, MQTT)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    seq = StrictInt(required=True, validate=validate.Range(min=0, max=2**53))
+    ts = fields.AwareDateTime(required=True, format="iso")
+    weight_g = StrictInt(required=True, validate=validate.Range(min=1, max=MAX_WEIGHT_G))
+    stream = fields.String(load_default=None, validate=validate.OneOf(STREAMS))
+    battery_pct = fields.Float(load_default=None, validate=validate.Range(0, 100),
+                               allow_nan=False)
+    device_id = fields.String(load_default=None)
+
+    @validates_schema
+    def _finite(self, data, **kwargs):
+        battery = data.get("battery_pct")
+        if battery is not None and not math.isfinite(battery):
+            raise ValidationError("not a finite number", "battery_pct")
+
+    @post_load
+    def _round_battery(self, data, **kwargs):
+        if data.get("battery_pct") is not None:
+            data["battery_pct"] = int(round(data["battery_pct"]))
+        return data
+
+
+def messages_as_text(messages) -> dict:
+    """marshmallow messages with lazy strings made plain (for JSON and logs)."""
+    if isinstance(messages, dict):
+        return {k: messages_as_text(v) for k, v in messages.items()}
+    if isinstance(messages, (list, tuple)):
+        return [messages_as_text(m) for m in messages]
+    return str(messages)
+
+
+weighin_input = WeighInInputSchema()
+weighin_patch = WeighInPatchSchema()
+weighin_out = WeighInSchema()
+import_row = ImportRowSchema()
+household_row = HouseholdRowSchema()
+reading = ReadingSchema()

@@ -1,0 +1,21 @@
+"""Web entry points: one blueprint per resource, the error mapping, security headers."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Attach every blueprint, the API and the handlers to the app."""
+    from tracker.extensions import api
+    from tracker.web import auth, errors, family, security, staff
+    from tracker.web import api as api_v1
+
+    security.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(family.bp)
+    app.register_blueprint(staff.bp)
+    api.init_app(app)
+    api_v1.register(api)
+    # After the API: flask-smorest registers its own HTTPException handler, ours wraps both.
+    errors.init_app(app)
