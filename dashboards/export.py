@@ -1,0 +1,137 @@
+"""Exports of the progress table: the Progress CSV of DESIGN.md, JSON and an Excel workbook.
+
+Rounding is decimal "half away from zero" applied to the shortest decimal form of the value
+(12.25 -> 12.3, -12.25 -> -12.3, 2.675 -> 2.68), as a person rounding the printed number
+would do; a value that rounds to zero is written without a sign. Empty cells (CSV), ``null``
+(JSON) or blank cells (xlsx) stand where there is no data.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from .method import COHORT_COLUMNS, PROGRESS_COLUMNS
+
+# decimals per column; columns absent here are written as they are
+DECIMALS = {
+    "counted_kg": 3,
+    "g_per_person_week": 1,
+    "reduction_pct": 1,
+    "target_pct": 1,
+    "median_reduction_pct": 1,
+    "baseline_g_per_person_week": 1,
+    "kg_per_person_year": 1,
+    "diverted_kg": 3,
+    "persons": 2,
+}
+_DATE_COLUMNS = {"month_start", "month_end"}
+_BOOL_COLUMNS = {"complete", "on_track"}
+_QUANTA = {n: Decimal(1).scaleb(-n) for n in range(6)}
+
+
+def round_half_up(value, places: int) -> Decimal | None:
+    """``value`` rounded half away from zero to ``places`` decimals; None when missing."""
+    if value is None or value is pd.NA:
+        return None
+    x = float(value)
+    if math.isnan(x) or math.isinf(x):
+        return None
+    d = Decimal(repr(x)).quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
+    return abs(d) if d == 0 else d
+
+
+def _cell_text(col: str, value) -> str:
+    """One CSV cell."""
+    if col in DECIMALS:
+        d = round_half_up(value, DECIMALS[col])
+        return "" if d is None else format(d, "f")
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if col in _BOOL_COLUMNS:
+        return "true" if bool(value) else "false"
+    if col in _DATE_COLUMNS:
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def _json_value(col: str, value):
+    """One JSON value: rounded number, bool, ISO date, int, str or None."""
+    if col in DECIMALS:
+        d = round_half_up(value, DECIMALS[col])
+        return None if d is None else float(d)
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if col in _BOOL_COLUMNS:
+        return bool(value)
+    if col in _DATE_COLUMNS:
+        return value.isoformat()[:10]
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _rows(df: pd.DataFrame, columns: list[str]):
+    """Tuples of the wanted columns, in order."""
+    return zip(*(df[c].tolist() for c in columns))
+
+
+def progress_csv(df: pd.DataFrame) -> str:
+    """The Progress CSV (DESIGN.md): exactly its columns, rounding and empty cells."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PROGRESS_COLUMNS)
+    for row in _rows(df, PROGRESS_COLUMNS):
+        writer.writerow([_cell_text(c, v) for c, v in zip(PROGRESS_COLUMNS, row)])
+    return out.getvalue()
+
+
+def progress_json(df: pd.DataFrame) -> str:
+    """The progress table as a JSON array of objects with the Progress CSV columns."""
+    records = [
+        {c: _json_value(c, v) for c, v in zip(PROGRESS_COLUMNS, row)}
+        for row in _rows(df, PROGRESS_COLUMNS)
+    ]
+    return json.dumps(records, ensure_ascii=False)
+
+
+def _xlsx_sheet(wb, title: str, df: pd.DataFrame, columns: list[str]):
+    """A write-only sheet: header row, typed values, rounded numbers, text never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    ws = wb.create_sheet(title)
+    ws.freeze_panes = "A2"
+    ws.append(columns)
+    formats = {c: "0." + "0" * n for c, n in DECIMALS.items()}
+    for row in _rows(df, columns):
+        cells = []
+        for col, value in zip(columns, row):
+            v = _json_value(col, value)
+            if col in _DATE_COLUMNS and v is not None:
+                v = pd.Timestamp(v).date()
+            cell = WriteOnlyCell(ws, value=v)
+            if isinstance(v, str):
+                cell.data_type = "s"  # a name starting with "=" stays text
+            elif col in formats and v is not None:
+                cell.number_format = formats[col]
+            elif col in _DATE_COLUMNS and v is not None:
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        ws.append(cells)
+
+
+def progress_xlsx(df: pd.DataFrame, cohort_df: pd.DataFrame) -> bytes:
+    """An .xlsx workbook: sheet "Progression" (Progress CSV columns) and sheet "Cohorte"."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    _xlsx_sheet(wb, "Progression", df, PROGRESS_COLUMNS)
+    cohort_cols = [c for c in COHORT_COLUMNS if c in cohort_df.columns]
+    _xlsx_sheet(wb, "Cohorte", cohort_df, cohort_cols)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

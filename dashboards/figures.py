@@ -1,0 +1,156 @@
+"""Plotly figure builders for the staff and family dashboards (labels in French).
+
+Builders take the frames of :mod:`dashboards.method` and return ``go.Figure``; the tracker
+embeds them with :func:`figure_html` and serves plotly.js itself from :func:`plotly_js_path`
+(no CDN).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre"]
+STREAM_LABELS = {
+    "residual": "Ordures ménagères résiduelles",
+    "packaging": "Emballages et papiers",
+    "glass": "Verre",
+    "biowaste": "Biodéchets",
+    "paper": "Papier",
+    "textile": "Textile",
+    "bulky": "Encombrants",
+}
+STREAM_COLORS = {
+    "residual": "#5f6368",
+    "packaging": "#e6b800",
+    "glass": "#2e8b57",
+    "biowaste": "#8b5a2b",
+    "paper": "#3a7bd5",
+    "textile": "#9c4f96",
+    "bulky": "#b5523b",
+}
+# French number display: decimal comma, narrow no-break space between thousands
+SEPARATORS = ",\u202f"
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def plotly_js_path() -> Path:
+    """Path of the ``plotly.min.js`` bundled with the installed plotly package."""
+    return Path(str(files("plotly") / "package_data" / "plotly.min.js"))
+
+
+def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
+    """An HTML ``<div>`` for ``fig``, without plotly.js (the page loads it once)."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                       config=PLOTLY_CONFIG)
+
+
+def french_date(d: dt.date) -> str:
+    """``1 mars 2026`` (``1er`` for the first of the month, as written in French)."""
+    day = "1er" if d.day == 1 else str(d.day)
+    return f"{day} {MONTHS_FR[d.month - 1]} {d.year}"
+
+
+def month_label(month: int, month_start: dt.date, complete: bool = True) -> str:
+    """Axis label of a challenge month: ``Mois 2<br>avril 2026`` (``(en cours)`` if open)."""
+    start = pd.Timestamp(month_start).date()
+    when = (f"{MONTHS_FR[start.month - 1]} {start.year}" if start.day == 1
+            else f"dès le {french_date(start)}")
+    return f"Mois {month}<br>{when}" + ("" if complete else " (en cours)")
+
+
+def _labels(df: pd.DataFrame) -> list[str]:
+    return [month_label(m, s, c) for m, s, c in
+            zip(df["month"], df["month_start"], df["complete"])]
+
+
+def _layout(fig: go.Figure, title: str, ytitle: str):
+    fig.update_layout(
+        title=title, separators=SEPARATORS, hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18},
+        margin={"l": 60, "r": 60, "t": 60, "b": 40}, template="plotly_white",
+    )
+    fig.update_layout(yaxis_title=ytitle)
+
+
+def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte") -> go.Figure:
+    """Month by month: weighted cohort reduction vs the target path, median, bars on track."""
+    x = _labels(cohort)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(
+        x=x, y=cohort["n_at_target"], name="Foyers dans l'objectif",
+        marker_color="rgba(46,139,87,0.35)", customdata=cohort["n_with_data"],
+        hovertemplate="%{y} foyers sur %{customdata}<extra></extra>",
+    ), secondary_y=True)
+    fig.add_trace(go.Scatter(
+        x=x, y=cohort["target_pct"], name="Objectif", mode="lines",
+        line={"dash": "dash", "color": "#c0392b"},
+        hovertemplate="Objectif : %{y:.1f} %<extra></extra>",
+    ), secondary_y=False)
+    fig.add_trace(go.Scatter(
+        x=x, y=cohort["reduction_pct"], name="Réduction pondérée de la cohorte",
+        mode="lines+markers", line={"color": "#1f4e79", "width": 3},
+        hovertemplate="Cohorte : %{y:.1f} %<extra></extra>",
+    ), secondary_y=False)
+    fig.add_trace(go.Scatter(
+        x=x, y=cohort["median_reduction_pct"], name="Réduction médiane des foyers",
+        mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#7f8c8d"},
+        hovertemplate="Médiane : %{y:.1f} %<extra></extra>",
+    ), secondary_y=False)
+    _layout(fig, title, "Réduction par rapport au mois de référence (%)")
+    top = int(np.nanmax(cohort["n_with_data"])) if len(cohort) else 0
+    fig.update_yaxes(title_text="Foyers dans l'objectif", rangemode="tozero",
+                     range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True)
+    return fig
+
+
+def _one(df: pd.DataFrame, household_id: int | None) -> pd.DataFrame:
+    if household_id is not None:
+        df = df[df["household_id"] == household_id]
+    if df["household_id"].nunique() > 1:
+        raise ValueError("rows of several households: pass household_id")
+    return df.sort_values("month", kind="stable")
+
+
+def household_figure(streams: pd.DataFrame, progress: pd.DataFrame,
+                     household_id: int | None = None, include_diverted: bool = True,
+                     title: str | None = None) -> go.Figure:
+    """A household's monthly rate per bin (stacked) with its target path, in g/person/week."""
+    s = _one(streams, household_id)
+    p = _one(progress, household_id)
+    x = _labels(p)
+    fig = go.Figure()
+    for stream in pd.unique(s["stream"]):
+        rows = s[s["stream"] == stream].set_index("month").reindex(p["month"])
+        label = STREAM_LABELS.get(stream, stream)
+        counted = bool(rows["counted"].dropna().all()) if rows["counted"].notna().any() else True
+        if counted:
+            fig.add_trace(go.Bar(
+                x=x, y=rows["g_per_person_week"], name=label,
+                marker_color=STREAM_COLORS.get(stream), legendgroup="counted",
+                hovertemplate=label + " : %{y:.0f} g<extra></extra>",
+            ))
+        elif include_diverted:
+            fig.add_trace(go.Scatter(
+                x=x, y=rows["g_per_person_week"], name=f"{label} (détournés, non comptés)",
+                mode="markers", marker={"symbol": "circle-open", "size": 10,
+                                        "color": STREAM_COLORS.get(stream, "#888")},
+                hovertemplate=label + " : %{y:.0f} g (non compté)<extra></extra>",
+            ))
+    target_rate = p["baseline_g_per_person_week"] * (1.0 - p["target_pct"] / 100.0)
+    fig.add_trace(go.Scatter(
+        x=x, y=target_rate, name="Trajectoire de l'objectif", mode="lines",
+        line={"dash": "dash", "color": "#c0392b", "width": 2},
+        hovertemplate="Objectif : %{y:.0f} g<extra></extra>",
+    ))
+    name = p["household"].iloc[0] if len(p) else ""
+    _layout(fig, title or f"Foyer {name}".strip(), "g par personne et par semaine")
+    fig.update_layout(barmode="stack")
+    return fig

@@ -1,0 +1,390 @@
+"""The normative progress method of the défi, as pure DataFrame -> DataFrame functions.
+
+This module implements "The progress method (normative)" of DESIGN.md. It imports neither
+Flask, SQLAlchemy, paho nor ``tracker``: the tracker loads database rows into the DataFrames
+below and calls these functions; it renders what comes back.
+
+Input contract
+--------------
+``params``: :class:`EditionParams` (start date, months, baseline months, target %, counted
+streams, time zone).
+
+``weighins``: one row per weigh-in, columns
+    ``household_id`` (int), ``measured_at`` (tz-aware ``datetime64[ns, UTC]``; naive values
+    are taken as UTC, strings are parsed as UTC), ``stream`` (str), ``weight_g`` (int),
+    ``status`` (str: ``accepted`` | ``flagged`` | ``rejected``).
+    Only ``accepted`` rows count; flagged and rejected ones are only counted (columns
+    ``flagged`` and ``rejected``). Rows of households absent from ``households`` are ignored.
+
+``sizes``: household size history, columns ``household_id`` (int), ``persons`` (int),
+    ``valid_from`` (``datetime.date`` or ``datetime64``): the size applies from that local date
+    on, until the household's next entry. Before a household's first entry its first entry
+    applies. Two entries on the same date: the later row wins. A household without any entry
+    has no person-days, hence no data (a warning is logged).
+
+``households``: columns ``household_id`` (int), ``name`` (str) and optionally ``joined_on``
+    (date, empty = from the start). It defines the set of households reported.
+
+``as_of``: a local ``datetime.date``, "today".
+
+Documented choices (where DESIGN.md is silent)
+----------------------------------------------
+* Month k covers local dates ``[start + (k-1) months, start + k months)``, each bound computed
+  from the start (dateutil ``relativedelta`` semantics: Jan 31 + 1 month = Feb 28/29, + 2
+  months = Mar 31), never chained. A weigh-in belongs to the month of its local date in the
+  edition time zone (DST handled by the tz database).
+* ``as_of`` is inclusive for data: weigh-ins dated up to and including ``as_of`` count and the
+  person-days of the month in progress run up to and including ``as_of``, so an in-progress
+  month's rate is "grams so far / person-days so far" and comparable with complete months.
+  Weigh-ins dated after ``as_of`` are ignored (exports are reproducible).
+* Months reported: those with ``month_start <= as_of``. A month is ``complete`` when
+  ``month_end <= as_of`` (``month_end`` exclusive): its last day is over, ``as_of`` itself
+  being the day still in progress.
+* Late joiners (``joined_on``): person-days count from ``joined_on``; weigh-ins dated before
+  ``joined_on`` are ignored; months entirely before ``joined_on`` have 0 person-days and no
+  data (never zero).
+* ``weighins`` = number of accepted weigh-ins of counted streams (the ones behind
+  ``counted_kg``); ``weighins == 0`` <=> no data. ``counted_kg`` is empty when there is no data.
+* Baseline = Σ grams / Σ person-days × 7 over the baseline months that have data (a baseline
+  month without weigh-ins is skipped, not taken as zero). It is computed from what is there,
+  even while the baseline month is still in progress.
+* Reduction for the baseline month is exactly 0 when ``baseline_months == 1``; with more
+  baseline months each is compared to the pooled baseline and its target is 0.
+* On track: ``reduction_pct >= target_pct - 1e-9`` on unrounded values (the tolerance absorbs
+  float noise, so a rate of exactly 80 % of the baseline meets a 20 % target).
+* Cohort weights: "persons" of a household in month k is its person-days-weighted mean size
+  over the days counted in month k (``person_days / days``). Then Σ rate_k × persons is the
+  household's grams per week, and the cohort reduction compares the cohort's weekly waste with
+  what it would be at baseline rates.
+* kg per person per year = g/person/week × 52.18 / 1000.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+log = logging.getLogger(__name__)
+
+WEEKS_PER_YEAR = 52.18
+ON_TRACK_TOLERANCE = 1e-9
+DEFAULT_COUNTED = ("residual", "packaging", "glass")
+
+PROGRESS_COLUMNS = [
+    "household", "month", "month_start", "month_end", "complete", "weighins", "counted_kg",
+    "person_days", "g_per_person_week", "reduction_pct", "target_pct", "on_track",
+]
+PROGRESS_EXTRA_COLUMNS = [
+    "household_id", "baseline_month", "days", "persons", "baseline_g_per_person_week",
+    "kg_per_person_year", "diverted_kg", "weighins_diverted", "flagged", "rejected",
+]
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_NS_PER_DAY = 86_400_000_000_000
+_FAR_PAST = np.iinfo(np.int64).min // 4
+_FAR_FUTURE = np.iinfo(np.int64).max // 4
+
+
+@dataclass(frozen=True)
+class EditionParams:
+    """The parameters of one edition that the method needs."""
+
+    start: dt.date
+    months: int = 8
+    baseline_months: int = 1
+    target_pct: float = 20.0
+    counted_streams: tuple[str, ...] = DEFAULT_COUNTED
+    timezone: str = "Europe/Paris"
+
+    def __post_init__(self):
+        if isinstance(self.start, dt.datetime) or not isinstance(self.start, dt.date):
+            raise TypeError("start must be a datetime.date")
+        if self.months < 2 or not 1 <= self.baseline_months < self.months:
+            raise ValueError("need months >= 2 and 1 <= baseline_months < months")
+        if not self.counted_streams:
+            raise ValueError("counted_streams must not be empty")
+        object.__setattr__(self, "counted_streams", tuple(self.counted_streams))
+        ZoneInfo(self.timezone)  # raises on an unknown zone
+
+
+def _day(d: dt.date) -> int:
+    """Day number since 1970-01-01 of a date."""
+    return d.toordinal() - _EPOCH_ORDINAL
+
+
+def _days_of(values: pd.Series, missing: int) -> np.ndarray:
+    """Day numbers of a column of dates/datetimes (floored to the day); ``missing`` for NaT."""
+    ts = pd.to_datetime(values)
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_localize(None)
+    ns = ts.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    out = np.floor_divide(ns, _NS_PER_DAY)
+    return np.where(ts.isna().to_numpy(), missing, out)
+
+
+def month_bounds(params: EditionParams) -> pd.DataFrame:
+    """The challenge months: ``month``, ``month_start``, ``month_end`` (exclusive), as dates."""
+    ks = range(1, params.months + 1)
+    return pd.DataFrame({
+        "month": list(ks),
+        "month_start": [params.start + relativedelta(months=k - 1) for k in ks],
+        "month_end": [params.start + relativedelta(months=k) for k in ks],
+    })
+
+
+def target_path(params: EditionParams) -> np.ndarray:
+    """target_k for k = 1..months: target × (k − b)/(months − b), floored at 0."""
+    k = np.arange(1, params.months + 1, dtype=float)
+    b = params.baseline_months
+    return np.maximum(0.0, params.target_pct * (k - b) / (params.months - b))
+
+
+def current_month(params: EditionParams, as_of: dt.date) -> int | None:
+    """The challenge month ``as_of`` falls in, or None before the start / after the end."""
+    for row in month_bounds(params).itertuples():
+        if row.month_start <= as_of < row.month_end:
+            return int(row.month)
+    return None
+
+
+def local_days(measured_at: pd.Series, timezone: str) -> np.ndarray:
+    """Local day numbers (days since 1970-01-01 in ``timezone``) of UTC instants."""
+    ts = measured_at
+    if not pd.api.types.is_datetime64_any_dtype(ts):
+        ts = pd.to_datetime(ts, utc=True)
+    elif ts.dt.tz is None:
+        ts = ts.dt.tz_localize("UTC")
+    local = ts.dt.tz_convert(timezone).dt.tz_localize(None)
+    ns = local.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return np.where(local.isna().to_numpy(), _FAR_PAST, np.floor_divide(ns, _NS_PER_DAY))
+
+
+class _Grid:
+    """The dense household × started-month grid and the weigh-ins placed on it."""
+
+    def __init__(self, weighins, sizes, households, params: EditionParams, as_of: dt.date):
+        self.params = params
+        self.as_of = as_of
+        bounds = month_bounds(params)
+        self.bounds = bounds[bounds["month_start"] <= as_of].reset_index(drop=True)
+        hh = households.sort_values("household_id", kind="stable").reset_index(drop=True)
+        self.ids = hh["household_id"].to_numpy(dtype=np.int64)
+        self.names = hh["name"].to_numpy(dtype=object)
+        self.H, self.M = len(hh), len(self.bounds)
+        self.index = pd.Index(self.ids)
+        if "joined_on" in hh.columns:
+            self.joined = _days_of(hh["joined_on"], _FAR_PAST)
+        else:
+            self.joined = np.full(self.H, _FAR_PAST, dtype=np.int64)
+        self.ms = np.array([_day(d) for d in self.bounds["month_start"]], dtype=np.int64)
+        self.me = np.array([_day(d) for d in self.bounds["month_end"]], dtype=np.int64)
+        self.asof_end = _day(as_of) + 1  # as_of inclusive
+        self._person_days(sizes)
+        self._place(weighins)
+
+    def _person_days(self, sizes):
+        """Person-days and counted days per cell, by interval overlap arithmetic."""
+        H, M = self.H, self.M
+        h = np.repeat(np.arange(H), M)
+        m = np.tile(np.arange(M), H)
+        ws = np.maximum(self.ms[m], self.joined[h])
+        we = np.minimum(self.me[m], self.asof_end)
+        self.days = np.clip(we - ws, 0, None)
+        sh = self.index.get_indexer(sizes["household_id"].to_numpy())
+        ok = sh >= 0
+        s = pd.DataFrame({
+            "h": sh[ok],
+            "day": _days_of(sizes["valid_from"][ok], _FAR_PAST),
+            "persons": sizes["persons"].to_numpy(dtype=np.int64)[ok],
+        })
+        s = s.sort_values(["h", "day"], kind="stable").drop_duplicates(["h", "day"], keep="last")
+        sh, sday, sp = (s[c].to_numpy() for c in ("h", "day", "persons"))
+        first = np.r_[True, sh[1:] != sh[:-1]] if len(sh) else np.zeros(0, bool)
+        last = np.r_[sh[1:] != sh[:-1], True] if len(sh) else np.zeros(0, bool)
+        seg_start = np.where(first, _FAR_PAST, sday)
+        seg_end = np.where(last, _FAR_FUTURE, np.r_[sday[1:], 0] if len(sday) else sday)
+        missing = np.setdiff1d(np.arange(H), sh)
+        if len(missing):
+            log.warning("%d household(s) without any size entry: no data", len(missing))
+        # every segment against every started month of its household
+        rh, rm = np.repeat(sh, M), np.tile(np.arange(M), len(sh))
+        key = rh * M + rm
+        lo = np.maximum(np.repeat(seg_start, M), ws[key] if len(key) else ws[:0])
+        hi = np.minimum(np.repeat(seg_end, M), we[key] if len(key) else we[:0])
+        overlap = np.clip(hi - lo, 0, None)
+        self.person_days = np.bincount(
+            key, weights=np.repeat(sp, M) * overlap, minlength=H * M
+        ).astype(np.int64)
+
+    def _place(self, w):
+        """Month cell, counted flag and stream code of every weigh-in that belongs somewhere."""
+        H, M = self.H, self.M
+        h = self.index.get_indexer(w["household_id"].to_numpy())
+        day = local_days(w["measured_at"], self.params.timezone)
+        m = np.searchsorted(self.ms, day, side="right") - 1
+        ok = (h >= 0) & (m >= 0) & (day < (self.me[-1] if M else _FAR_PAST))
+        ok &= day < self.asof_end
+        joined = self.joined[np.maximum(h, 0)] if H else np.full(len(h), _FAR_FUTURE)
+        ok &= day >= np.where(h >= 0, joined, _FAR_FUTURE)
+        self.cell = (h * M + m)[ok]
+        scodes, self.streams = pd.factorize(w["stream"].to_numpy()[ok])
+        counted_codes = np.array([s in self.params.counted_streams for s in self.streams], bool)
+        self.stream_code = scodes
+        self.counted = counted_codes[scodes] if len(scodes) else np.zeros(0, bool)
+        status = w["status"].to_numpy()[ok]
+        stcodes, stuniq = pd.factorize(status)
+        self.accepted = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "accepted"))
+        self.flagged = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "flagged"))
+        self.rejected = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "rejected"))
+        self.grams = w["weight_g"].to_numpy(dtype=np.float64)[ok]
+
+    def count(self, mask, weights=None):
+        """Sum (or count) over the weigh-ins selected by ``mask``, per grid cell."""
+        wts = None if weights is None else weights[mask]
+        return np.bincount(self.cell[mask], weights=wts, minlength=self.H * self.M)
+
+    def frame(self) -> pd.DataFrame:
+        """Household, month and date columns of the dense grid."""
+        H, M = self.H, self.M
+        return pd.DataFrame({
+            "household": np.repeat(self.names, M),
+            "month": np.tile(self.bounds["month"].to_numpy(dtype=np.int64), H),
+            "month_start": np.tile(self.bounds["month_start"].to_numpy(dtype=object), H),
+            "month_end": np.tile(self.bounds["month_end"].to_numpy(dtype=object), H),
+            "complete": np.tile((self.bounds["month_end"] <= self.as_of).to_numpy(bool), H),
+        })
+
+
+def _progress_from_grid(g: _Grid) -> pd.DataFrame:
+    """The household × month progress table from a prepared grid."""
+    p = g.params
+    H, M = g.H, g.M
+    acc_c = g.accepted & g.counted
+    acc_d = g.accepted & ~g.counted
+    n = g.count(acc_c).astype(np.int64)
+    grams = g.count(acc_c, g.grams)
+    pdays = g.person_days
+    has = (n > 0) & (pdays > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(has, grams / pdays * 7.0, np.nan)
+    b = min(p.baseline_months, M)
+    g2, pd2, has2 = grams.reshape(H, M), pdays.reshape(H, M), has.reshape(H, M)
+    bg = np.where(has2[:, :b], g2[:, :b], 0.0).sum(axis=1)
+    bpd = np.where(has2[:, :b], pd2[:, :b], 0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        baseline = np.where((bpd > 0) & (bg > 0), bg / bpd * 7.0, np.nan)
+    base_cell = np.repeat(baseline, M)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        red = 100.0 * (1.0 - rate / base_cell)
+    red = np.where(np.isfinite(red), red, np.nan)
+    month = np.tile(np.arange(1, M + 1), H)
+    if p.baseline_months == 1:
+        red = np.where((month == 1) & ~np.isnan(red), 0.0, red)
+    target = target_path(p)[month - 1] if M else np.zeros(0)
+    on_track = pd.array(red >= target - ON_TRACK_TOLERANCE, dtype="boolean")
+    on_track[np.isnan(red)] = pd.NA
+    days = g.days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        persons = np.where(days > 0, pdays / np.where(days > 0, days, 1), np.nan)
+    df = g.frame()
+    df["weighins"] = n
+    df["counted_kg"] = np.where(has, grams / 1000.0, np.nan)
+    df["person_days"] = pdays
+    df["g_per_person_week"] = rate
+    df["reduction_pct"] = red
+    df["target_pct"] = target
+    df["on_track"] = on_track
+    df["household_id"] = np.repeat(g.ids, M)
+    df["baseline_month"] = month <= p.baseline_months
+    df["days"] = days.astype(np.int64)
+    df["persons"] = persons
+    df["baseline_g_per_person_week"] = base_cell
+    df["kg_per_person_year"] = rate * WEEKS_PER_YEAR / 1000.0
+    df["diverted_kg"] = g.count(acc_d, g.grams) / 1000.0
+    df["weighins_diverted"] = g.count(acc_d).astype(np.int64)
+    df["flagged"] = g.count(g.flagged).astype(np.int64)
+    df["rejected"] = g.count(g.rejected).astype(np.int64)
+    return df[PROGRESS_COLUMNS + PROGRESS_EXTRA_COLUMNS]
+
+
+def household_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
+                       params: EditionParams, as_of: dt.date) -> pd.DataFrame:
+    """One row per household and started month: the Progress CSV columns, then extras."""
+    return _progress_from_grid(_Grid(weighins, sizes, households, params, as_of))
+
+
+def stream_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
+                    params: EditionParams, as_of: dt.date) -> pd.DataFrame:
+    """One row per household × started month × stream: weigh-ins, kg and rate of that bin."""
+    g = _Grid(weighins, sizes, households, params, as_of)
+    present = set(g.streams[np.unique(g.stream_code[g.accepted])]) if len(g.cell) else set()
+    extra = sorted(present - set(params.counted_streams))
+    streams = list(params.counted_streams) + extra
+    S, HM = len(streams), g.H * g.M
+    code_map = np.array([streams.index(s) if s in streams else -1 for s in g.streams], int)
+    sc = code_map[g.stream_code] if len(g.stream_code) else np.zeros(0, int)
+    sel = g.accepted & (sc >= 0)
+    key = g.cell[sel] * S + sc[sel]
+    n = np.bincount(key, minlength=HM * S).astype(np.int64)
+    grams = np.bincount(key, weights=g.grams[sel], minlength=HM * S)
+    pdays = np.repeat(g.person_days, S)
+    has = (n > 0) & (pdays > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(has, grams / pdays * 7.0, np.nan)
+    base = g.frame()
+    df = base.loc[base.index.repeat(S)].reset_index(drop=True)
+    df["household_id"] = np.repeat(g.ids, g.M * S)
+    df["stream"] = np.tile(np.array(streams, dtype=object), HM)
+    df["counted"] = np.tile(np.array([s in params.counted_streams for s in streams]), HM)
+    df["weighins"] = n
+    df["kg"] = grams / 1000.0
+    df["person_days"] = pdays
+    df["g_per_person_week"] = rate
+    return df
+
+
+def cohort_progress(progress: pd.DataFrame) -> pd.DataFrame:
+    """Per month: weighted cohort reduction, median household reduction, households at target."""
+    p = progress
+    both = p["reduction_pct"].notna() & p["persons"].notna()
+    w = p["persons"].where(both, 0.0)
+    tmp = pd.DataFrame({
+        "month": p["month"],
+        "num": (p["g_per_person_week"] * w).where(both, 0.0),
+        "den": (p["baseline_g_per_person_week"] * w).where(both, 0.0),
+        "w": w,
+        "both": both,
+        "reporting": p["g_per_person_week"].notna(),
+        "at_target": p["on_track"].fillna(False).astype(bool),
+        "red": p["reduction_pct"].where(both),
+    })
+    grp = tmp.groupby("month", sort=True)
+    first = p.groupby("month", sort=True)[["month_start", "month_end", "complete", "target_pct"]]
+    out = first.first()
+    out["n_households"] = p.groupby("month", sort=True)["household"].size()
+    out["n_reporting"] = grp["reporting"].sum()
+    out["n_with_data"] = grp["both"].sum()
+    sums = grp[["num", "den", "w"]].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(sums["den"] > 0, sums["num"] / sums["den"].where(sums["den"] > 0), np.nan)
+        out["reduction_pct"] = 100.0 * (1.0 - ratio)
+        out["g_per_person_week"] = (sums["num"] / sums["w"]).where(sums["w"] > 0)
+        out["baseline_g_per_person_week"] = (sums["den"] / sums["w"]).where(sums["w"] > 0)
+    out["median_reduction_pct"] = grp["red"].median()
+    out["n_at_target"] = grp["at_target"].sum()
+    out["kg_per_person_year"] = out["g_per_person_week"] * WEEKS_PER_YEAR / 1000.0
+    out = out.reset_index()
+    for c in ("n_households", "n_reporting", "n_with_data", "n_at_target"):
+        out[c] = out[c].astype(np.int64)
+    return out[COHORT_COLUMNS]
+
+
+COHORT_COLUMNS = [
+    "month", "month_start", "month_end", "complete", "target_pct", "n_households",
+    "n_reporting", "n_with_data", "reduction_pct", "median_reduction_pct", "n_at_target",
+    "g_per_person_week", "baseline_g_per_person_week", "kg_per_person_year",
+]

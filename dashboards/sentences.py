@@ -1,0 +1,82 @@
+"""Plain-French sentences that tell a family where it stands this month.
+
+Typography: the true minus sign (U+2212) for a decrease, ``+`` for an increase, a decimal
+comma, a no-break space (U+00A0) before ``%``, ``:`` and ``;``, a narrow no-break space
+(U+202F) between thousands. Percentages are the change of the household's waste rate versus
+its reference month, so a reduction of 14 % reads ``−14 %``.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+
+from .export import round_half_up
+
+MINUS = "\u2212"
+NBSP = "\u00a0"
+THIN_NBSP = "\u202f"
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: float, decimals: int = 0) -> str:
+    """``1 234,5`` style: decimal comma, narrow no-break space between thousands."""
+    d = round_half_up(value, decimals)
+    sign = MINUS if d < 0 else ""
+    text = f"{abs(d):,.{decimals}f}"
+    return sign + text.replace(",", THIN_NBSP).replace(".", ",")
+
+
+def format_change(reduction_pct: float, decimals: int = 0) -> str:
+    """A reduction as a signed change: 14 -> ``−14 %``, -5 -> ``+5 %``, 0 -> ``0 %``."""
+    change = round_half_up(-float(reduction_pct), decimals)
+    text = format_number(abs(change), decimals)
+    sign = "" if change == 0 else (MINUS if change < 0 else "+")
+    return f"{sign}{text}{NBSP}%"
+
+
+def _rate(row: Mapping) -> str:
+    return f"{format_number(row['g_per_person_week'])}{NBSP}g par personne et par semaine"
+
+
+def month_sentence(row: Mapping, baseline_months: int = 1) -> str:
+    """The sentence for one row of ``household_progress`` (one household, one month)."""
+    reference = "au mois de référence" if baseline_months == 1 else "aux mois de référence"
+    so_far = "" if bool(row["complete"]) else " jusqu'ici"
+    has_rate = not _missing(row["g_per_person_week"])
+    if bool(row["baseline_month"]):
+        what = f"{_rate(row)}{so_far}" if has_rate else (
+            "pas encore de pesée" if not bool(row["complete"]) else "aucune pesée")
+        return f"Ce mois-ci (mois de référence){NBSP}: {what}."
+    if _missing(row["baseline_g_per_person_week"]):
+        text = (f"Pas de pesée pendant le mois de référence{NBSP}: "
+                f"la réduction ne peut pas être calculée.")
+        if has_rate:
+            text += f" Ce mois-ci{NBSP}: {_rate(row)}{so_far}."
+        return text
+    target = row["target_pct"]
+    if _missing(row["reduction_pct"]):
+        none = "pas encore de pesée" if not bool(row["complete"]) else "aucune pesée"
+        return f"Ce mois-ci{NBSP}: {none}{NBSP}; objectif du mois{NBSP}: {format_change(target)}"
+    reduction = row["reduction_pct"]
+    decimals = 0
+    # never print "−11 %" and "−11 %" for a household that is just short of the target
+    while (not bool(row["on_track"]) and decimals < 2
+           and format_change(reduction, decimals) == format_change(target, decimals)):
+        decimals += 1
+    return (f"Ce mois-ci{NBSP}: {format_change(reduction, decimals)} par rapport {reference}"
+            f"{NBSP}; objectif du mois{NBSP}: {format_change(target, decimals)}")
+
+
+def current_sentence(progress: pd.DataFrame, household_id: int,
+                     baseline_months: int = 1) -> str:
+    """The sentence for a household's latest started month in ``household_progress``."""
+    rows = progress[progress["household_id"] == household_id]
+    if rows.empty:
+        return "Le défi n'a pas encore commencé."
+    row = rows.loc[rows["month"].idxmax()]
+    return month_sentence(row, baseline_months)

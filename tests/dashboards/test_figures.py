@@ -1,0 +1,99 @@
+"""Plotly figure builders: traces, French labels, HTML without plotly.js."""
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+import pytest
+
+from dashboards.figures import (
+    cohort_figure,
+    figure_html,
+    household_figure,
+    month_label,
+    plotly_js_path,
+)
+from dashboards.method import cohort_progress, household_progress, stream_progress
+
+from .factories import MARCH, households, noon, sizes, weighins
+
+D = dt.date
+
+
+@pytest.fixture
+def frames():
+    h = households([(1, "Dupont"), (2, "Martin")])
+    s = sizes([(1, 2, D(2026, 3, 1)), (2, 3, D(2026, 3, 1))])
+    w = weighins([noon(D(2026, 3, 3), 1, "residual", 6200),
+                  noon(D(2026, 3, 4), 1, "glass", 3100),
+                  noon(D(2026, 4, 3), 1, "residual", 4000),
+                  noon(D(2026, 4, 4), 1, "biowaste", 2000),
+                  noon(D(2026, 3, 3), 2, "residual", 9300),
+                  noon(D(2026, 4, 3), 2, "residual", 9300)])
+    args = (w, s, h, MARCH, D(2026, 4, 20))
+    p = household_progress(*args)
+    return p, stream_progress(*args), cohort_progress(p)
+
+
+def test_cohort_figure(frames):
+    _, _, cohort = frames
+    fig = cohort_figure(cohort)
+    assert isinstance(fig, go.Figure)
+    names = [t.name for t in fig.data]
+    assert names == ["Foyers dans l'objectif", "Objectif", "Réduction pondérée de la cohorte",
+                     "Réduction médiane des foyers"]
+    assert list(fig.data[1].y) == pytest.approx(list(cohort["target_pct"]))
+    assert list(fig.data[2].y) == pytest.approx(list(cohort["reduction_pct"]))
+    assert list(fig.data[0].y) == list(cohort["n_at_target"])
+    assert fig.data[0].type == "bar" and fig.data[0].yaxis == "y2"
+    assert fig.layout.separators == ",\u202f"
+    assert "mois de référence" in fig.layout.yaxis.title.text
+    assert fig.data[2].x[1] == "Mois 2<br>avril 2026 (en cours)"
+
+
+def test_household_figure_stacks_counted_bins_and_draws_the_target(frames):
+    progress, streams, _ = frames
+    fig = household_figure(streams, progress, household_id=1)
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [b.name for b in bars] == ["Ordures ménagères résiduelles", "Emballages et papiers",
+                                      "Verre"]
+    assert fig.layout.barmode == "stack"
+    assert list(bars[0].y) == pytest.approx([6200 / 62 * 7, 4000 / 40 * 7])
+    target = next(t for t in fig.data if t.name == "Trajectoire de l'objectif")
+    base = 9300 / 62 * 7
+    assert list(target.y) == pytest.approx([base, base * (1 - 20 / 7 / 100)])
+    diverted = [t for t in fig.data if "non comptés" in (t.name or "")]
+    assert len(diverted) == 1 and diverted[0].name.startswith("Biodéchets")
+    assert fig.layout.title.text == "Foyer Dupont"
+    assert fig.layout.yaxis.title.text == "g par personne et par semaine"
+    assert not [t for t in household_figure(streams, progress, 1, include_diverted=False).data
+                if "non comptés" in (t.name or "")]
+
+
+def test_household_figure_needs_one_household(frames):
+    progress, streams, _ = frames
+    with pytest.raises(ValueError):
+        household_figure(streams, progress)
+
+
+def test_figure_html_does_not_embed_plotly_js(frames):
+    html = figure_html(cohort_figure(frames[2]), div_id="cohorte")
+    assert html.lstrip().startswith("<div")
+    assert "<script src" not in html
+    assert 'id="cohorte"' in html
+    assert "cdn.plot.ly" not in html
+    assert len(html) < 200_000  # plotly.min.js alone is several MB
+    assert '"displaylogo": false' in html
+
+
+def test_plotly_js_path_is_the_bundled_file():
+    path = plotly_js_path()
+    assert path.name == "plotly.min.js" and path.is_file()
+    assert path.stat().st_size > 1_000_000
+    assert b"plotly" in path.read_bytes()[:2000].lower()
+
+
+def test_month_label():
+    assert month_label(1, D(2026, 3, 1)) == "Mois 1<br>mars 2026"
+    assert month_label(2, D(2026, 2, 28), complete=False) == (
+        "Mois 2<br>dès le 28 février 2026 (en cours)")
