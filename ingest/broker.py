@@ -91,7 +91,6 @@ def render_config(template_path, data_dir, port: int, bind: str = "127.0.0.1", *
                   plugin=None, user: str | None = None) -> Path:
     """Render the mosquitto.conf template into data_dir/mosquitto.conf and return its path."""
     data_dir = Path(data_dir).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
     plugin = Path(plugin) if plugin else find_dynsec_plugin()
     values = {
         "@PORT@": str(int(port)),
@@ -105,6 +104,7 @@ def render_config(template_path, data_dir, port: int, bind: str = "127.0.0.1", *
             # mosquitto splits option values on whitespace: fail here, not in the broker.
             raise ValueError(f"{key} must be non-empty and contain no whitespace: {value!r}")
     text = Path(template_path).read_text(encoding="utf-8")
+    data_dir.mkdir(parents=True, exist_ok=True)
     for key, value in values.items():
         text = text.replace(key, value)
     target = data_dir / CONFIG_NAME
