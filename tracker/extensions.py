@@ -1,7 +1,7 @@
 """Flask extensions, created unbound and bound in the factory with `init_app`."""
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_smorest import Api
@@ -34,6 +34,8 @@ def select_locale() -> str:
     """French first: the language chosen on the page, then the account's, then French."""
     from flask_login import current_user
 
+    if not has_request_context():  # the CLI and background work speak English
+        return "en"
     chosen = request.args.get("lang")
     if chosen in LOCALES:
         session["lang"] = chosen

@@ -1,0 +1,183 @@
+"""The `zw` commands through the Flask CLI runner (SQLite and PostgreSQL)."""
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.models import Edition, Household, WeighIn
+
+
+def _count(app, model=WeighIn):
+    with app.extensions["zw_db"].session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def edition(runner):
+    result = runner.invoke(args=["challenges", "create", "--slug", "defi-2026", "--name",
+                                 "Défi 2026", "--start", "2026-03-01"])
+    assert result.exit_code == 0, result.output
+    return "defi-2026"
+
+
+@pytest.fixture
+def households(runner, edition, tmp_path):
+    path = tmp_path / "foyers.csv"
+    path.write_text("household;persons;email;commune\nMartin;3;martin@example.org;Orsay\n"
+                    "Durand;2;;Bures-sur-Yvette\nÉlise Noël;1;;Gif\n", encoding="utf-8")
+    result = runner.invoke(args=["households", "import", str(path), "--challenge", edition])
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 household(s)" in result.output
+    return path
+
+
+def test_challenges_create_and_refusal(runner, app, edition):
+    with app.extensions["zw_db"].session() as s:
+        e = s.scalar(select(Edition))
+        assert (e.slug, e.months, e.baseline_months, e.target_pct) == ("defi-2026", 8, 1, 20.0)
+        assert e.counted_streams == ["residual", "packaging", "glass"]
+    again = runner.invoke(args=["challenges", "create", "--slug", "defi-2026", "--name", "X",
+                                "--start", "2026-03-01"])
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad = runner.invoke(args=["challenges", "create", "--slug", "x2", "--name", "X", "--start",
+                              "01/03/2026"])
+    assert bad.exit_code == 2
+
+
+def test_households_import_twice_adds_nothing(runner, app, households, edition):
+    result = runner.invoke(args=["households", "import", str(households), "--challenge", edition])
+    assert result.exit_code == 0 and "Imported 0" in result.output
+    assert "3 already present" in result.output
+    assert _count(app, Household) == 3
+
+
+def test_households_import_bad_rows_import_nothing(runner, app, edition, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("household,persons,email,commune\nA,2,,X\nB,zero,,Y\nA,3,,Z\nC,0,,W\n")
+    result = runner.invoke(args=["households", "import", str(path), "--challenge", edition])
+    assert result.exit_code == 1
+    for line in ("line 3", "line 4", "line 5"):
+        assert line in result.output
+    assert _count(app, Household) == 0
+
+
+def test_set_size(runner, app, households, edition):
+    result = runner.invoke(args=["households", "set-size", "Martin", "--challenge", edition,
+                                 "--persons", "4", "--from", "2026-05-10"])
+    assert result.exit_code == 0, result.output
+    assert "3 from 2026-03-01, 4 from 2026-05-10" in result.output
+    bad = runner.invoke(args=["households", "set-size", "Nobody", "--challenge", edition,
+                              "--persons", "4", "--from", "2026-05-10"])
+    assert bad.exit_code == 1 and "No household" in bad.output
+
+
+FRENCH_CSV = ("household;date;stream;weight_kg;time;note\n"
+              "Martin;01/03/2026;OMR;1,25;08:30;\n"
+              "Martin;02/03/2026;ordures ménagères;2,5;;\n"
+              "Durand;2026-03-03;Emballages;0,8;;sacs jaunes\n"
+              "Élise Noël;04/03/2026;verre;3;;\n"
+              "Durand;05/03/2026;biodéchets;0,45;;\n"
+              "Durand;05/03/2026;biodéchets;0,45;;\n")
+
+
+def test_weighins_import_french_formats_and_twice(runner, app, households, edition, tmp_path,
+                                                  now_in_edition):
+    path = tmp_path / "pesees.csv"
+    path.write_bytes(FRENCH_CSV.encode("cp1252"))
+    result = runner.invoke(args=["weighins", "import", str(path), "--challenge", edition])
+    assert result.exit_code == 0, result.output
+    assert "Imported 6 weigh-in(s)" in result.output
+    with app.extensions["zw_db"].session() as s:
+        rows = s.scalars(select(WeighIn).order_by(WeighIn.measured_at)).all()
+        assert [(w.stream, w.weight_g, w.source) for w in rows][:3] == [
+            ("residual", 1250, "import"), ("residual", 2500, "import"),
+            ("packaging", 800, "import")]
+        assert rows[0].measured_at.isoformat() == "2026-03-01T07:30:00+00:00"
+        assert rows[1].measured_at.hour == 11  # no time: noon in Paris (UTC+1 in March)
+    again = runner.invoke(args=["weighins", "import", str(path), "--challenge", edition])
+    assert again.exit_code == 0 and "Imported 0" in again.output and "6 already present" in \
+        again.output
+    assert _count(app) == 6
+
+
+def test_weighins_import_comma_separated_with_quoted_decimals(runner, app, households, edition,
+                                                              tmp_path, now_in_edition):
+    path = tmp_path / "p.csv"
+    path.write_text('household,date,stream,weight_kg\nMartin,2026-03-01,glass,"1,5"\n'
+                    'Martin,2026-03-02,residual,2.25\n')
+    result = runner.invoke(args=["weighins", "import", str(path), "--challenge", edition])
+    assert result.exit_code == 0, result.output
+    assert _count(app) == 2
+
+
+def test_weighins_import_bad_rows_list_every_line(runner, app, households, edition, tmp_path,
+                                                  now_in_edition):
+    path = tmp_path / "bad.csv"
+    path.write_text("household;date;stream;weight_kg\n"
+                    "Martin;01/03/2026;OMR;1,25\n"        # 2 good
+                    "Martin;01/03/2026;plutonium;1\n"     # 3 unknown bin
+                    "Martin;32/03/2026;OMR;1\n"           # 4 bad date
+                    "Inconnu;01/03/2026;OMR;1\n"          # 5 unknown household
+                    "Martin;01/03/2026;OMR;-2\n"          # 6 negative
+                    "Martin;01/03/2026;OMR;abc\n"         # 7 not a number
+                    "Martin;01/02/2026;OMR;1\n"           # 8 before the edition
+                    "Martin;01/06/2026;OMR;1\n"           # 9 in the future
+                    "Martin;01/03/2026;OMR;60\n"          # 10 over 50 kg
+                    "Martin;01/03/2026;textile;1\n")      # 11 bin not in the edition
+    result = runner.invoke(args=["weighins", "import", str(path), "--challenge", edition])
+    assert result.exit_code == 1
+    assert "Nothing imported: 9 bad row(s) out of 10" in result.output
+    for line in range(3, 12):
+        assert f"line {line}:" in result.output
+    assert "line 2:" not in result.output
+    assert _count(app) == 0
+
+
+def test_weighins_import_missing_column(runner, households, edition, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("household;date;weight_kg\nMartin;01/03/2026;1\n")
+    result = runner.invoke(args=["weighins", "import", str(path), "--challenge", edition])
+    assert result.exit_code == 1 and "missing column(s): stream" in result.output
+
+
+def test_weighins_import_progress_bar_on_large_file(runner, app, households, edition, tmp_path,
+                                                    now_in_edition):
+    lines = ["household,date,stream,weight_kg,time"]
+    for i in range(3000):
+        lines.append(f"Martin,2026-03-{1 + i % 28:02d},residual,{0.5 + (i % 7) / 10},"
+                     f"{i % 24:02d}:{i % 60:02d}")
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(args=["weighins", "import", str(path), "--challenge", edition])
+    assert result.exit_code == 0, result.output
+    assert "Imported 3000" in result.output
+    assert _count(app) == 3000
+
+
+def test_weighins_export_csv_and_json(runner, app, households, edition, tmp_path,
+                                      now_in_edition):
+    path = tmp_path / "p.csv"
+    path.write_text(FRENCH_CSV)
+    runner.invoke(args=["weighins", "import", str(path), "--challenge", edition])
+    csv_out = runner.invoke(args=["weighins", "export", "--challenge", edition])
+    assert csv_out.exit_code == 0
+    lines = csv_out.output.strip().splitlines()
+    assert lines[0] == ("id,household,date,time,stream,weight_kg,source,status,device,seq,"
+                        "note,measured_at")
+    assert ",Martin,2026-03-01,08:30:00,residual,1.250,import,accepted,,,," in lines[1]
+    data = json.loads(runner.invoke(args=["weighins", "export", "--challenge", edition,
+                                          "--format", "json"]).output)
+    assert len(data) == 6 and data[0]["weight_kg"] == 1.25 and data[0]["seq"] is None
+
+
+def test_accounts_create(runner, app, households, edition):
+    result = runner.invoke(args=["accounts", "create", "--email", "equipe@example.org",
+                                 "--role", "staff"])
+    assert result.exit_code == 0 and "Password (shown once)" in result.output
+    fam = runner.invoke(args=["accounts", "create", "--email", "m@example.org", "--household",
+                              "Martin", "--challenge", edition, "--password", "longenough1"])
+    assert fam.exit_code == 0 and "shown once" not in fam.output
+
+
+def test_db_upgrade(runner):
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
