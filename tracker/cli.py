@@ -262,6 +262,48 @@ def weighins_export(challenge, fmt, output):
         output.write(write_csv(EXPORT_COLUMNS, rows))
 
 
+# ---------------------------------------------------------------- progress
+@click.group("progress")
+def progress_group():
+    """The progress method (DESIGN.md) applied to an edition."""
+
+
+@progress_group.command("export")
+@click.option("--challenge", required=True)
+@click.option("--as-of", "as_of", callback=_date, help="YYYY-MM-DD (default: today)")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="file to write (default: standard output; required for xlsx on a terminal)")
+@with_appcontext
+def progress_export(challenge, as_of, fmt, output):
+    """One row per household and started month: the Progress CSV of DESIGN.md."""
+    from dashboards.export import progress_csv, progress_json, progress_xlsx
+    from tracker.progress import compute
+
+    with _db().session() as s:
+        try:
+            edition = services.get_edition(s, challenge)
+        except DomainError as exc:
+            _fail(str(exc.message))
+        result = compute(s.connection(), edition, as_of, with_streams=False)
+    if fmt == "xlsx":
+        data = progress_xlsx(result.households, result.cohort)
+    else:
+        text = (progress_csv if fmt == "csv" else progress_json)(result.households)
+        data = text.encode("utf-8")
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(data)
+        click.echo(f"Wrote {output} ({len(result.households)} rows, as of {result.as_of}).",
+                   err=True)
+    elif fmt == "xlsx" and sys.stdout.isatty():
+        _fail("An xlsx file is binary: give --output FILE.")
+    else:
+        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else click.echo(
+            data.decode("utf-8", "replace"), nl=False)
+
+
 # ---------------------------------------------------------------- run
 @click.command("run")
 @click.option("--host", default=None, help="default: ZW_WEB_HOST (127.0.0.1)")
@@ -278,7 +320,7 @@ def run_command(host, port, no_demo):
 def register_commands(app: Flask) -> None:
     """Attach every `zw` sub-command to the app's CLI group."""
     for command in (db_group, challenges_group, households_group, accounts_group,
-                    weighins_group, run_command):
+                    weighins_group, progress_group, run_command):
         app.cli.add_command(command)
 
 

@@ -39,14 +39,14 @@ def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> 
     for index, (name, persons, commune) in enumerate(HOUSEHOLDS):
         household = services.create_household(session, edition, name=name, persons=persons,
                                               commune=commune)
-        effort = rng.uniform(0.0, 0.45)  # how much this household cuts by the end
+        effort = rng.uniform(0.05, 0.4)  # how much this household cuts by the end
         silent_after = start + dt.timedelta(days=40) if index == 9 else None
         day = start
         while day < today:
             if silent_after and day > silent_after:
                 break
             months_in = (day - start).days / 30.4
-            factor = 1 - effort * min(1.0, max(0.0, months_in - 1) / 7 * 3)
+            factor = 1 - effort * min(1.0, max(0.0, months_in - 1) / 2)
             for stream, per_week in VISITS_PER_WEEK.items():
                 if rng.random() > per_week / 7:
                     continue

@@ -181,3 +181,40 @@ def test_accounts_create(runner, app, households, edition):
 
 def test_db_upgrade(runner):
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_progress_export(runner, app, households, edition, tmp_path, now_in_edition):
+    """Hand-computed: Martin (3 persons) 31 kg in March (31 days), 24 kg in April to the 15th."""
+    lines = ["household,date,stream,weight_kg"]
+    lines += [f"Martin,2026-03-{d:02d},residual,1" for d in range(1, 32)]
+    lines += [f"Martin,2026-04-{d:02d},glass,1.6" for d in range(1, 16)]
+    lines += ["Martin,2026-04-02,biowaste,5"]  # not counted: diverted
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert runner.invoke(args=["weighins", "import", str(path), "--challenge",
+                               edition]).exit_code == 0
+    result = runner.invoke(args=["progress", "export", "--challenge", edition, "--as-of",
+                                 "2026-04-15"])
+    assert result.exit_code == 0, result.output
+    rows = result.output.strip().splitlines()
+    assert rows[0] == ("household,month,month_start,month_end,complete,weighins,counted_kg,"
+                       "person_days,g_per_person_week,reduction_pct,target_pct,on_track")
+    martin = [r for r in rows if r.startswith("Martin,")]
+    # March: 31000 g / (31 × 3) × 7 = 2333.3 g/person/week; April: 24000 / (15 × 3) × 7 = 3733.3
+    assert martin[0] == "Martin,1,2026-03-01,2026-04-01,true,31,31.000,93,2333.3,0.0,0.0,true"
+    assert martin[1] == ("Martin,2,2026-04-01,2026-05-01,false,15,24.000,45,3733.3,-60.0,2.9,"
+                         "false")
+    durand = [r for r in rows if r.startswith("Durand,")]
+    assert durand[0] == "Durand,1,2026-03-01,2026-04-01,true,0,,62,,,0.0,"
+    xlsx = tmp_path / "p.xlsx"
+    out = runner.invoke(args=["progress", "export", "--challenge", edition, "--as-of",
+                              "2026-04-15", "--format", "xlsx", "-o", str(xlsx)])
+    assert out.exit_code == 0, out.output
+    from openpyxl import load_workbook
+
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames == ["Progression", "Cohorte"]
+    assert wb["Progression"].max_row == len(rows)
+    data = json.loads(runner.invoke(args=["progress", "export", "--challenge", edition,
+                                          "--as-of", "2026-04-15", "--format", "json"]).output)
+    assert data[0]["household"] in {"Martin", "Durand", "Élise Noël"}
