@@ -143,6 +143,17 @@ class Account(Base):
     def is_staff(self) -> bool:
         return self.role in ("staff", "admin")
 
+    # flask-login's user protocol, without importing Flask into the models.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class Device(Base):
     """A scale paired with a household, with its own MQTT credentials."""

@@ -220,7 +220,10 @@ class ReadingSchema(Schema):
 def messages_as_text(messages) -> dict:
     """marshmallow messages with lazy strings made plain (for JSON and logs)."""
     if isinstance(messages, dict):
-        return {k: messages_as_text(v) for k, v in messages.items()}
+        # marshmallow keeps a lazy string raised by a field as it is, not in a list: wrap it,
+        # so every field maps to a list of messages as with plain strings.
+        return {k: messages_as_text(v) if isinstance(v, (dict, list, tuple)) else [str(v)]
+                for k, v in messages.items()}
     if isinstance(messages, (list, tuple)):
         return [messages_as_text(m) for m in messages]
     return str(messages)
