@@ -147,6 +147,26 @@ def ingest_role_acls() -> list[dict]:
     return acls
 
 
+def _login(username: str, password: str, role: str, textname: str) -> dict:
+    return {"username": username, "textname": textname, **hash_password(password),
+            "roles": [{"rolename": role}]}
+
+
+def _roles() -> list[dict]:
+    return [{"rolename": ADMIN_ROLE, "textname": "dynamic security admin",
+             "acls": admin_role_acls()},
+            {"rolename": INGEST_ROLE, "textname": "reads scale topics",
+             "acls": ingest_role_acls()}]
+
+
+def _write_private_json(path: Path, document: dict) -> None:
+    tmp = path.with_suffix(".json.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds password hashes
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(document, fh, indent=2)
+    os.replace(tmp, path)
+
+
 def init_dynsec(data_dir, admin_user: str, admin_password: str,
                 ingest_user: str, ingest_password: str, *, overwrite: bool = False) -> Path:
     """Write the initial dynamic-security.json: the admin and ingest clients and their roles."""
@@ -159,28 +179,68 @@ def init_dynsec(data_dir, admin_user: str, admin_password: str,
     document = {
         "defaultACLAccess": {"publishClientSend": False, "publishClientReceive": False,
                              "subscribe": False, "unsubscribe": True},
-        "clients": [
-            {"username": admin_user, "textname": "zw broker admin",
-             **hash_password(admin_password), "roles": [{"rolename": ADMIN_ROLE}]},
-            {"username": ingest_user, "textname": "zw ingest",
-             **hash_password(ingest_password), "roles": [{"rolename": INGEST_ROLE}]},
-        ],
+        "clients": [_login(admin_user, admin_password, ADMIN_ROLE, "zw broker admin"),
+                    _login(ingest_user, ingest_password, INGEST_ROLE, "zw ingest")],
         "groups": [],
-        "roles": [
-            {"rolename": ADMIN_ROLE, "textname": "dynamic security admin",
-             "acls": admin_role_acls()},
-            {"rolename": INGEST_ROLE, "textname": "reads scale topics",
-             "acls": ingest_role_acls()},
-        ],
+        "roles": _roles(),
     }
-    tmp = path.with_suffix(".json.new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds password hashes
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(document, fh, indent=2)
-    os.replace(tmp, path)
+    _write_private_json(path, document)
     log.info("dynamic security initialised in %s (admin %s, ingest %s)",
              path, admin_user, ingest_user)
     return path
+
+
+def _password_matches(client: dict, password: str) -> bool:
+    try:
+        salt = base64.b64decode(client["salt"])
+        expected = hash_password(password, salt=salt, iterations=int(client["iterations"]))
+    except (KeyError, ValueError, TypeError):
+        return False
+    return secrets.compare_digest(expected["password"], client.get("password", ""))
+
+
+def sync_dynsec(data_dir, admin_user: str, admin_password: str,
+                ingest_user: str, ingest_password: str) -> bool:
+    """Bring the admin and ingest logins and roles of a STOPPED broker's file up to date.
+
+    The configuration is the source of truth for these two logins: a changed password or a
+    newer version of their ACLs is written into dynamic-security.json before the broker
+    starts. Scales are left alone. Returns True when the file was rewritten.
+    """
+    path = Path(data_dir) / DYNSEC_NAME
+    document = json.loads(path.read_text(encoding="utf-8"))
+    changed = False
+    roles = {role["rolename"]: role for role in document.setdefault("roles", [])}
+    for wanted in _roles():
+        current = roles.get(wanted["rolename"])
+        if current is None:
+            document["roles"].append(wanted)
+            changed = True
+        elif current.get("acls") != wanted["acls"]:
+            current["acls"] = wanted["acls"]
+            changed = True
+    clients = {c["username"]: c for c in document.setdefault("clients", [])}
+    for username, password, role, textname in (
+            (admin_user, admin_password, ADMIN_ROLE, "zw broker admin"),
+            (ingest_user, ingest_password, INGEST_ROLE, "zw ingest")):
+        client = clients.get(username)
+        if client is None:
+            document["clients"].append(_login(username, password, role, textname))
+            changed = True
+            continue
+        if not _password_matches(client, password):
+            client.update(hash_password(password))
+            changed = True
+        if role not in [r.get("rolename") for r in client.get("roles", [])]:
+            client.setdefault("roles", []).append({"rolename": role})
+            changed = True
+        if client.pop("disabled", False):
+            changed = True
+    if changed:
+        _write_private_json(path, document)
+        log.info("dynamic security logins of %s and %s brought up to date in %s",
+                 admin_user, ingest_user, path)
+    return changed
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
@@ -288,10 +348,16 @@ class Broker:
 def prepare_broker(data_dir, port: int, *, admin_user: str, admin_password: str,
                    ingest_user: str, ingest_password: str, bind: str = "127.0.0.1",
                    template=None) -> Broker:
-    """Render the config into data_dir, seed dynamic security on first use, return a Broker."""
+    """Render the config into data_dir, seed or update dynamic security, return a Broker.
+
+    Not started: call .start() (or use it as a context manager).
+    """
     data_dir = Path(data_dir)
     if not (data_dir / DYNSEC_NAME).exists():
         init_dynsec(data_dir, admin_user, admin_password, ingest_user, ingest_password)
+    elif not port_open("127.0.0.1" if bind in ("0.0.0.0", "") else bind, port):
+        # Not running (the plugin rewrites the file itself while it runs).
+        sync_dynsec(data_dir, admin_user, admin_password, ingest_user, ingest_password)
     config = render_config(template or DEFAULT_TEMPLATE, data_dir, port, bind)
     return Broker(config, port, bind)
 

@@ -60,6 +60,8 @@ def scale_topic_filter(device_id: str) -> str:
 class DynsecClient:
     """A synchronous admin connection to the broker's dynamic security plugin."""
 
+    BATCH = 50  # commands per request in add_scales
+
     def __init__(self, host: str = "127.0.0.1", port: int = 1884, username: str = "zw-admin",
                  password: str = "", *, timeout: float = 5.0, tls: bool = False,
                  client_id: str | None = None):
@@ -205,6 +207,25 @@ class DynsecClient:
                       "textname": f"scale {device_id}",
                       "roles": [{"rolename": role, "priority": 0}]})
         log.info("scale %s registered with the broker", device_id)
+
+    def add_scales(self, passwords: dict[str, str]) -> None:
+        """Register many scales in two requests (a simulated fleet, a benchmark)."""
+        roles, clients = [], []
+        for device_id, password in passwords.items():
+            if not password:
+                raise ValueError(f"scale {device_id} needs a password")
+            roles.append({"command": "createRole", "rolename": scale_role(device_id),
+                          "acls": [{"acltype": "publishClientSend", "allow": True,
+                                    "topic": scale_topic_filter(device_id), "priority": 0}]})
+            clients.append({"command": "createClient", "username": device_id,
+                            "password": password, "textname": f"scale {device_id}",
+                            "roles": [{"rolename": scale_role(device_id), "priority": 0}]})
+        # The plugin rewrites its JSON file after every change: small requests keep each
+        # answer well within the timeout even when the file has grown large.
+        for start in range(0, len(roles), self.BATCH):
+            self.execute(*roles[start:start + self.BATCH], ignore=("Role already exists",))
+            self.execute(*clients[start:start + self.BATCH])
+        log.info("%d scales registered with the broker", len(clients))
 
     def revoke_scale(self, device_id: str, *, delete: bool = False) -> None:
         """Refuse the scale's next connections and disconnect it now (disable, or delete)."""

@@ -118,3 +118,16 @@ def test_broker_that_cannot_start_says_why(tmp_path):
     config.write_text(f"listener {free_port()} 127.0.0.1\nno_such_option 1\n")
     with pytest.raises(BrokerError, match="no_such_option"):
         Broker(config, free_port()).start()
+
+
+def test_sync_dynsec_rewrites_only_what_changed(tmp_path):
+    from ingest.broker import sync_dynsec
+
+    init_dynsec(tmp_path, "zw-admin", "a-pw", "zw-ingest", "i-pw")
+    assert sync_dynsec(tmp_path, "zw-admin", "a-pw", "zw-ingest", "i-pw") is False
+    assert sync_dynsec(tmp_path, "zw-admin", "a-pw", "zw-ingest", "new-pw") is True
+    document = json.loads((tmp_path / "dynamic-security.json").read_text())
+    document["roles"][1]["acls"] = []  # an older version of the ingest role
+    (tmp_path / "dynamic-security.json").write_text(json.dumps(document))
+    assert sync_dynsec(tmp_path, "zw-admin", "a-pw", "zw-ingest", "new-pw") is True
+    assert sync_dynsec(tmp_path, "zw-admin", "a-pw", "zw-ingest", "new-pw") is False

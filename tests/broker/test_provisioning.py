@@ -123,3 +123,37 @@ def test_passwords_are_never_logged(mosquitto, caplog):
     assert mosquitto.admin_password not in text
     dynsec_json = (mosquitto.data_dir / "dynamic-security.json").read_text()
     assert "S3cret-Value" not in dynsec_json and mosquitto.admin_password not in dynsec_json
+
+
+def test_many_scales_register_in_one_go(mosquitto, mqtt_probe):
+    passwords = {f"sim-{n:04d}": f"pw-{n}" for n in range(300)}
+    started = time.monotonic()
+    with mosquitto.admin() as admin:
+        admin.add_scales(passwords)
+        assert len(admin.list_clients()) == 302
+    print(f"300 scales registered in {time.monotonic() - started:.2f}s")
+    scale = mqtt_probe(mosquitto, "sim-0299", "pw-299")
+    assert not scale.publish("zw/scales/sim-0299/weighin", "{}").is_failure
+    assert scale.publish("zw/scales/sim-0298/weighin", "{}").is_failure
+
+
+def test_configured_logins_win_over_the_file_at_startup(tmp_path, mqtt_probe):
+    """A changed ZW_MQTT_PASSWORD (or newer role ACLs) is applied when the broker starts."""
+    from ingest.broker import prepare_broker
+    from tests.support.broker import start_broker
+
+    running = start_broker(tmp_path / "data")
+    try:
+        password = running.add_scale("sc-1")
+        running.stop()
+        old = running.ingest_password
+        prepare_broker(running.data_dir, running.port, admin_user=running.admin_username,
+                       admin_password=running.admin_password,
+                       ingest_user=running.ingest_username, ingest_password="changed-pw-1")
+        running.start()
+        assert mqtt_probe(running, running.ingest_username, old).connack.is_failure
+        assert not mqtt_probe(running, running.ingest_username,
+                              "changed-pw-1").connack.is_failure
+        assert not mqtt_probe(running, "sc-1", password).connack.is_failure  # scales kept
+    finally:
+        running.stop()
