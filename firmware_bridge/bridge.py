@@ -77,7 +77,10 @@ class Bridge:
             spool = self._spools[path] = Spool(path, seq_start=scale.seq_start)
         adapter = make_adapter(scale.firmware, tz=self.config.timezone, unit=scale.unit,
                                calibration=scale.calibration, mac=scale.mac)
-        pipeline = ScalePipeline(adapter, scale.detector, scale.repeat_window_s)
+        device_id = scale.device_id
+        pipeline = ScalePipeline(adapter, scale.detector, scale.repeat_window_s,
+                                 state=spool.load_state(device_id),
+                                 on_state=lambda e, l: spool.save_state(device_id, e, l))
         link = ScaleLink(scale.device_id, spool, self.config.tracker, scale.mqtt_username,
                          scale.password, scale.stream)
         return Scale(scale, pipeline, link)

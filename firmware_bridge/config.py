@@ -119,9 +119,10 @@ def parse_config(parser: configparser.ConfigParser) -> BridgeConfig:
     if not scales:
         raise ConfigError("no scale: add one section per scale besides [broker]")
     _check_unique(scales)
+    tick_s = section.number("tick_s", 1.0)
     section.check_unused()
     return BridgeConfig(source=source, tracker=tracker, scales=tuple(scales), timezone=timezone,
-                        tick_s=section.number("tick_s", 1.0))
+                        tick_s=tick_s)
 
 
 def scale_from(section: "_Section", default_spool: str = DEFAULT_SPOOL) -> ScaleConfig:

@@ -114,6 +114,14 @@ class WeighDetector:
         self._run.add(grams)
         return events + self._check(ts)
 
+    def snapshot(self) -> tuple[float | None, float | None]:
+        """(empty level, load level or None): what a restarted bridge needs to go on."""
+        return self.empty_g, self.load_g
+
+    def restore(self, empty_g: float | None, load_g: float | None) -> None:
+        """Start from a saved snapshot (a load still on the scale is not reported again)."""
+        self.empty_g, self.load_g = empty_g, load_g
+
     def tick(self, now: datetime) -> list[WeighEvent]:
         """Let time pass without a sample: the last value held until ``now``."""
         if self._last_t is not None and now < self._last_t:

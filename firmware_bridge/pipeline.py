@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from firmware_bridge.adapters import Adapter
 from firmware_bridge.detect import DetectorConfig, RepeatFilter, WeighDetector, WeighEvent
@@ -22,10 +23,19 @@ class ScalePipeline:
     """Adapter + detector (or repeat filter) for one scale."""
 
     def __init__(self, adapter: Adapter, detector: DetectorConfig | None = None,
-                 repeat_window_s: float = 60.0) -> None:
+                 repeat_window_s: float = 60.0,
+                 state: tuple[float | None, float | None] | None = None,
+                 on_state: Callable[[float | None, float | None], None] | None = None) -> None:
         self.adapter = adapter
         self.config = detector or DetectorConfig()
+        if self.config.initial_empty_g is None and getattr(adapter, "tared", False):
+            # the firmware reports net weights (Tasmota tares at boot): empty is 0
+            self.config = replace(self.config, initial_empty_g=0.0)
         self._detector = WeighDetector(self.config)
+        if state is not None:
+            self._detector.restore(*state)
+        self._on_state = on_state
+        self._saved = self._detector.snapshot()
         self._repeats = RepeatFilter(tolerance_g=self.config.tolerance_g,
                                      window_s=repeat_window_s)
         self._lock = threading.Lock()
@@ -45,6 +55,7 @@ class ScalePipeline:
                     continue
                 self._last_sample_ts, self._last_received = sample.ts, received_at
                 events.extend(self._detector.feed(sample.ts, sample.grams))
+            self._save_if_moved()
         return events
 
     def tick(self, now: datetime) -> list[WeighEvent]:
@@ -55,7 +66,25 @@ class ScalePipeline:
             elapsed = now - self._last_received
             if elapsed < timedelta(0):
                 return []
-            return self._detector.tick(self._last_sample_ts + elapsed)
+            events = self._detector.tick(self._last_sample_ts + elapsed)
+            self._save_if_moved()
+            return events
+
+    def _save_if_moved(self) -> None:
+        """Persist the detector state when it changed meaningfully (not on every drift step)."""
+        if self._on_state is None:
+            return
+        empty, load = self._detector.snapshot()
+        old_empty, old_load = self._saved
+        moved = ((load is None) != (old_load is None)
+                 or (empty is None) != (old_empty is None)
+                 or (empty is not None and old_empty is not None
+                     and abs(empty - old_empty) > self.config.tolerance_g / 2)
+                 or (load is not None and old_load is not None
+                     and abs(load - old_load) > self.config.tolerance_g / 2))
+        if moved:
+            self._on_state(empty, load)
+            self._saved = (empty, load)
 
     def flush(self) -> list[WeighEvent]:
         """End of a recorded stream: settle what is on the scale now."""

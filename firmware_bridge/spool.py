@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at REAL NOT NULL,
     PRIMARY KEY (device_id, seq)
 );
+CREATE TABLE IF NOT EXISTS detector_state (
+    device_id TEXT PRIMARY KEY,
+    empty_g REAL,
+    load_g REAL,
+    updated_at REAL NOT NULL
+);
 """
 
 
@@ -143,6 +149,22 @@ class Spool:
                 return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
             return self._db.execute("SELECT COUNT(*) FROM outbox WHERE device_id = ?",
                                     (device_id,)).fetchone()[0]
+
+    def save_state(self, device_id: str, empty_g: float | None, load_g: float | None) -> None:
+        """Remember the detector's empty level and current load across restarts."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO detector_state (device_id, empty_g, load_g, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                "empty_g = excluded.empty_g, load_g = excluded.load_g, "
+                "updated_at = excluded.updated_at", (device_id, empty_g, load_g, time.time()))
+
+    def load_state(self, device_id: str) -> tuple[float | None, float | None] | None:
+        """The saved (empty level, load level), or None for a device never seen."""
+        with self._lock:
+            row = self._db.execute("SELECT empty_g, load_g FROM detector_state "
+                                   "WHERE device_id = ?", (device_id,)).fetchone()
+        return (row[0], row[1]) if row else None
 
     def ack(self, device_id: str, seq: int) -> bool:
         """The broker acknowledged this reading: drop it from the outbox."""

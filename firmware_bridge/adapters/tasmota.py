@@ -40,6 +40,7 @@ class TasmotaAdapter:
     tz: str = topics.DEFAULT_TIMEZONE
     kind: str = "tasmota"
     settled: bool = False
+    tared: bool = True  # Tasmota tares at boot and clamps at 0: the empty scale reads 0
     integral_window: int = INTEGRAL_WINDOW
     _integral_run: int = field(default=0, init=False)
     warned_weight_res: bool = field(default=False, init=False)
