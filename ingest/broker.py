@@ -6,13 +6,9 @@ no paho; the runtime administration of clients lives in ingest/dynsec.py.
 """
 from __future__ import annotations
 
-import base64
 import getpass
-import hashlib
-import json
 import logging
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -20,17 +16,15 @@ import subprocess
 import time
 from pathlib import Path
 
+from ingest.dynsec_file import (  # noqa: F401  (re-exported: ingest.broker.init_dynsec, ...)
+    ADMIN_ROLE, DYNSEC_NAME, INGEST_ROLE, hash_password, init_dynsec, sync_dynsec)
+
 log = logging.getLogger(__name__)
 
 #: The template shipped at the top of the repository.
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "mosquitto.conf"
 CONFIG_NAME = "mosquitto.conf"
-DYNSEC_NAME = "dynamic-security.json"
 LOG_NAME = "mosquitto.log"
-
-ADMIN_ROLE = "zw-admin"
-INGEST_ROLE = "zw-ingest"
-DYNSEC_ITERATIONS = 101  # what mosquitto 2.0's plugin uses for the clients it creates
 
 DYNSEC_PLUGIN_PATHS = (
     "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",  # Debian/Ubuntu amd64
@@ -110,137 +104,6 @@ def render_config(template_path, data_dir, port: int, bind: str = "127.0.0.1", *
     target = data_dir / CONFIG_NAME
     target.write_text(text, encoding="utf-8")
     return target
-
-
-def hash_password(password: str, *, salt: bytes | None = None,
-                  iterations: int = DYNSEC_ITERATIONS) -> dict:
-    """The password fields of a dynamic-security.json client (PBKDF2-HMAC-SHA512, raw salt)."""
-    salt = salt if salt is not None else secrets.token_bytes(12)
-    digest = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, iterations)
-    return {"password": base64.b64encode(digest).decode("ascii"),
-            "salt": base64.b64encode(salt).decode("ascii"),
-            "iterations": iterations}
-
-
-def _acl(acltype: str, topic: str, allow: bool = True, priority: int = 0) -> dict:
-    return {"acltype": acltype, "topic": topic, "priority": priority, "allow": allow}
-
-
-def admin_role_acls() -> list[dict]:
-    """The admin may drive $CONTROL/dynamic-security and read $SYS and scale status."""
-    acls = []
-    for topic in ("$CONTROL/dynamic-security/#",):
-        acls += [_acl("publishClientSend", topic), _acl("publishClientReceive", topic),
-                 _acl("subscribePattern", topic), _acl("unsubscribePattern", topic)]
-    for topic in ("$SYS/#", "zw/scales/+/status"):
-        acls += [_acl("publishClientReceive", topic), _acl("subscribePattern", topic)]
-    return acls
-
-
-def ingest_role_acls() -> list[dict]:
-    """The ingest reads weigh-ins and status (plain or shared subscriptions), writes zw/ingest/#."""
-    acls = []
-    for topic in ("zw/scales/+/weighin", "zw/scales/+/status"):
-        acls += [_acl("publishClientReceive", topic), _acl("subscribePattern", topic),
-                 _acl("subscribePattern", "$share/+/" + topic)]
-    acls += [_acl("publishClientSend", "zw/ingest/#"), _acl("unsubscribePattern", "#")]
-    return acls
-
-
-def _login(username: str, password: str, role: str, textname: str) -> dict:
-    return {"username": username, "textname": textname, **hash_password(password),
-            "roles": [{"rolename": role}]}
-
-
-def _roles() -> list[dict]:
-    return [{"rolename": ADMIN_ROLE, "textname": "dynamic security admin",
-             "acls": admin_role_acls()},
-            {"rolename": INGEST_ROLE, "textname": "reads scale topics",
-             "acls": ingest_role_acls()}]
-
-
-def _write_private_json(path: Path, document: dict) -> None:
-    tmp = path.with_suffix(".json.new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds password hashes
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(document, fh, indent=2)
-    os.replace(tmp, path)
-
-
-def init_dynsec(data_dir, admin_user: str, admin_password: str,
-                ingest_user: str, ingest_password: str, *, overwrite: bool = False) -> Path:
-    """Write the initial dynamic-security.json: the admin and ingest clients and their roles."""
-    path = Path(data_dir) / DYNSEC_NAME
-    if path.exists() and not overwrite:
-        raise FileExistsError(path)
-    if admin_user == ingest_user:
-        raise ValueError("the admin and ingest usernames must differ")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "defaultACLAccess": {"publishClientSend": False, "publishClientReceive": False,
-                             "subscribe": False, "unsubscribe": True},
-        "clients": [_login(admin_user, admin_password, ADMIN_ROLE, "zw broker admin"),
-                    _login(ingest_user, ingest_password, INGEST_ROLE, "zw ingest")],
-        "groups": [],
-        "roles": _roles(),
-    }
-    _write_private_json(path, document)
-    log.info("dynamic security initialised in %s (admin %s, ingest %s)",
-             path, admin_user, ingest_user)
-    return path
-
-
-def _password_matches(client: dict, password: str) -> bool:
-    try:
-        salt = base64.b64decode(client["salt"])
-        expected = hash_password(password, salt=salt, iterations=int(client["iterations"]))
-    except (KeyError, ValueError, TypeError):
-        return False
-    return secrets.compare_digest(expected["password"], client.get("password", ""))
-
-
-def sync_dynsec(data_dir, admin_user: str, admin_password: str,
-                ingest_user: str, ingest_password: str) -> bool:
-    """Bring the admin and ingest logins and roles of a STOPPED broker's file up to date.
-
-    The configuration is the source of truth for these two logins: a changed password or a
-    newer version of their ACLs is written into dynamic-security.json before the broker
-    starts. Scales are left alone. Returns True when the file was rewritten.
-    """
-    path = Path(data_dir) / DYNSEC_NAME
-    document = json.loads(path.read_text(encoding="utf-8"))
-    changed = False
-    roles = {role["rolename"]: role for role in document.setdefault("roles", [])}
-    for wanted in _roles():
-        current = roles.get(wanted["rolename"])
-        if current is None:
-            document["roles"].append(wanted)
-            changed = True
-        elif current.get("acls") != wanted["acls"]:
-            current["acls"] = wanted["acls"]
-            changed = True
-    clients = {c["username"]: c for c in document.setdefault("clients", [])}
-    for username, password, role, textname in (
-            (admin_user, admin_password, ADMIN_ROLE, "zw broker admin"),
-            (ingest_user, ingest_password, INGEST_ROLE, "zw ingest")):
-        client = clients.get(username)
-        if client is None:
-            document["clients"].append(_login(username, password, role, textname))
-            changed = True
-            continue
-        if not _password_matches(client, password):
-            client.update(hash_password(password))
-            changed = True
-        if role not in [r.get("rolename") for r in client.get("roles", [])]:
-            client.setdefault("roles", []).append({"rolename": role})
-            changed = True
-        if client.pop("disabled", False):
-            changed = True
-    if changed:
-        _write_private_json(path, document)
-        log.info("dynamic security logins of %s and %s brought up to date in %s",
-                 admin_user, ingest_user, path)
-    return changed
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
