@@ -7,8 +7,6 @@ migrated once, and every test starts from empty tables. A missing back-end fails
 """
 from __future__ import annotations
 
-pytest_plugins = ["tests.support.broker"]
-
 import datetime as dt
 import os
 import shutil
@@ -21,6 +19,8 @@ from tracker import services
 from tracker.config import Config
 from tracker.migrate import upgrade
 from tracker.models import Base
+
+pytest_plugins = ["tests.support.broker"]
 
 PG_URL = os.environ.get("ZW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = [b.strip() for b in os.environ.get("ZW_TEST_DATABASES", "sqlite,postgresql").split(",")
