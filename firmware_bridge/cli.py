@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--noisy-fraction", type=float, default=0.1)
     simulate.add_argument("--drain-timeout", type=float, default=60.0, metavar="S")
     simulate.add_argument("--seed", type=int)
+    simulate.add_argument("--spool-sync", choices=("full", "normal"), default="full",
+                          help="normal: faster spool for load tests (not power-cut safe)")
     simulate.add_argument("--tz", default=topics.DEFAULT_TIMEZONE)
     return parser
 
@@ -246,7 +248,7 @@ def _simulate(args: argparse.Namespace) -> int:
             password=args.password or os.environ.get(PASSWORD_ENV),
             spool_dir=args.spool_dir, offline_fraction=args.offline_fraction,
             noisy_fraction=args.noisy_fraction, drain_timeout=args.drain_timeout,
-            seed=args.seed, timezone=args.tz)
+            seed=args.seed, timezone=args.tz, spool_sync=args.spool_sync.upper())
         fleet = Fleet(options)
     except (OSError, ValueError) as exc:
         print("zw simulate: %s" % exc, file=sys.stderr)

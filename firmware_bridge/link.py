@@ -193,15 +193,18 @@ class ScaleLink:
             self._take_acks()
 
     def _take_acks(self) -> None:
+        seqs = []
         while True:
             try:
                 mid = self._acks.get_nowait()
             except queue.Empty:
-                return
+                break
             seq = self._mids.pop(mid, None)
             if seq is not None:  # else: the PUBACK of a status message
-                self.spool.ack(self.device_id, seq)
-                self.acked += 1
+                seqs.append(seq)
+        if seqs:
+            self.spool.ack_many(self.device_id, seqs)
+            self.acked += len(seqs)
 
     # --- paho callbacks (no exception may escape) ---------------------------------------
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any,

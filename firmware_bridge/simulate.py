@@ -87,6 +87,7 @@ class FleetOptions:
     drain_timeout: float = 60.0
     seed: int | None = None
     timezone: str = topics.DEFAULT_TIMEZONE
+    spool_sync: str = "FULL"
 
 
 def load_credentials(path: str) -> dict[str, dict[str, str]]:
@@ -107,7 +108,8 @@ class Fleet:
         self.zone = ZoneInfo(options.timezone)
         self._tmp = None if options.spool_dir else tempfile.TemporaryDirectory(prefix="zw-sim-")
         self.spool_dir = Path(options.spool_dir or self._tmp.name)  # type: ignore[union-attr]
-        self.spool = Spool(self.spool_dir / "simulated-scales.sqlite3")
+        self.spool = Spool(self.spool_dir / "simulated-scales.sqlite3",
+                           synchronous=options.spool_sync)
         self.scales = [self._build(i, device_id, creds)
                        for i, (device_id, creds) in enumerate(self._identities())]
 

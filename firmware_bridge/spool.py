@@ -66,7 +66,8 @@ class SpooledReading:
 class Spool:
     """The SQLite spool: one file may hold several devices. Safe across threads."""
 
-    def __init__(self, path: str | os.PathLike[str], seq_start: int = topics.SEQ_MIN) -> None:
+    def __init__(self, path: str | os.PathLike[str], seq_start: int = topics.SEQ_MIN,
+                 synchronous: str = "FULL") -> None:
         self.path = Path(path)
         self.seq_start = max(int(seq_start), topics.SEQ_MIN)
         if str(path) != ":memory:":
@@ -75,7 +76,10 @@ class Spool:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
                                    timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        if synchronous.upper() not in ("FULL", "NORMAL"):
+            raise ValueError("synchronous must be FULL or NORMAL")
+        # NORMAL only for load generation (zw simulate --spool-sync normal); see above
+        self._db.execute("PRAGMA synchronous=%s" % synchronous.upper())
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -168,7 +172,20 @@ class Spool:
 
     def ack(self, device_id: str, seq: int) -> bool:
         """The broker acknowledged this reading: drop it from the outbox."""
+        return self.ack_many(device_id, [seq]) > 0
+
+    def ack_many(self, device_id: str, seqs: list[int]) -> int:
+        """Drop several acknowledged readings in one transaction (one fsync); return how many."""
+        if not seqs:
+            return 0
         with self._lock:
-            cur = self._db.execute("DELETE FROM outbox WHERE device_id = ? AND seq = ?",
-                                   (device_id, seq))
-        return cur.rowcount > 0
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._db.executemany(
+                    "DELETE FROM outbox WHERE device_id = ? AND seq = ?",
+                    [(device_id, seq) for seq in seqs])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return cur.rowcount
