@@ -322,6 +322,9 @@ def register_commands(app: Flask) -> None:
     for command in (db_group, challenges_group, households_group, accounts_group,
                     weighins_group, progress_group, run_command):
         app.cli.add_command(command)
+    from tracker.cli_ingest import register as register_ingest
+
+    register_ingest(app)
 
 
 __all__ = ["register_commands", "STREAMS"]

@@ -1,0 +1,314 @@
+"""`zw ingest`: scales' readings from mosquitto into the database, acknowledged after the commit.
+
+Two processes. This one (network) runs the paho client: a fixed client id and a persistent
+session (MQTT 3.1.1, clean session off), QoS 1 subscriptions renewed on every connect, and
+manual acknowledgement. Its callbacks only append to a list. A dispatcher thread cuts batches
+(ingest_batch_size readings, or ingest_batch_ms, or at once when the storing process is idle)
+and hands them to the storing process (ingest.worker), which decodes, validates and commits
+them in one transaction, retrying while the database is away. When a batch is committed a
+receiver thread acknowledges its messages. So a reading is acknowledged only once it is in the
+database (stored or dead-lettered); an unacknowledged one is redelivered by the broker, and the
+(device, seq) key stores a redelivery once. The broker stops sending past its in-flight limit
+(mosquitto.conf: max_inflight_messages), which bounds what we hold in memory.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from dataclasses import asdict
+
+import paho.mqtt.client as mqtt
+
+from ingest.status import status_path, write_status
+from ingest.store import Counts
+from ingest.topics import SUBSCRIBE_QOS, subscriptions
+
+log = logging.getLogger(__name__)
+
+#: CONNACK codes after which retrying is pointless (v5 values; paho maps 3.1.1's 4 and 5).
+BAD_CREDENTIALS = {134, 135}
+RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
+#: Batches handed to the storing process and not yet committed: one in work, one waiting.
+BATCHES_AT_WORKER = 2
+WORKER_START_TIMEOUT_S = 60
+DRAIN_TIMEOUT_S = 30
+STATUS_EVERY_S = 1.0
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_CREDENTIALS = 0, 1, 2
+
+
+class IngestService:
+    """One ingest: the MQTT client, the batch dispatcher, the storing process, the report."""
+
+    def __init__(self, cfg, *, status_file=None):
+        self.cfg = cfg
+        self.status_file = status_file or status_path(cfg)
+        self.fatal: str | None = None
+        self.exit_code = EXIT_OK
+        self.counts = Counts()
+        self._cond = threading.Condition()
+        self._pending: list[tuple] = []  # (generation, mid, qos, topic, payload, retained)
+        self._first_at = 0.0
+        self._at_worker: dict[int, list[tuple[int, int, int]]] = {}
+        self._batch_ids = 0
+        self._ack_lock = threading.Lock()
+        self._generation = 0  # bumped on every (dis)connect: older acks are never sent
+        self._connected = False
+        self._connects = 0
+        self._stop = threading.Event()
+        self._stopping = False
+        self._started_at = time.time()
+        self._last_commit: float | None = None
+        self._db_error: tuple[float, str] | None = None
+        self._worker = self._inbox = self._outbox = None
+        self.client: mqtt.Client | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def run(self) -> int:
+        """Run until stopped (SIGTERM, Ctrl-C, stop()) or a fatal error; return an exit code."""
+        self._start_worker()
+        self.client = self._make_client()
+        self.client.connect_async(self.cfg.mqtt_host, int(self.cfg.mqtt_port), keepalive=30)
+        self.client.loop_start()
+        threads = [threading.Thread(target=self._guard(self._dispatch_loop), name="dispatch",
+                                    daemon=True),
+                   threading.Thread(target=self._guard(self._receive_loop), name="receive",
+                                    daemon=True)]
+        for thread in threads:
+            thread.start()
+        self._install_signals()
+        log.info("ingest %s started (pid %d), broker %s:%s, batches of %d or %d ms",
+                 self.cfg.ingest_client_id, os.getpid(), self.cfg.mqtt_host,
+                 self.cfg.mqtt_port, self.cfg.ingest_batch_size, self.cfg.ingest_batch_ms)
+        try:
+            while not self._stop.wait(STATUS_EVERY_S):
+                self._write_status()
+        finally:
+            self._shutdown()
+        return self.exit_code
+
+    def stop(self) -> None:
+        """Ask the service to finish the batches in hand, acknowledge them and stop."""
+        self._stop.set()
+
+    def _fail(self, reason: str, code: int = EXIT_FAILURE) -> None:
+        if self.fatal is None:
+            self.fatal, self.exit_code = reason, code
+            log.error("stopping: %s", reason)
+        self._stop.set()
+
+    def _start_worker(self) -> None:
+        from ingest.worker import worker_main
+
+        ctx = mp.get_context("spawn")  # never fork a process that has threads
+        inbox_r, self._inbox = ctx.Pipe(duplex=False)
+        self._outbox, outbox_w = ctx.Pipe(duplex=False)
+        self._worker = ctx.Process(target=worker_main, args=(self.cfg, inbox_r, outbox_w),
+                                   name="zw-ingest-store", daemon=True)
+        self._worker.start()
+        inbox_r.close()
+        outbox_w.close()
+        if not self._outbox.poll(WORKER_START_TIMEOUT_S):
+            raise RuntimeError("the storing process did not start")
+        self._outbox.recv()  # ("ready",)
+
+    def _shutdown(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        deadline = time.monotonic() + DRAIN_TIMEOUT_S
+        with self._cond:  # let the batches in hand be committed and acknowledged
+            while self._at_worker and self._worker.is_alive() and time.monotonic() < deadline:
+                self._cond.wait(0.1)
+        left = len(self._pending) + sum(len(b) for b in self._at_worker.values())
+        if left:
+            log.info("%d messages left unacknowledged: the broker keeps them for next time",
+                     left)
+        try:
+            self.client.disconnect()
+        finally:
+            self.client.loop_stop()
+        try:
+            self._inbox.send(("stop",))
+        except OSError:
+            pass
+        self._worker.join(10)
+        if self._worker.is_alive():
+            self._worker.terminate()
+            self._worker.join(5)
+        self._write_status(running=False)
+        log.info("ingest stopped: %s", asdict(self.counts))
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stop())
+
+    def _guard(self, loop):
+        def run():
+            try:
+                loop()
+            except Exception:
+                log.exception("%s thread crashed", threading.current_thread().name)
+                self._fail(f"{threading.current_thread().name} thread crashed")
+        return run
+
+    # --- MQTT ----------------------------------------------------------------------------
+    def _make_client(self) -> mqtt.Client:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                             client_id=self.cfg.ingest_client_id, clean_session=False,
+                             protocol=mqtt.MQTTv311)
+        client.username_pw_set(self.cfg.mqtt_username, self.cfg.mqtt_password)
+        if self.cfg.mqtt_tls:
+            client.tls_set()
+        client.manual_ack_set(True)
+        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        return client
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        try:
+            if reason_code.is_failure:
+                if reason_code.value in BAD_CREDENTIALS:
+                    self._fail(f"the broker refused the ingest's credentials "
+                               f"({self.cfg.mqtt_username}): {reason_code}",
+                               EXIT_BAD_CREDENTIALS)
+                    client.disconnect()
+                else:
+                    log.warning("broker refused the connection: %s", reason_code)
+                return
+            with self._ack_lock:
+                self._generation += 1
+                self._connected = True
+                self._connects += 1
+            log.info("connected to %s:%s (session present: %s)", self.cfg.mqtt_host,
+                     self.cfg.mqtt_port, flags.session_present)
+            client.subscribe([(topic, SUBSCRIBE_QOS)
+                              for topic in subscriptions(self.cfg.ingest_group)])
+        except Exception:
+            log.exception("on_connect failed")
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        try:
+            if any(rc.is_failure for rc in reason_codes):
+                self._fail(f"the broker refused the subscriptions: {reason_codes}")
+        except Exception:
+            log.exception("on_subscribe failed")
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        try:
+            with self._ack_lock:
+                self._generation += 1
+                self._connected = False
+            if not self._stop.is_set():
+                log.warning("disconnected from the broker (%s); reconnecting", reason_code)
+        except Exception:
+            log.exception("on_disconnect failed")
+
+    def _on_message(self, client, userdata, message):
+        try:
+            item = (self._generation, message.mid, message.qos, message.topic,
+                    message.payload, bool(message.retain))
+            with self._cond:
+                self._pending.append(item)
+                if len(self._pending) == 1:
+                    self._first_at = time.monotonic()
+                    self._cond.notify()
+                elif len(self._pending) >= self.cfg.ingest_batch_size:
+                    self._cond.notify()
+        except Exception:  # e.g. a topic that is not UTF-8: left unacknowledged, logged
+            log.exception("message %s could not be queued", getattr(message, "mid", "?"))
+
+    # --- batches -------------------------------------------------------------------------
+    def _dispatch_loop(self) -> None:
+        size = max(1, int(self.cfg.ingest_batch_size))
+        window = max(0.0, self.cfg.ingest_batch_ms / 1000)
+        while True:
+            with self._cond:
+                while True:
+                    if self._stopping:
+                        return
+                    if self._pending and len(self._at_worker) < BATCHES_AT_WORKER:
+                        age = time.monotonic() - self._first_at
+                        if len(self._pending) >= size or age >= window or not self._at_worker:
+                            break
+                        self._cond.wait(window - age)
+                    else:
+                        self._cond.wait(0.5)
+                batch, self._pending = self._pending[:size], self._pending[size:]
+                self._first_at = time.monotonic()
+                self._batch_ids += 1
+                batch_id = self._batch_ids
+                self._at_worker[batch_id] = [(gen, mid, qos) for gen, mid, qos, *_ in batch]
+            self._inbox.send(("batch", batch_id, [(t, p, r) for *_, t, p, r in batch]))
+
+    def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = self._outbox.recv()
+            except (EOFError, OSError):
+                if not self._stopping:
+                    self._fail("the storing process died")
+                return
+            if message[0] == "retry":
+                _, batch_id, attempt, error = message
+                if self._db_error is None:
+                    self._db_error = (time.time(), error)
+                continue
+            _, batch_id, counts = message
+            with self._cond:
+                acks = self._at_worker.pop(batch_id)
+                self.counts.add(Counts(**counts))
+                self._last_commit = time.time()
+                self._db_error = None
+                self._cond.notify_all()
+            self._acknowledge(acks)
+
+    def _acknowledge(self, acks) -> None:
+        """PUBACK each committed message, unless it came over an earlier connection."""
+        with self._ack_lock:
+            current = self._generation if self._connected else None
+            for generation, mid, qos in acks:
+                if generation == current and qos:
+                    self.client.ack(mid, qos)
+
+    # --- report --------------------------------------------------------------------------
+    def report(self, running: bool = True) -> dict:
+        """The health report written to the status file."""
+        with self._cond:
+            at_worker = sum(len(b) for b in self._at_worker.values())
+            pending = len(self._pending)
+            counts = asdict(self.counts)
+        iso = (lambda t: None if t is None else
+               time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(t)))
+        return {"running": running, "pid": os.getpid(), "client_id": self.cfg.ingest_client_id,
+                "broker": f"{self.cfg.mqtt_host}:{self.cfg.mqtt_port}",
+                "connected": self._connected and running, "reconnects": max(0, self._connects - 1),
+                "queue": pending + at_worker, "pending": pending, "at_worker": at_worker,
+                **counts, "last_commit": iso(self._last_commit),
+                "database_error": self._db_error and self._db_error[1],
+                "database_error_since": self._db_error and iso(self._db_error[0]),
+                "fatal": self.fatal, "started_at": iso(self._started_at),
+                "updated_unix": time.time()}
+
+    def _write_status(self, running: bool = True) -> None:
+        try:
+            write_status(self.status_file, self.report(running))
+        except Exception:
+            log.exception("cannot write the status file %s", self.status_file)
+
+
+def run_ingest(cfg) -> int:
+    """Configure logging and run the ingest in this process until stopped; the exit code."""
+    from ingest.logs import configure
+
+    configure(cfg)
+    return IngestService(cfg).run()

@@ -1,0 +1,140 @@
+"""The ingest's storing side: decode a batch, store it in one transaction, retry while the
+database is away. Runs in its own process (ingest.worker) so that validation and commits use
+the second core while the network process only receives and acknowledges.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from ingest.decode import StatusChange, decode
+from tracker import clock
+from tracker.db import Database
+from tracker.services.ingest import (Refusal, ScaleReading, record_dead_letters,
+                                     record_device_status, record_scale_readings)
+
+log = logging.getLogger(__name__)
+
+#: The ingest waits this long on a locked SQLite file before it backs off and retries (the web
+#: app's 30 s would hide an outage from the logs and the health report).
+SQLITE_BUSY_MS = 2000
+RETRY_FIRST_S = 0.1
+RETRY_MAX_S = 5.0
+
+
+@dataclass
+class Counts:
+    """What one batch did."""
+
+    messages: int = 0
+    stored: int = 0
+    flagged: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    statuses: int = 0
+
+    def add(self, other: "Counts") -> None:
+        for key, value in asdict(other).items():
+            setattr(self, key, getattr(self, key) + value)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for errors that mean "try again later" (locked, refused, connection lost)."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class BatchStore:
+    """Stores batches of raw MQTT messages (topic, payload, retained) in one database."""
+
+    def __init__(self, database_url: str, *, flag_weight_g: int, retry_max_s: float = RETRY_MAX_S):
+        self.db = Database(database_url)
+        self.flag_weight_g = flag_weight_g
+        self.retry_max_s = retry_max_s
+        if self.db.engine.dialect.name == "sqlite":
+            event.listen(self.db.engine, "connect", _short_busy_timeout)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def process(self, items, *, on_retry=None, keep_going=lambda: True) -> Counts:
+        """Decode and store a batch; return only once it is committed (retrying as needed)."""
+        decoded = [_safe_decode(*item) for item in items]
+        try:
+            counts = self._retrying(lambda: self._commit(decoded), on_retry, keep_going)
+        except Exception:  # a message the service could not handle: isolate it
+            log.exception("batch of %d failed; storing its messages one by one", len(items))
+            counts = Counts()
+            for one in decoded:
+                counts.add(self._one(one, on_retry, keep_going))
+        counts.messages = len(items)
+        return counts
+
+    def _one(self, item, on_retry, keep_going) -> Counts:
+        try:
+            return self._retrying(lambda: self._commit([item]), on_retry, keep_going)
+        except Exception as exc:
+            log.exception("message on %s could not be stored", getattr(item, "topic", "?"))
+            refusal = Refusal(getattr(item, "topic", "?"), getattr(item, "payload", b""),
+                              f"internal error: {type(exc).__name__}: {str(exc)[:200]}",
+                              getattr(item, "device_id", None))
+            return self._retrying(lambda: self._commit([refusal]), on_retry, keep_going)
+
+    def _retrying(self, work, on_retry, keep_going) -> Counts:
+        delay, attempt = RETRY_FIRST_S, 0
+        while True:
+            try:
+                return work()
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                attempt += 1
+                text = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+                log.warning("database unavailable (attempt %d, retry in %.1fs): %s",
+                            attempt, delay, text)
+                if on_retry:
+                    on_retry(attempt, text)
+                if not keep_going():
+                    raise SystemExit(1) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, self.retry_max_s)
+
+    def _commit(self, decoded) -> Counts:
+        now = clock.now()
+        readings = [d for d in decoded if isinstance(d, ScaleReading)]
+        refusals = [d for d in decoded if isinstance(d, Refusal)]
+        statuses = [d for d in decoded if isinstance(d, StatusChange)]
+        with self.db.session() as session:
+            result = record_scale_readings(session, readings, now=now,
+                                           flag_weight_g=self.flag_weight_g)
+            for status in statuses:
+                if not record_device_status(session, status.device_id, status.online,
+                                            seen_at=None if status.retained else now):
+                    log.debug("status of unknown scale %s ignored", status.device_id)
+            refusals += result.refused
+            dead = record_dead_letters(session, refusals, now=now)
+        for refusal in refusals:
+            log.info("dead letter from %s: %s; payload %r", refusal.topic, refusal.reason,
+                     refusal.payload[:120])
+        return Counts(stored=result.stored, flagged=result.flagged,
+                      duplicates=result.duplicates, dead_lettered=dead,
+                      statuses=len(statuses))
+
+
+def _safe_decode(topic, payload, retained=False):
+    try:
+        return decode(topic, payload, retained)
+    except Exception as exc:  # decode is total by design; this is the belt to its braces
+        log.exception("decoding a message on %s failed", topic)
+        return Refusal(topic, payload, f"internal error: {type(exc).__name__}", None)
+
+
+def _short_busy_timeout(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cur.close()

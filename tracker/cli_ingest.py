@@ -1,0 +1,185 @@
+"""`zw ingest`, `zw devices ...` and `zw deadletters list`: the scales' side of the `zw` command."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from tracker import services
+from tracker.domain import DomainError, STREAMS
+from tracker.services import devices as device_service
+from tracker.services.ingest import list_dead_letters
+
+
+def _cfg():
+    return current_app.config["ZW"]
+
+
+def _db():
+    return current_app.extensions["zw_db"]
+
+
+def _fail(message: str, code: int = 1):
+    click.secho(message, fg="red", err=True)
+    sys.exit(code)
+
+
+def _iso(value):
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+# ---------------------------------------------------------------- ingest
+@click.command("ingest")
+@click.option("--status", "show_status", is_flag=True,
+              help="Print the running ingest's health report and exit (1 when unhealthy).")
+@click.option("--json", "as_json", is_flag=True, help="With --status: the report as JSON.")
+@with_appcontext
+def ingest_command(show_status, as_json):
+    """Run the MQTT ingestion service (scales' readings into the database)."""
+    from ingest.status import format_status, healthy, read_status, status_path
+
+    cfg = _cfg()
+    if show_status:
+        report = read_status(status_path(cfg))
+        click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+        sys.exit(0 if healthy(report) else 1)
+    from ingest.service import run_ingest
+
+    _db().dispose()  # the ingest opens its own connections in its storing process
+    sys.exit(run_ingest(cfg))
+
+
+# ---------------------------------------------------------------- devices
+@click.group("devices")
+def devices_group():
+    """Smart scales: pair, list, revoke."""
+
+
+@devices_group.command("add")
+@click.option("--household", required=True, help="household name")
+@click.option("--challenge", required=True, help="edition slug")
+@click.option("--stream", default="residual", show_default=True, type=click.Choice(STREAMS))
+@click.option("--firmware", default="canonical", show_default=True,
+              type=click.Choice(device_service.FIRMWARES))
+@click.option("--label", default="", help="a note for staff (where the scale is)")
+@with_appcontext
+def devices_add(household, challenge, stream, firmware, label):
+    """Pair a scale with a household and register it with the running broker."""
+    from ingest.dynsec import DynsecClient, DynsecError
+
+    cfg = _cfg()
+    try:
+        with _db().session() as s:
+            edition = services.get_edition(s, challenge)
+            home = services.get_household(s, edition, household)
+            device, secret = device_service.provision_device(s, home, stream=stream,
+                                                             firmware=firmware, label=label)
+            # Registered with the broker before the commit: if the broker refuses, no
+            # half-paired scale is left in the database.
+            with DynsecClient.from_config(cfg) as admin:
+                admin.add_scale(device.id, secret)
+            device_id = device.id
+    except DomainError as exc:
+        _fail(str(exc.message))
+    except DynsecError as exc:
+        _fail(f"The broker did not register the scale ({exc}); nothing was saved. "
+              f"Is the broker running on {cfg.mqtt_host}:{cfg.mqtt_port}?")
+    click.echo(f"Scale paired with {household} ({challenge}), bin {stream}, firmware {firmware}.")
+    click.echo(f"device id: {device_id}")
+    click.echo(f"secret:    {secret}")
+    click.echo(f"MQTT: {cfg.mqtt_host}:{cfg.mqtt_port}, username {device_id}, topic "
+               f"zw/scales/{device_id}/weighin")
+    click.secho("The secret is shown only this once: configure the scale now.", fg="yellow",
+                err=True)
+
+
+@devices_group.command("list")
+@click.option("--challenge", default=None, help="only this edition's scales")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@with_appcontext
+def devices_list(challenge, fmt):
+    """Scales with their household, last seen, battery and online state."""
+    try:
+        with _db().session() as s:
+            edition_id = services.get_edition(s, challenge).id if challenge else None
+            rows = [{"id": d.id, "household": d.household.name, "stream": d.stream,
+                     "firmware": d.firmware, "label": d.label,
+                     "online": d.online, "last_seen": _iso(d.last_seen),
+                     "battery_pct": d.battery_pct, "revoked_at": _iso(d.revoked_at)}
+                    for d in device_service.list_devices(s, edition_id=edition_id)]
+    except DomainError as exc:
+        _fail(str(exc.message))
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No scales.")
+    for r in rows:
+        state = ("revoked " + r["revoked_at"] if r["revoked_at"] else
+                 {True: "online", False: "offline", None: "never connected"}[r["online"]])
+        battery = "" if r["battery_pct"] is None else f" battery {r['battery_pct']} %"
+        click.echo(f"{r['id']}  {r['household']}  {r['stream']}/{r['firmware']}  {state}  "
+                   f"last seen {r['last_seen'] or 'never'}{battery}")
+
+
+@devices_group.command("revoke")
+@click.argument("device_id")
+@with_appcontext
+def devices_revoke(device_id):
+    """Revoke a scale: its readings are refused and the broker refuses its next connection."""
+    from ingest.dynsec import DynsecClient, DynsecError
+
+    cfg = _cfg()
+    try:
+        with _db().session() as s:
+            device_service.revoke_device(s, device_id)
+    except DomainError as exc:
+        _fail(str(exc.message))
+    try:  # the database first: even if the broker is away, its readings are refused now
+        with DynsecClient.from_config(cfg) as admin:
+            admin.revoke_scale(device_id)
+    except DynsecError as exc:
+        _fail(f"Revoked in the database, but the broker did not disable {device_id} ({exc}); "
+              "run this command again once the broker is running.")
+    click.echo(f"Scale {device_id} revoked: the broker refuses its connections and its "
+               "readings go to the dead letters.")
+
+
+# ---------------------------------------------------------------- dead letters
+@click.group("deadletters")
+def deadletters_group():
+    """MQTT messages the ingest refused, with the reason."""
+
+
+@deadletters_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--limit", default=100, show_default=True, type=int, help="0: all")
+@click.option("--device", "device_id", default=None, help="only this scale's")
+@with_appcontext
+def deadletters_list(fmt, limit, device_id):
+    """The most recent refused messages, newest first."""
+    with _db().session() as s:
+        rows = [{"id": d.id, "received_at": _iso(d.received_at), "topic": d.topic,
+                 "device_id": d.device_id, "reason": d.reason, "payload_size": d.payload_size,
+                 "payload": d.payload}
+                for d in list_dead_letters(s, limit=limit or None, device_id=device_id)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No dead letters.")
+    for r in rows:
+        payload = r["payload"][:80].replace("\n", " ")
+        more = "…" if r["payload_size"] > 80 else ""
+        click.echo(f"{r['received_at']}  {r['topic']}  {r['reason']}\n    {payload}{more}")
+
+
+def register(app: Flask) -> None:
+    """Attach the ingest, devices and dead-letter commands to the app's CLI."""
+    for command in (ingest_command, devices_group, deadletters_group):
+        app.cli.add_command(command)
