@@ -186,11 +186,12 @@ class Fleet:
         for scale in self.scales:
             if scale.offline_at is None:
                 continue
-            if not scale.offline and scale.offline_at <= elapsed < scale.offline_at + scale.offline_for:
+            back_at = scale.offline_at + scale.offline_for
+            if not scale.offline and scale.offline_at <= elapsed < back_at:
                 log.info("%s: going offline for %.0f s", scale.device_id, scale.offline_for)
                 scale.link.pause()
                 scale.offline = True
-            elif scale.offline and elapsed >= scale.offline_at + scale.offline_for:
+            elif scale.offline and elapsed >= back_at:
                 log.info("%s: back online, %d reading(s) to catch up", scale.device_id,
                          scale.link.pending())
                 scale.link.resume()

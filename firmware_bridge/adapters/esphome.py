@@ -13,8 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Sequence
 
-from firmware_bridge.adapters.base import (AdapterError, Sample, decode_text, to_decimal,
-                                           unit_factor)
+from firmware_bridge.adapters.base import Sample, decode_text, to_decimal, unit_factor
 
 UNITS = ("g", "kg", "lb", "raw")
 UNAVAILABLE = {"", "nan", "-nan", "unknown", "unavailable", "none"}

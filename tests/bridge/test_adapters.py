@@ -74,8 +74,8 @@ def test_tasmota_weight_res_3_never_warns(caplog):
     with caplog.at_level(logging.WARNING):
         parse_all(adapter, "tasmota_weightres3.jsonl")
         for _ in range(10):  # "0.000" and "2.000" are printed with decimals: not WeightRes 0
-            adapter.parse("tele/x/SENSOR", '{"Time":"2026-03-14T08:00:00","HX711":{"Weight":2.000}}',
-                          RECEIVED)
+            adapter.parse("tele/x/SENSOR",
+                          '{"Time":"2026-03-14T08:00:00","HX711":{"Weight":2.000}}', RECEIVED)
     assert not adapter.warned_weight_res
     assert not [r for r in caplog.records if "WeightRes" in r.getMessage()]
 
