@@ -1,0 +1,228 @@
+"""Family pages, phone-first: record a weigh-in, the history (correct, delete), the progress.
+
+Forms go through the same marshmallow schema as the API (`tracker.schemas.weighin_input`) and
+the same service functions; CSRF is checked for every POST by the app-wide CSRFProtect.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, get_locale, gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError
+from sqlalchemy import select
+from wtforms import HiddenField, StringField
+
+from tracker import clock, services
+from tracker.domain import STREAM_LABELS, DomainError, _l
+from tracker.extensions import db
+from tracker.models import WeighIn
+from tracker.schemas import localize, messages_as_text, weighin_input
+from tracker.web.auth import family_required
+from tracker.web.progress_simple import household_progress
+
+bp = Blueprint("family", __name__)
+
+PAGE_SIZE = 20
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
+#: Service field names that differ from the form's.
+FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg"}
+SOURCE_LABELS = {"web": _l("Website"), "api": _l("App (API)"), "import": _l("Import"),
+                 "scale": _l("Scale")}
+STATUS_LABELS = {"accepted": _l("Counted"), "flagged": _l("To be checked"),
+                 "rejected": _l("Not counted")}
+
+
+class WeighInForm(FlaskForm):
+    """Only the CSRF token and the raw inputs: the schema does the validation."""
+
+    stream = StringField()
+    weight_kg = StringField()
+    measured_at = StringField()
+    measured_at_shown = HiddenField()  # the prefilled value: unchanged means "now"
+    note = StringField()
+
+
+def _household():
+    return current_user.household
+
+
+def _local_text(moment: dt.datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime(LOCAL_FORMAT)
+
+
+def _last_stream(household) -> str | None:
+    return db().scalar(select(WeighIn.stream).where(WeighIn.household_id == household.id)
+                       .order_by(WeighIn.created_at.desc(), WeighIn.id.desc()).limit(1))
+
+
+def _load(form: WeighInForm, tz: str) -> tuple[dict | None, dict]:
+    """The form's inputs decoded by the shared schema: (values, errors by form field)."""
+    raw = {"stream": form.stream.data or "", "weight_kg": form.weight_kg.data or ""}
+    typed_time = (form.measured_at.data or "").strip()
+    if typed_time and typed_time != (form.measured_at_shown.data or "").strip():
+        raw["measured_at"] = typed_time
+    if form.note.data:
+        raw["note"] = form.note.data
+    if not raw["stream"]:
+        del raw["stream"]
+    if not raw["weight_kg"].strip():
+        del raw["weight_kg"]
+    try:
+        values = weighin_input.load(raw)
+    except ValidationError as exc:
+        return None, {FIELD_ALIASES.get(k, k): v for k, v in messages_as_text(exc.messages).items()}
+    if values.get("measured_at") is not None:
+        values["measured_at"] = localize(values["measured_at"], tz)
+    return values, {}
+
+
+def _domain_errors(exc: DomainError) -> dict:
+    field = FIELD_ALIASES.get(exc.field, exc.field) or "_schema"
+    return {field: [str(exc.message)]}
+
+
+def _saved_message(weighin: WeighIn) -> str:
+    message = _("Weigh-in saved: %(weight)s kg (%(bin)s)",
+                weight=format_decimal(weighin.weight_g / 1000, format="#,##0.###"),
+                bin=str(STREAM_LABELS.get(weighin.stream, weighin.stream)).lower())
+    if weighin.status == "flagged":
+        message += ". " + _("This reading looks unusual: the team will check it before it counts.")
+    return message
+
+
+def _render_form(template, form, household, errors, status=200, **context):
+    edition = household.edition
+    streams = [(s, STREAM_LABELS.get(s, s)) for s in edition.streams]
+    return render_template(template, form=form, errors=errors, streams=streams,
+                           household=household, edition=edition, **context), status
+
+
+@bp.app_context_processor
+def _locale_context() -> dict:
+    """The page's language for <html lang> and the other one for the language switch."""
+    current = str(get_locale() or "fr")
+    return {"current_locale": current, "other_locale": "en" if current == "fr" else "fr"}
+
+
+@bp.route("/")
+def home():
+    """Families land on the weigh-in page, staff on their index, others on the sign-in."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    if current_user.household_id is None:
+        return redirect(url_for("staff.index")) if current_user.is_staff else \
+            redirect(url_for("auth.sign_in"))
+    return redirect(url_for("family.weigh"))
+
+
+@bp.route("/pesee", methods=["GET", "POST"])
+@family_required
+def weigh():
+    """The weigh-in form: bin, weight, (date), save."""
+    household = _household()
+    tz = household.edition.timezone
+    form = WeighInForm()
+    errors: dict = {}
+    if request.method == "POST":
+        values, errors = _load(form, tz)
+        if values is not None:
+            if values.get("measured_at") is None:
+                values["measured_at"] = clock.now()
+            try:
+                weighin = services.record_weighin(db(), household, source="web", **values)
+            except DomainError as exc:
+                errors = _domain_errors(exc)
+            else:
+                db().commit()
+                flash(_saved_message(weighin), "warning" if weighin.status == "flagged"
+                      else "success")
+                return redirect(url_for("family.weigh"))
+    else:
+        form.stream.data = _last_stream(household) or household.edition.streams[0]
+    shown = _local_text(clock.now(), tz)
+    if not form.measured_at.data:
+        form.measured_at.data = form.measured_at_shown.data = shown
+    return _render_form("family/weigh.html", form, household, errors,
+                        422 if errors else 200, max_time=shown)
+
+
+@bp.route("/historique")
+@family_required
+def history():
+    """The household's weigh-ins, newest first, a page at a time."""
+    household = _household()
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = services.list_weighins(db(), household, limit=PAGE_SIZE + 1,
+                                  offset=(page - 1) * PAGE_SIZE)
+    return render_template("family/history.html", weighins=rows[:PAGE_SIZE], page=page,
+                           has_next=len(rows) > PAGE_SIZE, household=household,
+                           zone=ZoneInfo(household.edition.timezone),
+                           stream_labels=STREAM_LABELS, source_labels=SOURCE_LABELS,
+                           status_labels=STATUS_LABELS)
+
+
+@bp.route("/pesees/<int:weighin_id>/corriger", methods=["GET", "POST"])
+@family_required
+def correct(weighin_id: int):
+    """The weigh-in form prefilled; only what changed is sent to the service."""
+    household = _household()
+    tz = household.edition.timezone
+    weighin = services.get_weighin(db(), household, weighin_id)
+    form = WeighInForm()
+    errors: dict = {}
+    stored_time = _local_text(weighin.measured_at, tz)
+    if request.method == "POST":
+        form.measured_at_shown.data = stored_time  # an unchanged time is not re-checked
+        values, errors = _load(form, tz)
+        if values is not None:
+            changes = {k: values[k] for k in ("stream", "weight_g", "measured_at")
+                       if values.get(k) is not None and values[k] != getattr(weighin, k)}
+            if values.get("note", "") != weighin.note:
+                changes["note"] = values.get("note", "")
+            try:
+                weighin = services.correct_weighin(db(), household, weighin_id, **changes)
+            except DomainError as exc:
+                errors = _domain_errors(exc)
+            else:
+                db().commit()
+                flash(_("Weigh-in corrected."), "success")
+                return redirect(url_for("family.history"))
+    else:
+        form.stream.data = weighin.stream
+        form.weight_kg.data = format_decimal(weighin.weight_g / 1000, format="0.###")
+        form.measured_at.data = stored_time
+        form.note.data = weighin.note
+    form.measured_at_shown.data = stored_time
+    return _render_form("family/correct.html", form, household, errors,
+                        422 if errors else 200, weighin=weighin,
+                        max_time=_local_text(clock.now(), tz))
+
+
+@bp.route("/pesees/<int:weighin_id>/supprimer", methods=["GET", "POST"])
+@family_required
+def delete(weighin_id: int):
+    """GET: ask for confirmation; POST: delete."""
+    household = _household()
+    weighin = services.get_weighin(db(), household, weighin_id)
+    if request.method == "POST":
+        services.delete_weighin(db(), household, weighin_id)
+        db().commit()
+        flash(_("Weigh-in deleted."), "success")
+        return redirect(url_for("family.history"))
+    return render_template("family/delete.html", weighin=weighin, household=household,
+                           zone=ZoneInfo(household.edition.timezone),
+                           stream_labels=STREAM_LABELS)
+
+
+@bp.route("/progres")
+@family_required
+def progress():
+    """This month against the reference month, per counted bin and in total."""
+    household = _household()
+    summary = household_progress(db(), household, clock.now())
+    return render_template("family/progress.html", progress=summary, household=household,
+                           edition=household.edition, stream_labels=STREAM_LABELS)
