@@ -247,16 +247,16 @@ class _Grid:
         wts = None if weights is None else weights[mask]
         return np.bincount(self.cell[mask], weights=wts, minlength=self.H * self.M)
 
-    def frame(self) -> pd.DataFrame:
+    def columns(self) -> dict:
         """Household, month and date columns of the dense grid."""
         H, M = self.H, self.M
-        return pd.DataFrame({
+        return {
             "household": np.repeat(self.names, M),
             "month": np.tile(self.bounds["month"].to_numpy(dtype=np.int64), H),
             "month_start": np.tile(self.bounds["month_start"].to_numpy(dtype=object), H),
             "month_end": np.tile(self.bounds["month_end"].to_numpy(dtype=object), H),
             "complete": np.tile((self.bounds["month_end"] <= self.as_of).to_numpy(bool), H),
-        })
+        }
 
 
 def _progress_from_grid(g: _Grid) -> pd.DataFrame:
@@ -290,24 +290,27 @@ def _progress_from_grid(g: _Grid) -> pd.DataFrame:
     days = g.days
     with np.errstate(divide="ignore", invalid="ignore"):
         persons = np.where(days > 0, pdays / np.where(days > 0, days, 1), np.nan)
-    df = g.frame()
-    df["weighins"] = n
-    df["counted_kg"] = np.where(has, grams / 1000.0, np.nan)
-    df["person_days"] = pdays
-    df["g_per_person_week"] = rate
-    df["reduction_pct"] = red
-    df["target_pct"] = target
-    df["on_track"] = on_track
-    df["household_id"] = np.repeat(g.ids, M)
-    df["baseline_month"] = month <= p.baseline_months
-    df["days"] = days.astype(np.int64)
-    df["persons"] = persons
-    df["baseline_g_per_person_week"] = base_cell
-    df["kg_per_person_year"] = rate * WEEKS_PER_YEAR / 1000.0
-    df["diverted_kg"] = g.count(acc_d, g.grams) / 1000.0
-    df["weighins_diverted"] = g.count(acc_d).astype(np.int64)
-    df["flagged"] = g.count(g.flagged).astype(np.int64)
-    df["rejected"] = g.count(g.rejected).astype(np.int64)
+    cols = g.columns()
+    cols.update({
+        "weighins": n,
+        "counted_kg": np.where(has, grams / 1000.0, np.nan),
+        "person_days": pdays,
+        "g_per_person_week": rate,
+        "reduction_pct": red,
+        "target_pct": target,
+        "on_track": on_track,
+        "household_id": np.repeat(g.ids, M),
+        "baseline_month": month <= p.baseline_months,
+        "days": days.astype(np.int64),
+        "persons": persons,
+        "baseline_g_per_person_week": base_cell,
+        "kg_per_person_year": rate * WEEKS_PER_YEAR / 1000.0,
+        "diverted_kg": g.count(acc_d, g.grams) / 1000.0,
+        "weighins_diverted": g.count(acc_d).astype(np.int64),
+        "flagged": g.count(g.flagged).astype(np.int64),
+        "rejected": g.count(g.rejected).astype(np.int64),
+    })
+    df = pd.DataFrame(cols)
     return df[PROGRESS_COLUMNS + PROGRESS_EXTRA_COLUMNS]
 
 
@@ -335,15 +338,17 @@ def stream_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.
     has = (n > 0) & (pdays > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(has, grams / pdays * 7.0, np.nan)
-    base = g.frame()
-    df = base.loc[base.index.repeat(S)].reset_index(drop=True)
-    df["household_id"] = np.repeat(g.ids, g.M * S)
-    df["stream"] = np.tile(np.array(streams, dtype=object), HM)
-    df["counted"] = np.tile(np.array([s in params.counted_streams for s in streams]), HM)
-    df["weighins"] = n
-    df["kg"] = grams / 1000.0
-    df["person_days"] = pdays
-    df["g_per_person_week"] = rate
+    cols = {k: np.repeat(v, S) for k, v in g.columns().items()}
+    cols.update({
+        "household_id": np.repeat(g.ids, g.M * S),
+        "stream": np.tile(np.array(streams, dtype=object), HM),
+        "counted": np.tile(np.array([s in params.counted_streams for s in streams]), HM),
+        "weighins": n,
+        "kg": grams / 1000.0,
+        "person_days": pdays,
+        "g_per_person_week": rate,
+    })
+    df = pd.DataFrame(cols)
     return df
 
 
