@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
 from ingest.status import read_status
 from tracker.models import DeadLetter, WeighIn
@@ -87,7 +88,8 @@ class Counter:
     """Counts rows in the test database from outside the ingest."""
 
     def __init__(self, url: str):
-        self.engine = create_engine(url)
+        # No pool: a fault test may terminate every connection to the database.
+        self.engine = create_engine(url, poolclass=NullPool)
 
     def weighins(self) -> int:
         with self.engine.connect() as conn:

@@ -1,0 +1,82 @@
+"""`zw devices add/list/revoke` and `zw deadletters list` through the CLI runner, with a real broker."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import pytest
+
+from tracker.models import Device
+from tracker.services.devices import check_secret
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+def cli(app, runner, mosquitto, world):
+    app.config["ZW"] = replace(app.config["ZW"], **mosquitto.config_overrides())
+    return runner
+
+
+def add_scale(cli, *extra):
+    result = cli.invoke(args=["devices", "add", "--household", "Martin", "--challenge",
+                              "defi-2026", *extra])
+    assert result.exit_code == 0, result.output
+    device_id = re.search(r"device id: (\S+)", result.output).group(1)
+    secret = re.search(r"secret:\s+(\S+)", result.output).group(1)
+    return device_id, secret
+
+
+def test_added_scale_can_publish_at_once(cli, mosquitto, mqtt_probe, session):
+    device_id, secret = add_scale(cli, "--stream", "glass")
+    device = session.get(Device, device_id)
+    assert device.stream == "glass" and device.firmware == "canonical"
+    assert secret not in device.secret_hash and check_secret(device, secret)
+    scale = mqtt_probe(mosquitto, device_id, secret, client_id=device_id)
+    assert not scale.connack.is_failure
+    assert not scale.publish(f"zw/scales/{device_id}/weighin", b"{}").is_failure
+
+
+def test_wrong_credentials_are_refused(cli, mosquitto, mqtt_probe):
+    device_id, secret = add_scale(cli)
+    assert mqtt_probe(mosquitto, device_id, secret + "x").connack.is_failure
+    assert mqtt_probe(mosquitto, "zws-unknown", secret).connack.is_failure
+
+
+def test_revoked_scale_cannot_connect(cli, mosquitto, mqtt_probe, session):
+    device_id, secret = add_scale(cli)
+    scale = mqtt_probe(mosquitto, device_id, secret, client_id=device_id)
+    assert not scale.connack.is_failure
+    result = cli.invoke(args=["devices", "revoke", device_id])
+    assert result.exit_code == 0, result.output
+    assert scale.wait_disconnected(10), "the broker did not kick the revoked scale"
+    assert mqtt_probe(mosquitto, device_id, secret).connack.is_failure
+    assert session.get(Device, device_id).revoked_at is not None
+    listed = json.loads(cli.invoke(args=["devices", "list", "--format", "json"]).output)
+    assert [d["id"] for d in listed if d["revoked_at"]] == [device_id]
+
+
+def test_add_fails_cleanly_without_a_broker(app, runner, world, session):
+    app.config["ZW"] = replace(app.config["ZW"], mqtt_port=1)  # nothing listens there
+    result = runner.invoke(args=["devices", "add", "--household", "Martin",
+                                 "--challenge", "defi-2026"])
+    assert result.exit_code == 1 and "nothing was saved" in result.output
+    assert session.query(Device).count() == 0
+
+
+def test_add_refuses_unknown_household(cli):
+    result = cli.invoke(args=["devices", "add", "--household", "Nobody",
+                              "--challenge", "defi-2026"])
+    assert result.exit_code == 1 and "Nobody" in result.output
+
+
+def test_deadletters_list(runner, session, scales):
+    from tracker.services.ingest import Refusal, record_dead_letters
+
+    record_dead_letters(session, [Refusal("zw/scales/x/weighin", b"\xff{", "not UTF-8", "x")])
+    session.commit()
+    rows = json.loads(runner.invoke(args=["deadletters", "list", "--format", "json"]).output)
+    assert rows[0]["reason"] == "not UTF-8" and rows[0]["payload"] == "\\xff{"
+    text = runner.invoke(args=["deadletters", "list"]).output
+    assert "zw/scales/x/weighin" in text
