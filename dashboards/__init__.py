@@ -9,5 +9,6 @@ from .method import (  # noqa: F401
     cohort_progress,
     household_progress,
     month_bounds,
+    progress_tables,
     stream_progress,
 )

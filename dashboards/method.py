@@ -323,7 +323,21 @@ def household_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: 
 def stream_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
                     params: EditionParams, as_of: dt.date) -> pd.DataFrame:
     """One row per household × started month × stream: weigh-ins, kg and rate of that bin."""
+    return _streams_from_grid(_Grid(weighins, sizes, households, params, as_of))
+
+
+def progress_tables(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
+                    params: EditionParams, as_of: dt.date
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(household_progress, stream_progress, cohort_progress) from a single pass."""
     g = _Grid(weighins, sizes, households, params, as_of)
+    progress = _progress_from_grid(g)
+    return progress, _streams_from_grid(g), cohort_progress(progress)
+
+
+def _streams_from_grid(g: _Grid) -> pd.DataFrame:
+    """The household × month × stream table from a prepared grid."""
+    params = g.params
     present = set(g.streams[np.unique(g.stream_code[g.accepted])]) if len(g.cell) else set()
     extra = sorted(present - set(params.counted_streams))
     streams = list(params.counted_streams) + extra

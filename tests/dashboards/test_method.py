@@ -397,3 +397,17 @@ def test_order_is_household_id_then_month_and_dtypes():
     assert df["on_track"].dtype == "boolean"
     assert np.issubdtype(df["person_days"].dtype, np.integer)
     assert df["complete"].dtype == bool
+
+
+def test_progress_tables_is_the_three_functions_in_one_pass():
+    from dashboards.method import cohort_progress, progress_tables
+
+    s = sizes([(1, 2, D(2026, 1, 1)), (2, 3, D(2026, 4, 2))])
+    w = weighins([noon(D(2026, 3, 3), 1, "residual", 5400),
+                  noon(D(2026, 4, 3), 2, "glass", 1000),
+                  noon(D(2026, 4, 4), 1, "biowaste", 700)])
+    args = (w, s, households([(1, "A"), (2, "B")]), MARCH, D(2026, 4, 20))
+    hp, st, co = progress_tables(*args)
+    pd.testing.assert_frame_equal(hp, household_progress(*args))
+    pd.testing.assert_frame_equal(st, stream_progress(*args))
+    pd.testing.assert_frame_equal(co, cohort_progress(household_progress(*args)))
