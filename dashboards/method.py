@@ -61,19 +61,21 @@ Documented choices (where DESIGN.md is silent)
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from dateutil.relativedelta import relativedelta
 
-log = logging.getLogger(__name__)
+from .edition import (  # noqa: F401  (re-exported: the method's public names)
+    DEFAULT_COUNTED,
+    EditionParams,
+    current_month,
+    month_bounds,
+    target_path,
+)
+from .grid import Grid, local_days  # noqa: F401
 
 WEEKS_PER_YEAR = 52.18
 ON_TRACK_TOLERANCE = 1e-9
-DEFAULT_COUNTED = ("residual", "packaging", "glass")
 
 PROGRESS_COLUMNS = [
     "household", "month", "month_start", "month_end", "complete", "weighins", "counted_kg",
@@ -83,183 +85,9 @@ PROGRESS_EXTRA_COLUMNS = [
     "household_id", "baseline_month", "days", "persons", "baseline_g_per_person_week",
     "kg_per_person_year", "diverted_kg", "weighins_diverted", "flagged", "rejected",
 ]
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-_NS_PER_DAY = 86_400_000_000_000
-_FAR_PAST = np.iinfo(np.int64).min // 4
-_FAR_FUTURE = np.iinfo(np.int64).max // 4
 
 
-@dataclass(frozen=True)
-class EditionParams:
-    """The parameters of one edition that the method needs."""
-
-    start: dt.date
-    months: int = 8
-    baseline_months: int = 1
-    target_pct: float = 20.0
-    counted_streams: tuple[str, ...] = DEFAULT_COUNTED
-    timezone: str = "Europe/Paris"
-
-    def __post_init__(self):
-        if isinstance(self.start, dt.datetime) or not isinstance(self.start, dt.date):
-            raise TypeError("start must be a datetime.date")
-        if self.months < 2 or not 1 <= self.baseline_months < self.months:
-            raise ValueError("need months >= 2 and 1 <= baseline_months < months")
-        if not self.counted_streams:
-            raise ValueError("counted_streams must not be empty")
-        object.__setattr__(self, "counted_streams", tuple(self.counted_streams))
-        ZoneInfo(self.timezone)  # raises on an unknown zone
-
-
-def _day(d: dt.date) -> int:
-    """Day number since 1970-01-01 of a date."""
-    return d.toordinal() - _EPOCH_ORDINAL
-
-
-def _days_of(values: pd.Series, missing: int) -> np.ndarray:
-    """Day numbers of a column of dates/datetimes (floored to the day); ``missing`` for NaT."""
-    ts = pd.to_datetime(values)
-    if getattr(ts.dt, "tz", None) is not None:
-        ts = ts.dt.tz_localize(None)
-    ns = ts.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    out = np.floor_divide(ns, _NS_PER_DAY)
-    return np.where(ts.isna().to_numpy(), missing, out)
-
-
-def month_bounds(params: EditionParams) -> pd.DataFrame:
-    """The challenge months: ``month``, ``month_start``, ``month_end`` (exclusive), as dates."""
-    ks = range(1, params.months + 1)
-    return pd.DataFrame({
-        "month": list(ks),
-        "month_start": [params.start + relativedelta(months=k - 1) for k in ks],
-        "month_end": [params.start + relativedelta(months=k) for k in ks],
-    })
-
-
-def target_path(params: EditionParams) -> np.ndarray:
-    """target_k for k = 1..months: target × (k − b)/(months − b), floored at 0."""
-    k = np.arange(1, params.months + 1, dtype=float)
-    b = params.baseline_months
-    return np.maximum(0.0, params.target_pct * (k - b) / (params.months - b))
-
-
-def current_month(params: EditionParams, as_of: dt.date) -> int | None:
-    """The challenge month ``as_of`` falls in, or None before the start / after the end."""
-    for row in month_bounds(params).itertuples():
-        if row.month_start <= as_of < row.month_end:
-            return int(row.month)
-    return None
-
-
-def local_days(measured_at: pd.Series, timezone: str) -> np.ndarray:
-    """Local day numbers (days since 1970-01-01 in ``timezone``) of UTC instants."""
-    ts = measured_at
-    if not pd.api.types.is_datetime64_any_dtype(ts):
-        ts = pd.to_datetime(ts, utc=True)
-    elif ts.dt.tz is None:
-        ts = ts.dt.tz_localize("UTC")
-    local = ts.dt.tz_convert(timezone).dt.tz_localize(None)
-    ns = local.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    return np.where(local.isna().to_numpy(), _FAR_PAST, np.floor_divide(ns, _NS_PER_DAY))
-
-
-class _Grid:
-    """The dense household × started-month grid and the weigh-ins placed on it."""
-
-    def __init__(self, weighins, sizes, households, params: EditionParams, as_of: dt.date):
-        self.params = params
-        self.as_of = as_of
-        bounds = month_bounds(params)
-        self.bounds = bounds[bounds["month_start"] <= as_of].reset_index(drop=True)
-        hh = households.sort_values("household_id", kind="stable").reset_index(drop=True)
-        self.ids = hh["household_id"].to_numpy(dtype=np.int64)
-        self.names = hh["name"].to_numpy(dtype=object)
-        self.H, self.M = len(hh), len(self.bounds)
-        self.index = pd.Index(self.ids)
-        if "joined_on" in hh.columns:
-            self.joined = _days_of(hh["joined_on"], _FAR_PAST)
-        else:
-            self.joined = np.full(self.H, _FAR_PAST, dtype=np.int64)
-        self.ms = np.array([_day(d) for d in self.bounds["month_start"]], dtype=np.int64)
-        self.me = np.array([_day(d) for d in self.bounds["month_end"]], dtype=np.int64)
-        self.asof_end = _day(as_of) + 1  # as_of inclusive
-        self._person_days(sizes)
-        self._place(weighins)
-
-    def _person_days(self, sizes):
-        """Person-days and counted days per cell, by interval overlap arithmetic."""
-        H, M = self.H, self.M
-        h = np.repeat(np.arange(H), M)
-        m = np.tile(np.arange(M), H)
-        ws = np.maximum(self.ms[m], self.joined[h])
-        we = np.minimum(self.me[m], self.asof_end)
-        self.days = np.clip(we - ws, 0, None)
-        sh = self.index.get_indexer(sizes["household_id"].to_numpy())
-        ok = sh >= 0
-        s = pd.DataFrame({
-            "h": sh[ok],
-            "day": _days_of(sizes["valid_from"][ok], _FAR_PAST),
-            "persons": sizes["persons"].to_numpy(dtype=np.int64)[ok],
-        })
-        s = s.sort_values(["h", "day"], kind="stable").drop_duplicates(["h", "day"], keep="last")
-        sh, sday, sp = (s[c].to_numpy() for c in ("h", "day", "persons"))
-        first = np.r_[True, sh[1:] != sh[:-1]] if len(sh) else np.zeros(0, bool)
-        last = np.r_[sh[1:] != sh[:-1], True] if len(sh) else np.zeros(0, bool)
-        seg_start = np.where(first, _FAR_PAST, sday)
-        seg_end = np.where(last, _FAR_FUTURE, np.r_[sday[1:], 0] if len(sday) else sday)
-        missing = np.setdiff1d(np.arange(H), sh)
-        if len(missing):
-            log.warning("%d household(s) without any size entry: no data", len(missing))
-        # every segment against every started month of its household
-        rh, rm = np.repeat(sh, M), np.tile(np.arange(M), len(sh))
-        key = rh * M + rm
-        lo = np.maximum(np.repeat(seg_start, M), ws[key] if len(key) else ws[:0])
-        hi = np.minimum(np.repeat(seg_end, M), we[key] if len(key) else we[:0])
-        overlap = np.clip(hi - lo, 0, None)
-        self.person_days = np.bincount(
-            key, weights=np.repeat(sp, M) * overlap, minlength=H * M
-        ).astype(np.int64)
-
-    def _place(self, w):
-        """Month cell, counted flag and stream code of every weigh-in that belongs somewhere."""
-        H, M = self.H, self.M
-        h = self.index.get_indexer(w["household_id"].to_numpy())
-        day = local_days(w["measured_at"], self.params.timezone)
-        m = np.searchsorted(self.ms, day, side="right") - 1
-        ok = (h >= 0) & (m >= 0) & (day < (self.me[-1] if M else _FAR_PAST))
-        ok &= day < self.asof_end
-        joined = self.joined[np.maximum(h, 0)] if H else np.full(len(h), _FAR_FUTURE)
-        ok &= day >= np.where(h >= 0, joined, _FAR_FUTURE)
-        self.cell = (h * M + m)[ok]
-        scodes, self.streams = pd.factorize(w["stream"].to_numpy()[ok])
-        counted_codes = np.array([s in self.params.counted_streams for s in self.streams], bool)
-        self.stream_code = scodes
-        self.counted = counted_codes[scodes] if len(scodes) else np.zeros(0, bool)
-        status = w["status"].to_numpy()[ok]
-        stcodes, stuniq = pd.factorize(status)
-        self.accepted = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "accepted"))
-        self.flagged = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "flagged"))
-        self.rejected = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "rejected"))
-        self.grams = w["weight_g"].to_numpy(dtype=np.float64)[ok]
-
-    def count(self, mask, weights=None):
-        """Sum (or count) over the weigh-ins selected by ``mask``, per grid cell."""
-        wts = None if weights is None else weights[mask]
-        return np.bincount(self.cell[mask], weights=wts, minlength=self.H * self.M)
-
-    def columns(self) -> dict:
-        """Household, month and date columns of the dense grid."""
-        H, M = self.H, self.M
-        return {
-            "household": np.repeat(self.names, M),
-            "month": np.tile(self.bounds["month"].to_numpy(dtype=np.int64), H),
-            "month_start": np.tile(self.bounds["month_start"].to_numpy(dtype=object), H),
-            "month_end": np.tile(self.bounds["month_end"].to_numpy(dtype=object), H),
-            "complete": np.tile((self.bounds["month_end"] <= self.as_of).to_numpy(bool), H),
-        }
-
-
-def _progress_from_grid(g: _Grid) -> pd.DataFrame:
+def _progress_from_grid(g: Grid) -> pd.DataFrame:
     """The household × month progress table from a prepared grid."""
     p = g.params
     H, M = g.H, g.M
@@ -317,25 +145,25 @@ def _progress_from_grid(g: _Grid) -> pd.DataFrame:
 def household_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
                        params: EditionParams, as_of: dt.date) -> pd.DataFrame:
     """One row per household and started month: the Progress CSV columns, then extras."""
-    return _progress_from_grid(_Grid(weighins, sizes, households, params, as_of))
+    return _progress_from_grid(Grid(weighins, sizes, households, params, as_of))
 
 
 def stream_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
                     params: EditionParams, as_of: dt.date) -> pd.DataFrame:
     """One row per household × started month × stream: weigh-ins, kg and rate of that bin."""
-    return _streams_from_grid(_Grid(weighins, sizes, households, params, as_of))
+    return _streams_from_grid(Grid(weighins, sizes, households, params, as_of))
 
 
 def progress_tables(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
                     params: EditionParams, as_of: dt.date
                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(household_progress, stream_progress, cohort_progress) from a single pass."""
-    g = _Grid(weighins, sizes, households, params, as_of)
+    g = Grid(weighins, sizes, households, params, as_of)
     progress = _progress_from_grid(g)
     return progress, _streams_from_grid(g), cohort_progress(progress)
 
 
-def _streams_from_grid(g: _Grid) -> pd.DataFrame:
+def _streams_from_grid(g: Grid) -> pd.DataFrame:
     """The household × month × stream table from a prepared grid."""
     params = g.params
     present = set(g.streams[np.unique(g.stream_code[g.accepted])]) if len(g.cell) else set()

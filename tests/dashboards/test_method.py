@@ -411,3 +411,10 @@ def test_progress_tables_is_the_three_functions_in_one_pass():
     pd.testing.assert_frame_equal(hp, household_progress(*args))
     pd.testing.assert_frame_equal(st, stream_progress(*args))
     pd.testing.assert_frame_equal(co, cohort_progress(household_progress(*args)))
+
+
+def test_duplicate_household_ids_are_refused():
+    s = sizes([(1, 1, D(2026, 3, 1))])
+    with pytest.raises(ValueError, match="unique"):
+        household_progress(weighins([]), s, households([(1, "A"), (1, "B")]), MARCH,
+                           D(2026, 4, 1))

@@ -268,3 +268,29 @@ def test_exports_have_exactly_the_columns_and_rounding(case):
                 assert r[col] is None
             elif col in ("counted_kg", "g_per_person_week", "reduction_pct", "target_pct"):
                 assert r[col] == float(cell)
+
+
+@SETTINGS
+@given(scenarios())
+def test_cohort_matches_a_row_by_row_computation(case):
+    df = household_progress(*case)
+    cohort = cohort_progress(df).set_index("month")
+    for month, rows in df.groupby("month"):
+        both = [r for r in rows.to_dict("records") if not math.isnan(r["reduction_pct"])]
+        c = cohort.loc[month]
+        assert c["n_with_data"] == len(both)
+        assert c["n_households"] == len(rows)
+        assert c["n_reporting"] == rows["g_per_person_week"].notna().sum()
+        assert c["n_at_target"] == sum(bool(r["on_track"]) for r in both)
+        if not both:
+            assert math.isnan(c["reduction_pct"]) and math.isnan(c["median_reduction_pct"])
+            continue
+        num = sum(r["g_per_person_week"] * r["person_days"] / r["days"] for r in both)
+        den = sum(r["baseline_g_per_person_week"] * r["person_days"] / r["days"] for r in both)
+        assert math.isclose(c["reduction_pct"], 100 * (1 - num / den), rel_tol=1e-9,
+                            abs_tol=1e-9)
+        reds = sorted(r["reduction_pct"] for r in both)
+        mid = len(reds) // 2
+        median = reds[mid] if len(reds) % 2 else (reds[mid - 1] + reds[mid]) / 2
+        assert math.isclose(c["median_reduction_pct"], median, rel_tol=1e-9, abs_tol=1e-9)
+        assert c["n_at_target"] <= c["n_with_data"] <= c["n_reporting"] <= c["n_households"]
