@@ -195,6 +195,7 @@ class WeighIn(Base):
     flag_reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime, onupdate=utcnow)
+    client_uuid: Mapped[Optional[str]] = mapped_column(String(36), unique=True, index=True)
 
     household: Mapped[Household] = relationship()
 
@@ -227,3 +228,5 @@ class DeadLetter(Base):
 # func is re-exported for services that count rows.
 __all__ = ["Base", "Edition", "Household", "HouseholdSize", "Account", "Device", "WeighIn",
            "DeadLetter", "UTCDateTime", "utcnow", "func"]
+
+from tracker import models_life  # noqa: E402,F401  (challenge-life tables)

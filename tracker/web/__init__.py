@@ -15,6 +15,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(family.bp)
     app.register_blueprint(staff.bp)
+    from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
+    register_life(app)
     api.init_app(app)
     api_v1.register(api)
     # After the API: flask-smorest registers its own HTTPException handler, ours wraps both.

@@ -1,0 +1,197 @@
+"""Email: queued in the database with what it announces, delivered after the commit.
+
+Services call `queue_mail` inside their transaction, so a rolled-back request sends nothing;
+the web layer (after its commit) and `zw mail send` (from cron) call `deliver_pending`. With
+`ZW_SMTP_HOST` set, delivery goes through SMTP (stdlib smtplib); without it, each message is
+written as an .eml file in the instance's `outbox/` folder, which the staff outbox page lists,
+so the demo works offline. A delivered message's body is blanked in the database: sign-in links
+must not linger there. Only the standard library is used.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tracker import clock
+from tracker.models_life import OutgoingMail
+
+log = logging.getLogger(__name__)
+
+#: After this many failed attempts a message stays in the outbox page as failed.
+MAX_ATTEMPTS = 5
+DEFAULT_SENDER = "Défi zéro déchet <ne-pas-repondre@localhost>"
+
+
+def _bool(raw: str) -> bool:
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """SMTP settings from ZW_SMTP_* (see docs/challenge-life.md); no host means the outbox."""
+
+    host: str = ""
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    security: str = "starttls"  # starttls | ssl | none
+    sender: str = DEFAULT_SENDER
+    timeout: float = 20.0
+
+    @classmethod
+    def from_env(cls, environ=None) -> "MailSettings":
+        """Read ZW_SMTP_HOST, _PORT, _USERNAME, _PASSWORD, _SECURITY and ZW_MAIL_FROM."""
+        env = os.environ if environ is None else environ
+        security = env.get("ZW_SMTP_SECURITY", "starttls").strip().lower()
+        if security not in ("starttls", "ssl", "none"):
+            raise ValueError("ZW_SMTP_SECURITY must be starttls, ssl or none")
+        default_port = {"ssl": 465, "none": 25}.get(security, 587)
+        return cls(host=env.get("ZW_SMTP_HOST", "").strip(),
+                   port=int(env.get("ZW_SMTP_PORT") or default_port),
+                   username=env.get("ZW_SMTP_USERNAME", ""),
+                   password=env.get("ZW_SMTP_PASSWORD", ""),
+                   security=security,
+                   sender=env.get("ZW_MAIL_FROM", "").strip() or DEFAULT_SENDER,
+                   timeout=float(env.get("ZW_SMTP_TIMEOUT") or 20))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+    def __repr__(self) -> str:  # never print the password
+        return (f"MailSettings(host={self.host!r}, port={self.port}, security={self.security!r},"
+                f" username={self.username!r}, sender={self.sender!r})")
+
+
+def public_url(environ=None) -> str:
+    """The site's address for links in mails sent outside a request (ZW_PUBLIC_URL)."""
+    env = os.environ if environ is None else environ
+    return (env.get("ZW_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+
+def queue_mail(session: Session, *, to: str, subject: str, body: str, kind: str = "",
+               household_id: int | None = None) -> OutgoingMail:
+    """Add a message to the outgoing queue (sent once the caller has committed)."""
+    if "@" not in parseaddr(to)[1]:
+        raise ValueError(f"not an email address: {to!r}")
+    mail = OutgoingMail(to_addr=to, subject=subject.replace("\n", " ").strip()[:300],
+                        body=body, kind=kind, household_id=household_id,
+                        created_at=clock.now())
+    session.add(mail)
+    session.flush()
+    return mail
+
+
+def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
+    """The RFC 5322 message of a queued mail (plain text, UTF-8)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to_addr
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(mail.created_at)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(idstring=f"zw{mail.id}", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(mail.body)
+    return message
+
+
+def _send_smtp(message: EmailMessage, settings: MailSettings) -> None:
+    context = ssl.create_default_context()
+    if settings.security == "ssl":
+        server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                  context=context)
+    else:
+        server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with server:
+        if settings.security == "starttls":
+            server.starttls(context=context)
+        if settings.username:
+            server.login(settings.username, settings.password)
+        server.send_message(message)
+
+
+def _write_eml(message: EmailMessage, mail: OutgoingMail, outbox: Path) -> str:
+    outbox.mkdir(parents=True, exist_ok=True)
+    name = f"{mail.created_at:%Y%m%d-%H%M%S}-{mail.id:06d}.eml"
+    tmp = outbox / (name + ".tmp")
+    tmp.write_bytes(bytes(message))
+    os.replace(tmp, outbox / name)  # a reader never sees half a file
+    return name
+
+
+def _claim(session: Session, mail: OutgoingMail) -> bool:
+    """Take the message for this delivery run; a concurrent run that took it first wins."""
+    result = session.execute(
+        update(OutgoingMail).where(OutgoingMail.id == mail.id, OutgoingMail.sent_at.is_(None),
+                                   OutgoingMail.attempts == mail.attempts)
+        .values(attempts=OutgoingMail.attempts + 1).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    session.refresh(mail)
+    return True
+
+
+def deliver_pending(session: Session, settings: MailSettings, outbox: Path,
+                    limit: int = 200) -> tuple[int, int]:
+    """Send the queued messages; returns (sent, failed). The caller commits afterwards."""
+    pending = session.scalars(
+        select(OutgoingMail).where(OutgoingMail.sent_at.is_(None),
+                                   OutgoingMail.attempts < MAX_ATTEMPTS)
+        .order_by(OutgoingMail.id).limit(limit)).all()
+    sent = failed = 0
+    for mail in pending:
+        if not _claim(session, mail):
+            continue
+        message = build_message(mail, settings.sender)
+        try:
+            if settings.configured:
+                _send_smtp(message, settings)
+            else:
+                mail.outbox_file = _write_eml(message, mail, outbox)
+        except (OSError, smtplib.SMTPException) as exc:
+            failed += 1
+            mail.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("mail %s to %s not sent (attempt %s): %s", mail.id,
+                        mail.to_addr.rpartition("@")[2], mail.attempts, exc)
+            continue
+        sent += 1
+        mail.sent_at = clock.now()
+        mail.last_error = ""
+        mail.body = ""
+    session.flush()
+    return sent, failed
+
+
+def read_outbox_file(outbox: Path, name: str) -> EmailMessage | None:
+    """A message written in the outbox folder (None when the name is not one of its files)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    if not name or "/" in name or "\\" in name or name.startswith(".") or \
+            not name.endswith(".eml"):
+        return None
+    path = outbox / name
+    if not path.is_file():
+        return None
+    with path.open("rb") as fh:
+        return BytesParser(policy=policy.default).parse(fh)
+
+
+def forget_outbox_files(outbox: Path, names: list[str]) -> int:
+    """Delete outbox copies (erasure of a household); returns how many files went."""
+    gone = 0
+    for name in names:
+        if name and "/" not in name and name.endswith(".eml") and (outbox / name).is_file():
+            (outbox / name).unlink()
+            gone += 1
+    return gone

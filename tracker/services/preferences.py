@@ -1,0 +1,62 @@
+"""Per-edition and per-household settings of the challenge's life, created on first use."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from tracker import clock
+from tracker.domain import add_months
+from tracker.models import Edition, Household
+from tracker.models_life import EditionSettings, HouseholdSettings
+
+
+def edition_settings(session: Session, edition: Edition) -> EditionSettings:
+    """The edition's settings row (a default one is added when missing)."""
+    settings = session.get(EditionSettings, edition.id)
+    if settings is None:
+        settings = EditionSettings(edition_id=edition.id, enrolment_open=False,
+                                   teams_enabled=False, description="")
+        session.add(settings)
+        session.flush()
+    return settings
+
+
+def household_settings(session: Session, household: Household) -> HouseholdSettings:
+    """The household's settings row (a default one is added when missing)."""
+    settings = session.get(HouseholdSettings, household.id)
+    if settings is None:
+        settings = HouseholdSettings(household_id=household.id, reminders_enabled=True,
+                                     leaderboard_hidden=False)
+        session.add(settings)
+        session.flush()
+    return settings
+
+
+def calendar_token(session: Session, household: Household, *, renew: bool = False) -> str:
+    """The secret token of the household's calendar URL (a new one replaces the old on renew)."""
+    settings = household_settings(session, household)
+    if settings.calendar_token is None or renew:
+        settings.calendar_token = secrets.token_urlsafe(24)
+        session.flush()
+    return settings.calendar_token
+
+
+def edition_end(edition: Edition) -> dt.date:
+    """The first local date after the edition."""
+    return add_months(edition.start_date, edition.months)
+
+
+def edition_today(edition: Edition, now: dt.datetime | None = None) -> dt.date:
+    """Today's date in the edition's time zone."""
+    return (now or clock.now()).astimezone(ZoneInfo(edition.timezone)).date()
+
+
+def edition_phase(edition: Edition, now: dt.datetime | None = None) -> str:
+    """`upcoming`, `running` or `past`."""
+    today = edition_today(edition, now)
+    if today < edition.start_date:
+        return "upcoming"
+    return "past" if today >= edition_end(edition) else "running"

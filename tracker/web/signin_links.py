@@ -1,0 +1,123 @@
+"""Sign-in by email link, invitations, the optional password, and a household's members."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import func, select
+
+from tracker import clock, services
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.models_life import LoginToken
+from tracker.services import enrolment as enrolment_service
+from tracker.services import links
+from tracker.web import mailer
+from tracker.web.auth import family_required
+from tracker.web.life import errors_of, form_text
+
+bp = Blueprint("life_links", __name__)
+
+#: At most this many sign-in links per account in a lifetime window (no mail-bombing).
+MAX_OPEN_LINKS = 3
+
+
+@bp.route("/connexion/lien", methods=["GET", "POST"])
+def request_link():
+    """Ask for a sign-in link; the answer is the same whether the address is known or not."""
+    if request.method == "POST":
+        email = form_text("email", 254)
+        account = links.account_by_email(db(), email)
+        if account is not None and _recent_links(account.id) < MAX_OPEN_LINKS:
+            token = links.issue_link(db(), account, links.SIGNIN)
+            mailer.send(db(), "signin_link", account.email, locale=account.locale,
+                        household_id=account.household_id,
+                        link=mailer.absolute_url(".use_link", token=token),
+                        minutes=int(links.LIFETIME[links.SIGNIN].total_seconds() // 60))
+            mailer.commit_and_deliver()
+        return render_template("links/sent.html", email=email)
+    return render_template("links/request.html")
+
+
+def _recent_links(account_id: int) -> int:
+    since = clock.now() - links.LIFETIME[links.SIGNIN]
+    return db().scalar(select(func.count(LoginToken.id)).where(
+        LoginToken.account_id == account_id, LoginToken.purpose == links.SIGNIN,
+        LoginToken.created_at > since))
+
+
+@bp.route("/lien/<token>", methods=["GET", "POST"])
+def use_link(token: str):
+    """GET shows a button (mail scanners follow links but do not post); POST signs in once."""
+    if request.method == "GET":
+        link = links.find_link(db(), token)
+        try:
+            links.check_link(link)
+        except DomainError as exc:
+            return render_template("links/invalid.html", message=str(exc.message)), 410
+        return render_template("links/confirm.html", invitation=link.purpose == links.INVITE,
+                               account=link.account)
+    link = links.find_link(db(), token)
+    invitation = link is not None and link.purpose == links.INVITE
+    try:
+        account = links.redeem_link(db(), token)
+    except DomainError as exc:
+        db().rollback()
+        return render_template("links/invalid.html", message=str(exc.message)), 410
+    db().commit()
+    login_user(account, remember=True)
+    if invitation and account.password_hash is None:
+        flash(_("Welcome! You can choose a password now, or keep signing in by email."),
+              "success")
+        return redirect(url_for(".password"))
+    return redirect(url_for("family.home"))
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def password():
+    """Choose or change the optional password."""
+    errors: dict = {}
+    if request.method == "POST":
+        new = request.form.get("password") or ""
+        if new != (request.form.get("confirm") or ""):
+            errors = {"confirm": [_("The two passwords are not the same.")]}
+        else:
+            try:
+                services.set_password(db(), current_user, new)
+            except DomainError as exc:
+                errors = errors_of(exc)
+            else:
+                db().commit()
+                flash(_("Your password is saved."), "success")
+                return redirect(url_for("family.home"))
+    return render_template("links/password.html", errors=errors), 422 if errors else 200
+
+
+@bp.route("/foyer/membres", methods=["GET", "POST"])
+@family_required
+def members():
+    """The household's members; a member can invite another address."""
+    household = current_user.household
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            account, token = enrolment_service.invite_member(
+                db(), household, form_text("email", 254), current_user)
+        except DomainError as exc:
+            db().rollback()
+            errors = errors_of(exc)
+        else:
+            mailer.send(db(), "invitation", account.email, household_id=household.id,
+                        household=household, edition=household.edition,
+                        inviter=current_user.display_name or current_user.email,
+                        link=mailer.absolute_url(".use_link", token=token),
+                        hours=int(links.LIFETIME[links.INVITE] / dt.timedelta(hours=1)))
+            mailer.commit_and_deliver()
+            flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
+            return redirect(url_for(".members"))
+    return render_template("links/members.html", household=household,
+                           members=enrolment_service.members(db(), household), errors=errors,
+                           form=request.form), 422 if errors else 200
