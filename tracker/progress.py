@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from dashboards.method import (EditionParams, cohort_progress, household_progress,
-                               stream_progress)
+                               progress_tables)
 from tracker import clock
 from tracker.models import Edition, Household, HouseholdSize, WeighIn
 
@@ -95,8 +95,10 @@ def compute(conn: Connection, edition: Edition, as_of: dt.date | None = None,
     params = edition_params(edition)
     as_of = as_of or today(edition)
     frames = load_frames(conn, edition.id, household_ids)
+    if with_streams:
+        households, streams, cohort = progress_tables(frames.weighins, frames.sizes,
+                                                      frames.households, params, as_of)
+        return Progress(params, as_of, households, streams, cohort)
     households = household_progress(frames.weighins, frames.sizes, frames.households, params,
                                     as_of)
-    streams = (stream_progress(frames.weighins, frames.sizes, frames.households, params, as_of)
-               if with_streams else pd.DataFrame())
-    return Progress(params, as_of, households, streams, cohort_progress(households))
+    return Progress(params, as_of, households, pd.DataFrame(), cohort_progress(households))
