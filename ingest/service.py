@@ -8,8 +8,13 @@ and hands them to the storing process (ingest.worker), which decodes, validates 
 them in one transaction, retrying while the database is away. When a batch is committed a
 receiver thread acknowledges its messages. So a reading is acknowledged only once it is in the
 database (stored or dead-lettered); an unacknowledged one is redelivered by the broker, and the
-(device, seq) key stores a redelivery once. The broker stops sending past its in-flight limit
-(mosquitto.conf: max_inflight_messages), which bounds what we hold in memory.
+(device, seq) key stores a redelivery once.
+
+Memory: mosquitto 2.0 pours a session's whole backlog into a reconnecting client whatever its
+in-flight limit, so past MAX_PENDING received-but-undispatched messages `on_message` waits
+(at most PENDING_WAIT_S per message) for the dispatcher: the network thread then reads more
+slowly, TCP pushes back, and the backlog stays in the broker instead of our memory. During a
+database outage this admits one message per PENDING_WAIT_S, so keepalives still go out.
 """
 from __future__ import annotations
 
@@ -34,6 +39,9 @@ BAD_CREDENTIALS = {134, 135}
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
 #: Batches handed to the storing process and not yet committed: one in work, one waiting.
 BATCHES_AT_WORKER = 2
+#: Received messages waiting for a batch, in batches, past which on_message slows down.
+PENDING_BATCHES = 5
+PENDING_WAIT_S = 1.0
 WORKER_START_TIMEOUT_S = 60
 DRAIN_TIMEOUT_S = 30
 STATUS_EVERY_S = 1.0
@@ -53,6 +61,7 @@ class IngestService:
         self._cond = threading.Condition()
         self._pending: list[tuple] = []  # (generation, mid, qos, topic, payload, retained)
         self._first_at = 0.0
+        self._max_pending = PENDING_BATCHES * max(1, int(cfg.ingest_batch_size))
         self._at_worker: dict[int, list[tuple[int, int, int]]] = {}
         self._batch_ids = 0
         self._ack_lock = threading.Lock()
@@ -218,6 +227,9 @@ class IngestService:
             item = (self._generation, message.mid, message.qos, message.topic,
                     message.payload, bool(message.retain))
             with self._cond:
+                if len(self._pending) >= self._max_pending:  # backpressure, see above
+                    self._cond.wait_for(lambda: len(self._pending) < self._max_pending
+                                        or self._stopping, PENDING_WAIT_S)
                 self._pending.append(item)
                 if len(self._pending) == 1:
                     self._first_at = time.monotonic()
@@ -245,6 +257,7 @@ class IngestService:
                         self._cond.wait(0.5)
                 batch, self._pending = self._pending[:size], self._pending[size:]
                 self._first_at = time.monotonic()
+                self._cond.notify_all()  # wakes on_message if it was holding back
                 self._batch_ids += 1
                 batch_id = self._batch_ids
                 self._at_worker[batch_id] = [(gen, mid, qos) for gen, mid, qos, *_ in batch]
