@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import subprocess
 import time
 from pathlib import Path
@@ -22,7 +23,17 @@ from ingest.dynsec_file import (  # noqa: F401  (re-exported: ingest.broker.init
 log = logging.getLogger(__name__)
 
 #: The template shipped at the top of the repository.
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "mosquitto.conf"
+def _default_template() -> Path:
+    """The project's mosquitto.conf: beside the package (checkout, editable install), else where
+    a wheel install puts it (setup.cfg data_files: <prefix>/share/zero-waste-tracker/)."""
+    here = Path(__file__).resolve().parent.parent / "mosquitto.conf"
+    if here.exists():
+        return here
+    installed = Path(sys.prefix) / "share" / "zero-waste-tracker" / "mosquitto.conf"
+    return installed if installed.exists() else here
+
+
+DEFAULT_TEMPLATE = _default_template()
 CONFIG_NAME = "mosquitto.conf"
 LOG_NAME = "mosquitto.log"
 

@@ -308,13 +308,18 @@ def progress_export(challenge, as_of, fmt, output):
 @click.command("run")
 @click.option("--host", default=None, help="default: ZW_WEB_HOST (127.0.0.1)")
 @click.option("--port", default=None, type=int, help="default: ZW_WEB_PORT (5000)")
-@click.option("--no-demo", is_flag=True, help="do not add the demo edition to an empty database")
+@click.option("--no-demo", is_flag=True, help="no demo edition on an empty database, no demo "
+              "scale")
+@click.option("--no-mqtt", is_flag=True, help="web app only: no broker, ingest or demo scale")
+@click.option("--demo-rate", type=float, default=1 / 15, show_default=True,
+              help="readings per second of the demo scale")
 @with_appcontext
-def run_command(host, port, no_demo):
-    """The whole stack on this machine (web app; demo data on a new database)."""
+def run_command(host, port, no_demo, no_mqtt, demo_rate):
+    """The whole stack on this machine: web app, broker from mosquitto.conf, ingest, SQLite."""
     from tracker.run import run_stack
 
-    run_stack(current_app._get_current_object(), host=host, port=port, demo=not no_demo)
+    run_stack(current_app._get_current_object(), host=host, port=port, demo=not no_demo,
+              mqtt=not no_mqtt, demo_rate=demo_rate)
 
 
 def register_commands(app: Flask) -> None:

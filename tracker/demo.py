@@ -56,8 +56,7 @@ def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> 
                                          zone)
                 services.record_weighin(session, household, stream=stream,
                                         weight_g=min(grams, 14_000), measured_at=at,
-                                        source=rng.choice(["web", "web", "scale", "api"])
-                                        if stream != "biowaste" else "web",
+                                        source=rng.choice(["web", "web", "api"]),
                                         check_median=False, flush=False, now=now)
             day += dt.timedelta(days=1)
         if index == 0:

@@ -1,16 +1,31 @@
-"""`zw run`: everything a newcomer needs on one machine, started in order and stopped together."""
+"""`zw run`: everything a newcomer needs on one machine, started in order and stopped together.
+
+The web app serves in this process; the broker (mosquitto from the project's mosquitto.conf),
+the ingest (`zw ingest`) and, on the demo edition, one simulated scale (`zw simulate`) run as
+child processes whose logs go to <instance>/logs/.
+"""
 from __future__ import annotations
 
+import json
 import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from tracker.config import Config
 from tracker.migrate import needs_upgrade, upgrade
-from tracker.models import Edition
+from tracker.models import Device, Edition
 
 log = logging.getLogger(__name__)
+
+#: Readings per second of the demo scale: one every 15 s, enough to see them arrive.
+DEMO_SCALE_RATE = 1 / 15
 
 
 def prepare_database(app: Flask, demo: bool = True) -> dict | None:
@@ -30,18 +45,123 @@ def prepare_database(app: Flask, demo: bool = True) -> dict | None:
         return seed_demo(s)
 
 
+def child_env(cfg: Config) -> dict:
+    """The environment of a child `zw` process: the same installation as this one."""
+    env = dict(os.environ)
+    env.update(ZW_INSTANCE_PATH=str(Path(cfg.instance_path).resolve()),
+               ZW_DATABASE_URL=cfg.database_url, ZW_MQTT_HOST=cfg.mqtt_host,
+               ZW_MQTT_PORT=str(cfg.mqtt_port), PYTHONUNBUFFERED="1")
+    return env
+
+
+class Children:
+    """Child processes started in order and stopped in reverse order."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def spawn(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
+        log_file = open(self.log_dir / f"{name}.log", "ab")
+        proc = subprocess.Popen([sys.executable, "-m", "tracker.entry", *args], env=env,
+                                stdout=log_file, stderr=subprocess.STDOUT)
+        log_file.close()
+        self.procs.append((name, proc))
+        return proc
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    log.warning("%s did not stop in 15 s: killed", name)
+                    proc.kill()
+        self.procs.clear()
+
+
+def demo_scale(app: Flask, cfg: Config) -> Path | None:
+    """Pair one demo scale with the demo family (once) and return its credentials file.
+
+    A real scale's secret is shown once and only its hash kept; the demo scale's secret is also
+    kept in <instance>/demo-scale.json (mode 600) so the simulator can reconnect on every run.
+    """
+    from ingest.dynsec import DynsecClient
+    from tracker import services
+    from tracker.demo import DEMO_SLUG, HOUSEHOLDS
+    from tracker.domain import DomainError
+    from tracker.services.devices import provision_device
+
+    path = Path(cfg.instance_path) / "demo-scale.json"
+    database = app.extensions["zw_db"]
+    with database.session() as s:
+        if path.exists():
+            known = json.loads(path.read_text())
+            device = s.get(Device, next(iter(known), ""))
+            if device is not None and device.revoked_at is None:
+                return path
+        try:
+            edition = services.get_edition(s, DEMO_SLUG)
+            household = services.get_household(s, edition, HOUSEHOLDS[0][0])
+        except DomainError:
+            return None  # no demo edition: no demo scale
+        device, secret = provision_device(s, household, label="balance de démonstration")
+        with DynsecClient.from_config(cfg) as admin:
+            admin.add_scale(device.id, secret)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({device.id: {"username": device.id, "password": secret}}, fh)
+    return path
+
+
+def _exit_on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
 def run_stack(app: Flask, host: str | None = None, port: int | None = None,
-              demo: bool = True) -> None:
-    """Prepare the database, then serve the web app until Ctrl-C."""
+              demo: bool = True, mqtt: bool = True,
+              demo_rate: float = DEMO_SCALE_RATE) -> None:
+    """Prepare the database, start broker, ingest and demo scale, serve the web app until Ctrl-C."""
     from werkzeug.serving import run_simple
 
-    cfg = app.config["ZW"]
+    cfg: Config = app.config["ZW"]
+    # SIGTERM (systemd, `timeout`, a closed terminal) stops the children as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
     host = host or cfg.web_host
     port = port or cfg.web_port
     seeded = prepare_database(app, demo)
-    click.secho(f"\nZero-waste tracker on http://{host}:{port}/", fg="green", bold=True)
-    if seeded:
-        click.echo(f"  family sign-in: {seeded['family']} / {seeded['password']}")
-        click.echo(f"  staff sign-in:  {seeded['staff']} / {seeded['password']}")
-    click.echo("  Ctrl-C stops everything.\n")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    children = Children(Path(cfg.instance_path) / "logs")
+    broker = None
+    try:
+        if mqtt:
+            from ingest.broker import broker_from_config
+
+            broker = broker_from_config(cfg).start()
+            env = child_env(cfg)
+            children.spawn("ingest", ["ingest"], env)
+            creds = demo_scale(app, cfg) if demo else None
+            if creds is not None:
+                children.spawn("demo-scale", [
+                    "simulate", "--scales", "1", "--rate", f"{demo_rate:.4f}",
+                    "--host", cfg.mqtt_host, "--port", str(cfg.mqtt_port),
+                    "--credentials", str(creds), "--offline-fraction", "0",
+                    "--noisy-fraction", "0", "--spool-dir",
+                    str(Path(cfg.instance_path) / "demo-scale-spool")], env)
+        click.secho(f"\nZero-waste tracker on http://{host}:{port}/", fg="green", bold=True)
+        if seeded:
+            click.echo(f"  family sign-in: {seeded['family']} / {seeded['password']}")
+            click.echo(f"  staff sign-in:  {seeded['staff']} / {seeded['password']}")
+        if broker is not None:
+            click.echo(f"  MQTT broker on {cfg.mqtt_host}:{cfg.mqtt_port} (mosquitto.conf), "
+                       f"ingest running; logs in {children.log_dir}")
+            click.echo("  a demo scale of the first household publishes a reading every "
+                       f"{1 / demo_rate:.0f} s")
+        click.echo("  Ctrl-C stops everything.\n")
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        children.stop()
+        if broker is not None:
+            broker.stop()

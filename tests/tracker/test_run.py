@@ -1,0 +1,55 @@
+"""`zw run`, the README's first command: web app, broker, ingest and demo scale together."""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+from ingest.broker import free_port
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:  # noqa: BLE001 - not up yet
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_zw_run_brings_up_the_whole_stack(tmp_path):
+    web, mqtt = free_port(), free_port()
+    env = dict(os.environ, ZW_INSTANCE_PATH=str(tmp_path / "instance"), ZW_WEB_PORT=str(web),
+               ZW_MQTT_PORT=str(mqtt))
+    env.pop("ZW_DATABASE_URL", None)
+    log = open(tmp_path / "zw-run.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "tracker.entry", "run", "--demo-rate", "2"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    db = tmp_path / "instance" / "zw.sqlite3"
+
+    def scale_readings():
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM weighins WHERE source = 'scale' AND "
+                                "device_id IS NOT NULL").fetchone()[0]
+
+    try:
+        _wait(lambda: urllib.request.urlopen(f"http://127.0.0.1:{web}/connexion").status == 200,
+              60, "the web app")
+        page = urllib.request.urlopen(f"http://127.0.0.1:{web}/connexion").read().decode()
+        assert 'lang="fr"' in page and "csrf_token" in page
+        _wait(lambda: scale_readings() >= 3, 60, "readings of the demo scale")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+    output = (tmp_path / "zw-run.log").read_text()
+    assert "famille@demo.zw" in output and f"MQTT broker on 127.0.0.1:{mqtt}" in output
+    # Every child stopped with the parent: nothing of this instance is left running.
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "instance")],
+                               capture_output=True, text=True).stdout.split()
+    assert leftovers == [], f"processes left running: {leftovers}"
