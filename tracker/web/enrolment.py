@@ -44,6 +44,7 @@ def sign_up(slug: str):
             if done.outcome == "has_account":  # tell the owner of the address, not the visitor
                 mailer.send(db(), "already_enrolled", done.account.email,
                             locale=done.account.locale, edition=edition,
+                            household_id=done.account.household_id,
                             signin_url=mailer.absolute_url("life_links.request_link"))
             elif done.outcome == "new":
                 mailer.send(db(), "enrolment_received", done.enrolment.email, edition=edition,

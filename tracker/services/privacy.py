@@ -1,0 +1,160 @@
+"""Privacy (GDPR): a household's data as JSON or CSV, erasure requests, and erasure itself.
+
+Erasure deletes the household and everything that names it or was measured for it (weigh-ins,
+sizes, accounts with their sign-in links, scales, registrations, settings, mails, the sign-up
+request); the cohort figures are computed from the weigh-ins, so they no longer include it. The
+audit log keeps one entry with the household's id and the counts of what went, nothing personal.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from tracker import clock
+from tracker.domain import DomainError, _l
+from tracker.models import Account, Device, Household, HouseholdSize, WeighIn
+from tracker.models_life import (Enrolment, Event, EventRegistration, HouseholdSettings,
+                                 OutgoingMail)
+from tracker.services import audit
+from tracker.services.preferences import household_settings
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+def export_household(session: Session, household: Household) -> dict:
+    """Everything stored about a household, as plain JSON-ready values (no secrets or hashes)."""
+    settings = session.get(HouseholdSettings, household.id)
+    weighins = session.scalars(select(WeighIn).where(WeighIn.household_id == household.id)
+                               .order_by(WeighIn.measured_at, WeighIn.id)).all()
+    accounts = session.scalars(select(Account).where(Account.household_id == household.id)
+                               .order_by(Account.id)).all()
+    devices = session.scalars(select(Device).where(Device.household_id == household.id)).all()
+    registrations = session.execute(
+        select(Event.title, Event.starts_at, EventRegistration.status,
+               EventRegistration.created_at)
+        .join(Event).where(EventRegistration.household_id == household.id)
+        .order_by(Event.starts_at)).all()
+    enrolment = session.scalar(select(Enrolment).where(Enrolment.household_id == household.id))
+    mails = session.scalars(select(OutgoingMail).where(OutgoingMail.household_id == household.id)
+                            .order_by(OutgoingMail.id)).all()
+    edition = household.edition
+    return {
+        "exported_at": clock.now().isoformat(),
+        "edition": {"slug": edition.slug, "name": edition.name,
+                    "start_date": edition.start_date.isoformat(), "months": edition.months},
+        "household": {"id": household.id, "name": household.name, "commune": household.commune,
+                      "emails": household.emails, "created_at": _iso(household.created_at)},
+        "sizes": [{"persons": s.persons, "valid_from": _iso(s.valid_from)}
+                  for s in household.sizes],
+        "members": [{"email": a.email, "display_name": a.display_name, "role": a.role,
+                     "locale": a.locale, "has_password": a.password_hash is not None,
+                     "created_at": _iso(a.created_at)} for a in accounts],
+        "settings": None if settings is None else {
+            "reminders_enabled": settings.reminders_enabled,
+            "leaderboard_hidden": settings.leaderboard_hidden,
+            "team": settings.team.name if settings.team else None,
+            "last_reminder_at": _iso(settings.last_reminder_at),
+            "erasure_requested_at": _iso(settings.erasure_requested_at)},
+        "enrolment": None if enrolment is None else {
+            "consent_at": _iso(enrolment.consent_at), "created_at": _iso(enrolment.created_at),
+            "decided_at": _iso(enrolment.decided_at)},
+        "weighins": [{"id": w.id, "measured_at": _iso(w.measured_at), "stream": w.stream,
+                      "weight_g": w.weight_g, "source": w.source, "status": w.status,
+                      "device_id": w.device_id, "seq": w.seq, "note": w.note,
+                      "flag_reason": w.flag_reason, "created_at": _iso(w.created_at),
+                      "updated_at": _iso(w.updated_at)} for w in weighins],
+        "devices": [{"id": d.id, "label": d.label, "stream": d.stream, "firmware": d.firmware,
+                     "created_at": _iso(d.created_at), "revoked_at": _iso(d.revoked_at),
+                     "last_seen": _iso(d.last_seen), "battery_pct": d.battery_pct}
+                    for d in devices],
+        "event_registrations": [{"event": title, "starts_at": _iso(starts), "status": status,
+                                 "registered_at": _iso(created)}
+                                for title, starts, status, created in registrations],
+        "emails_sent": [{"to": m.to_addr, "subject": m.subject, "created_at": _iso(m.created_at),
+                         "sent_at": _iso(m.sent_at)} for m in mails],
+    }
+
+
+def export_json(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def export_zip(data: dict) -> bytes:
+    """The export as a ZIP of CSV files, one per kind of record (UTF-8 with BOM for Excel)."""
+    tables = {
+        "household.csv": [{**data["household"], "edition": data["edition"]["slug"]}],
+        "sizes.csv": data["sizes"],
+        "members.csv": data["members"],
+        "weighins.csv": data["weighins"],
+        "devices.csv": data["devices"],
+        "event_registrations.csv": data["event_registrations"],
+        "emails_sent.csv": data["emails_sent"],
+        "settings.csv": [data["settings"]] if data["settings"] else [],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in tables.items():
+            out = io.StringIO()
+            if rows:
+                writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+                writer.writeheader()
+                writer.writerows(rows)
+            archive.writestr(name, "\ufeff" + out.getvalue())
+    return buffer.getvalue()
+
+
+def request_erasure(session: Session, household: Household, *, cancel: bool = False) -> None:
+    """A member asks staff to erase the household (or withdraws the request)."""
+    settings = household_settings(session, household)
+    settings.erasure_requested_at = None if cancel else (settings.erasure_requested_at
+                                                         or clock.now())
+    session.flush()
+
+
+def erase_household(session: Session, household: Household, actor: Account,
+                    confirm_name: str) -> tuple[dict, list[str]]:
+    """Delete the household and its data; returns (counts, outbox files to delete after commit)."""
+    if (confirm_name or "").strip() != household.name:
+        raise DomainError(_l("Type the household's name exactly to confirm."), "confirm_name")
+    hid, edition_id = household.id, household.edition_id
+    emails = [e.lower() for e in session.scalars(select(Account.email).where(
+        Account.household_id == hid))]
+    mail_filter = or_(OutgoingMail.household_id == hid,
+                      func.lower(OutgoingMail.to_addr).in_(emails or [""]))
+    outbox_files = [f for f in session.scalars(select(OutgoingMail.outbox_file)
+                                               .where(mail_filter)) if f]
+    counts = {}
+    for name, model, where in (
+            ("weighins", WeighIn, WeighIn.household_id == hid),
+            ("devices", Device, Device.household_id == hid),
+            ("registrations", EventRegistration, EventRegistration.household_id == hid),
+            ("mails", OutgoingMail, mail_filter),
+            ("accounts", Account, Account.household_id == hid),
+            ("enrolments", Enrolment, or_(Enrolment.household_id == hid,
+                                          func.lower(Enrolment.email).in_(emails or [""]))),
+            ("settings", HouseholdSettings, HouseholdSettings.household_id == hid),
+            ("sizes", HouseholdSize, HouseholdSize.household_id == hid)):
+        counts[name] = session.execute(delete(model).where(where)
+                                       .execution_options(synchronize_session=False)).rowcount
+    session.execute(delete(Household).where(Household.id == hid)
+                    .execution_options(synchronize_session=False))
+    session.expire_all()
+    audit.record(session, actor, "household.erase", edition_id=edition_id, household_id=hid,
+                 **{k: v for k, v in counts.items() if k != "settings"})
+    return counts, outbox_files
+
+
+def erasure_requests(session: Session) -> list[Household]:
+    """Households whose members asked for erasure, oldest request first."""
+    return list(session.scalars(select(Household).join(
+        HouseholdSettings, HouseholdSettings.household_id == Household.id)
+        .where(HouseholdSettings.erasure_requested_at.is_not(None))
+        .order_by(HouseholdSettings.erasure_requested_at)))

@@ -1,0 +1,180 @@
+"""Privacy pages: a household's own data (download, erasure request); staff household pages
+(members, reminders switch, export, erasure) and the audit log."""
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tracker import clock, services
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.models import Account, Household, WeighIn
+from tracker.services import audit, enrolment as enrolment_service, links, privacy
+from tracker.services import mail as mail_service
+from tracker.services.preferences import edition_today, household_settings
+from tracker.web import mailer
+from tracker.web.auth import family_required, staff_required
+from tracker.web.life import errors_of, form_bool, form_text
+
+bp = Blueprint("life_privacy", __name__)
+
+
+def _download(household: Household, kind: str) -> Response:
+    data = privacy.export_household(db(), household)
+    stamp = clock.now().strftime("%Y%m%d")
+    if kind == "json":
+        return Response(privacy.export_json(data), mimetype="application/json",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="mes-donnees-{stamp}.json"'})
+    return Response(privacy.export_zip(data), mimetype="application/zip",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="mes-donnees-{stamp}-csv.zip"'})
+
+
+# ------------------------------------------------------------------ family
+
+
+@bp.route("/foyer/mes-donnees")
+@family_required
+def my_data():
+    """What is kept, the downloads, the erasure request."""
+    household = current_user.household
+    settings = household_settings(db(), household)
+    db().commit()
+    return render_template("privacy/my_data.html", household=household, settings=settings)
+
+
+@bp.route("/foyer/mes-donnees.<any(json, zip):kind>")
+@family_required
+def my_data_download(kind: str):
+    return _download(current_user.household, kind)
+
+
+@bp.route("/foyer/effacement", methods=["POST"])
+@family_required
+def request_erasure():
+    """Ask staff to erase the household (or withdraw the request)."""
+    cancel = form_bool("cancel")
+    privacy.request_erasure(db(), current_user.household, cancel=cancel)
+    db().commit()
+    flash(_("Your request is withdrawn.") if cancel else
+          _("Your request is sent: the team erases your data within a month and tells you "
+            "by email."), "success")
+    return redirect(url_for(".my_data"))
+
+
+# ------------------------------------------------------------------ staff
+
+
+@bp.route("/equipe/editions/<slug>/foyers")
+@staff_required
+def staff_households(slug: str):
+    """An edition's households with their members, last weigh-in and switches."""
+    session = db()
+    edition = services.get_edition(session, slug)
+    households = session.scalars(select(Household).where(Household.edition_id == edition.id)
+                                 .options(selectinload(Household.sizes),
+                                          selectinload(Household.accounts))
+                                 .order_by(Household.name)).all()
+    last = dict(session.execute(select(WeighIn.household_id, func.max(WeighIn.measured_at))
+                                .join(Household).where(Household.edition_id == edition.id)
+                                .group_by(WeighIn.household_id)).all())
+    settings = {h.id: household_settings(session, h) for h in households}
+    session.commit()
+    return render_template("privacy/staff_households.html", edition=edition,
+                           households=households, last=last, settings=settings,
+                           today=edition_today(edition),
+                           requests=privacy.erasure_requests(session))
+
+
+def _staff_household(household_id: int) -> Household:
+    return db().get(Household, household_id) or abort(404)
+
+
+@bp.route("/equipe/foyers/<int:household_id>", methods=["GET", "POST"])
+@staff_required
+def staff_household(household_id: int):
+    """One household: members, invitation, switches, export and erasure."""
+    session = db()
+    household = _staff_household(household_id)
+    settings = household_settings(session, household)
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "settings":
+            before = settings.reminders_enabled
+            settings.reminders_enabled = form_bool("reminders_enabled")
+            if before != settings.reminders_enabled:
+                audit.record(session, current_user, "household.reminders",
+                             edition_id=household.edition_id, household_id=household.id,
+                             enabled=settings.reminders_enabled)
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".staff_household", household_id=household_id))
+        if action == "invite":
+            try:
+                account, token = enrolment_service.invite_member(
+                    session, household, form_text("email", 254), current_user)
+            except DomainError as exc:
+                session.rollback()
+                errors = errors_of(exc)
+            else:
+                mailer.send(session, "invitation", account.email, household_id=household.id,
+                            household=household, edition=household.edition,
+                            link=mailer.absolute_url("life_links.use_link", token=token),
+                            hours=int(links.LIFETIME[links.INVITE].total_seconds() // 3600))
+                mailer.commit_and_deliver()
+                flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
+                return redirect(url_for(".staff_household", household_id=household_id))
+    members = enrolment_service.members(session, household)
+    history, _total = audit.entries(session, household_id=household.id, limit=20)
+    session.commit()
+    return render_template("privacy/staff_household.html", household=household,
+                           settings=settings, members=members, errors=errors, history=history,
+                           today=edition_today(household.edition)), 422 if errors else 200
+
+
+@bp.route("/equipe/foyers/<int:household_id>/export.<any(json, zip):kind>")
+@staff_required
+def staff_export(household_id: int, kind: str):
+    """Staff download a household's data (answering an access request); logged."""
+    household = _staff_household(household_id)
+    audit.record(db(), current_user, "household.export", edition_id=household.edition_id,
+                 household_id=household.id, format=kind)
+    response = _download(household, kind)
+    db().commit()
+    return response
+
+
+@bp.route("/equipe/foyers/<int:household_id>/effacer", methods=["POST"])
+@staff_required
+def staff_erase(household_id: int):
+    """Erase a household for good (its name typed again to confirm)."""
+    session = db()
+    household = _staff_household(household_id)
+    slug = household.edition.slug
+    try:
+        counts, files = privacy.erase_household(session, household, current_user,
+                                                form_text("confirm_name", 200))
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".staff_household", household_id=household_id))
+    session.commit()
+    mail_service.forget_outbox_files(mailer.outbox_dir(), files)
+    flash(_("The household is erased (%(n)s weigh-ins deleted).", n=counts["weighins"]),
+          "success")
+    return redirect(url_for(".staff_households", slug=slug))
+
+
+@bp.route("/equipe/journal")
+@staff_required
+def audit_log():
+    """Staff actions on household data, newest first."""
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = audit.entries(db(), limit=100, offset=(page - 1) * 100)
+    return render_template("privacy/audit_log.html", entries=rows, page=page,
+                           has_next=page * 100 < total)
