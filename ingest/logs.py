@@ -1,4 +1,4 @@
-"""Logging for the ingest processes: plain text, or one JSON object per line (ZW_LOG_FORMAT=json)."""
+"""Logging for the ingest processes: plain text, or JSON lines (ZW_LOG_FORMAT=json)."""
 from __future__ import annotations
 
 import datetime as dt

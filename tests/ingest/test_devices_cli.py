@@ -1,4 +1,4 @@
-"""`zw devices add/list/revoke` and `zw deadletters list` through the CLI runner, with a real broker."""
+"""`zw devices add/list/revoke` and `zw deadletters list` through the CLI, with a real broker."""
 from __future__ import annotations
 
 import json
