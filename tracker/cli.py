@@ -330,6 +330,8 @@ def register_commands(app: Flask) -> None:
     from tracker.cli_ingest import register as register_ingest
 
     register_ingest(app)
+    from tracker.cli_life import register as register_life  # mail, reminders (issue 6)
+    register_life(app)
 
 
 __all__ = ["register_commands", "STREAMS"]
