@@ -15,6 +15,12 @@ def register(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(family.bp)
     app.register_blueprint(staff.bp)
+    from tracker.web import charts, staff_cohort, staff_compare, staff_devices, staff_quality
+    app.register_blueprint(charts.bp)  # plotly.js from the installed package
+    app.register_blueprint(staff_cohort.bp)  # an edition's cohort, households, exports
+    app.register_blueprint(staff_quality.bp)  # flagged readings, dead letters
+    app.register_blueprint(staff_devices.bp)  # scales: state, revoke
+    app.register_blueprint(staff_compare.bp)  # editions side by side
     from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
     register_life(app)
     api.init_app(app)

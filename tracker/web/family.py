@@ -22,7 +22,7 @@ from tracker.extensions import db
 from tracker.models import WeighIn
 from tracker.schemas import localize, messages_as_text, weighin_input
 from tracker.web.auth import family_required
-from tracker.web.progress_simple import household_progress
+from tracker.web.progress_view import family_progress
 
 bp = Blueprint("family", __name__)
 
@@ -221,8 +221,6 @@ def delete(weighin_id: int):
 @bp.route("/progres")
 @family_required
 def progress():
-    """This month against the reference month, per counted bin and in total."""
-    household = _household()
-    summary = household_progress(db(), household, clock.now())
-    return render_template("family/progress.html", progress=summary, household=household,
-                           edition=household.edition, stream_labels=STREAM_LABELS)
+    """Where the household stands against its reference month and the target path."""
+    return render_template("family/progress.html", stream_labels=STREAM_LABELS,
+                           **family_progress(db(), _household()))

@@ -1,7 +1,8 @@
-"""Staff pages. For now the index: every edition with its households and their weigh-ins.
+"""Staff home: every edition with its households and their weigh-ins, links to the dashboards.
 
-Other staff pages (enrolment, scales, review of doubtful readings, dashboards, exports) are added
-to this blueprint; `staff_required` guards each view.
+The dashboards have one blueprint each: `staff_cohort` (an edition's cohort and households),
+`staff_quality` (flagged readings, dead letters), `staff_devices` (scales), `staff_compare`
+(editions side by side). `staff_required` guards every view.
 """
 from __future__ import annotations
 

@@ -1,0 +1,139 @@
+"""The cohort overview: hand-checked figures, sorting, filters, silent households, past dates."""
+from __future__ import annotations
+
+import re
+
+from tests.staff.conftest import SLUG, page_text, rows, without_charts
+
+URL = f"/equipe/defis/{SLUG}/"
+
+
+def headline(text: str) -> dict[str, str]:
+    """The four big figures of the month shown."""
+    block = text[text.index('class="figures"'):text.index("</dl>")]
+    pairs = re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", block, re.S)
+    return {dt_: re.sub(r"<[^>]+>", "", dd).strip() for dt_, dd in pairs}
+
+
+def test_cohort_figures_of_the_month_in_progress(staff, cohort):
+    text = without_charts(page_text(staff.get(URL)))
+    figures = headline(text)
+    assert figures == {"Réduction pondérée de la cohorte": "12,0 %",
+                       "Objectif du mois": "2,9 %",
+                       "Foyer médian": "10,0 %",
+                       "Foyers à l'objectif ou au-delà": "1 / 2"}
+    assert "3 foyers sur 4 ont pesé une poubelle comptée ce mois-ci" in text
+    assert "Mois 2" in text and "(en cours)" in text
+
+
+def test_the_cohort_table_month_by_month_is_the_chart_alternative(staff, cohort):
+    text = without_charts(page_text(staff.get(URL)))
+    table = text[text.index("La cohorte mois par mois"):]
+    table = table[:table.index("</table>")]
+    march, april = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:3]
+    cells = lambda row: [re.sub(r"<[^>]+>", "", c).strip()  # noqa: E731
+                         for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    # target, cohort, median, at target, reporting, g/pers./week, kg/pers./year
+    assert cells(march)[:5] == ["0,0 %", "0,0 %", "0,0 %", "3 / 3", "3 / 4"]
+    assert cells(april)[:5] == ["2,9 %", "12,0 %", "10,0 %", "1 / 2", "3 / 4"]
+    # (560 × 3 + 700 × 2) / 5 = 616 g; × 52.18 / 1000 = 32.1 kg
+    assert cells(april)[5:] == ["616 g", "32,1"]
+    assert 'id="cohort-chart"' in staff.get(URL).get_data(as_text=True)
+
+
+def test_households_against_the_target_path(staff, cohort):
+    text = without_charts(page_text(staff.get(URL)))
+    text = text[text.index('id="households-title"'):]
+    martin = text[text.index(">Martin</a>"):]
+    martin = martin[:martin.index("</tr>")]
+    assert "700 g" in martin and "560 g" in martin and "20,0 %" in martin
+    assert "2,9 %" in martin and "dans l'objectif" in martin
+    durand = text[text.index(">Durand</a>"):]
+    assert "0,0 %" in durand[:durand.index("</tr>")] and "en retard" in durand[:durand.index("</tr>")]
+    petit = text[text.index(">Petit</a>"):]
+    petit = petit[:petit.index("</tr>")]
+    assert "sans référence" in petit and "0,0 %" not in petit  # no data is not zero
+
+
+def test_sorted_by_progress_without_javascript(staff, cohort):
+    best_first = rows(without_charts(page_text(staff.get(URL + "?tri=progres&sens=desc"))))
+    assert best_first == ["Martin", "Durand", "Bernard", "Petit"]
+    worst_first = rows(without_charts(page_text(staff.get(URL + "?tri=progres&sens=asc"))))
+    assert worst_first == ["Durand", "Martin", "Bernard", "Petit"]  # no data stays last
+    by_name = rows(without_charts(page_text(staff.get(URL + "?tri=nom"))))
+    assert by_name == ["Bernard", "Durand", "Martin", "Petit"]
+    by_silence = rows(without_charts(page_text(staff.get(URL + "?tri=silence&sens=desc"))))
+    assert by_silence == ["Bernard", "Petit", "Martin", "Durand"]
+
+
+def test_sort_links_toggle_the_direction(staff, cohort):
+    text = page_text(staff.get(URL + "?tri=progres&sens=desc"))
+    assert f'href="{URL}?tri=progres&sens=asc"' in text
+    assert 'aria-sort="descending"' in text
+
+
+def test_gone_silent_and_no_baseline(staff, cohort):
+    text = without_charts(page_text(staff.get(URL)))
+    silent = text[text.index('id="silent-title"'):text.index('id="nobase-title"')]
+    assert re.findall(r">(\w+)</a>", silent) == ["Bernard", "Petit"]
+    assert "dernière le 20/03/2026" in silent and "dernière le 01/04/2026" in silent
+    nobase = text[text.index('id="nobase-title"'):text.index('id="households-title"')]
+    assert re.findall(r">(\w+)</a>", nobase) == ["Petit"]
+    assert rows(without_charts(page_text(staff.get(URL + "?filtre=silencieux&tri=nom")))) == [
+        "Bernard", "Petit"]
+    assert rows(without_charts(page_text(staff.get(URL + "?filtre=objectif")))) == ["Martin"]
+    assert rows(without_charts(page_text(staff.get(URL + "?filtre=retard")))) == ["Durand"]
+    assert rows(without_charts(page_text(staff.get(URL + "?filtre=sans-donnees")))) == [
+        "Bernard"]
+
+
+def test_a_flagged_reading_is_activity_for_silence(staff, cohort):
+    # Martin's latest weigh-in is the flagged one of 8 April: 7 days, not silent.
+    text = without_charts(page_text(staff.get(URL)))
+    martin = text[text.index(">Martin</a>"):]
+    assert "08/04/2026" in martin[:martin.index("</tr>")]
+
+
+def test_looking_at_a_past_date(staff, cohort):
+    text = without_charts(page_text(staff.get(URL + "?date=2026-03-31")))
+    assert headline(text)["Réduction pondérée de la cohorte"] == "0,0 %"
+    assert "Mois 1" in text and "(en cours)" in text
+    silent = text[text.index('id="silent-title"'):text.index('id="nobase-title"')]
+    # on 31 March: Durand last weighed on 12/03 (19 days), Martin on 10/03 (21), Petit never
+    assert re.findall(r">(\w+)</a>", silent) == ["Durand", "Martin", "Petit"]
+    assert "jamais pesé" in silent
+
+
+def test_a_past_month_can_be_chosen(staff, cohort):
+    text = without_charts(page_text(staff.get(URL + "?mois=1")))
+    assert "Foyers au mois 1" in text
+    assert headline(text)["Foyers à l'objectif ou au-delà"] == "3 / 3"
+
+
+def test_before_the_start_and_a_bad_date(staff, cohort):
+    text = page_text(staff.get(URL + "?date=2026-02-01"))
+    assert "Le défi n'avait pas commencé à cette date (01/02/2026)." in text
+    response = staff.get(URL + "?date=hier")
+    assert response.status_code == 200
+    assert "« hier » n'est pas une date" in page_text(response)
+
+
+def test_the_table_is_paged(staff, cohort, monkeypatch):
+    from tracker.web import staff_cohort
+
+    monkeypatch.setattr(staff_cohort, "PAGE_SIZE", 3)
+    first = page_text(staff.get(URL + "?tri=nom"))
+    assert rows(without_charts(first)) == ["Bernard", "Durand", "Martin"]
+    assert "Page 1 sur 2" in first
+    second = page_text(staff.get(URL + "?tri=nom&page=2"))
+    assert rows(without_charts(second)) == ["Petit"]
+
+
+def test_progress_csv_export(staff, cohort):
+    response = staff.get(URL + "progression.csv?date=2026-04-15")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("household,month,month_start")
+    martin_april = [line for line in lines if line.startswith("Martin,2,")][0]
+    assert ",560.0,20.0,2.9,true" in martin_april

@@ -1,0 +1,252 @@
+"""What the progress pages show, from the frames of the dashboards method (read side only).
+
+`tracker.progress.compute` gives the method's tables; the functions here pick the month a
+page looks at, add what the method does not know (the last weigh-in of each household, from
+the database) and turn rows into plain values for templates: `None` where the method has no
+data (never 0), so a template can say "no data" rather than print a zero.
+
+Documented choices (DESIGN.md is silent):
+* The month a page shows by default is the latest started month at the date looked at (the
+  month in progress while the edition runs, the last month once it is over).
+* A household has **gone silent** when none of its weigh-ins (any bin, any status: a flagged
+  reading still shows the family is weighing) is dated within the last 14 days up to the date
+  looked at (capped at the edition's last day). A household that never weighed is counted
+  from the edition's start: silent from the 14th day.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dashboards.figures import household_figure
+from dashboards.method import WEEKS_PER_YEAR
+from dashboards.sentences import current_sentence
+from tracker.domain import add_months
+from tracker.models import Edition, Household, WeighIn
+from tracker.progress import compute
+from tracker.web.charts import HEIGHT_SMALL, embed
+
+SILENT_DAYS = 14
+SORTS = ("progres", "nom", "silence", "reference")
+FILTERS = ("tous", "objectif", "retard", "sans-donnees", "silencieux", "sans-reference")
+
+
+def value(x):
+    """A frame cell as a template value: None for NaN/NA, plain int/float/bool otherwise."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return None
+    if hasattr(x, "item"):
+        return x.item()
+    return x
+
+
+def parse_as_of(raw: str | None) -> dt.date | None:
+    """A ``YYYY-MM-DD`` query argument as a date (None when absent or not a date)."""
+    try:
+        return dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def last_day(edition: Edition) -> dt.date:
+    """The edition's last local date."""
+    return add_months(edition.start_date, edition.months) - dt.timedelta(days=1)
+
+
+def last_weighins(session: Session, edition: Edition, as_of: dt.date,
+                  household_ids: list[int] | None = None) -> dict[int, dt.date]:
+    """Household id → local date of its latest weigh-in dated up to `as_of` (any status)."""
+    zone = ZoneInfo(edition.timezone)
+    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), zone)
+    query = (select(WeighIn.household_id, func.max(WeighIn.measured_at)).join(Household)
+             .where(Household.edition_id == edition.id, WeighIn.measured_at < until)
+             .group_by(WeighIn.household_id))
+    if household_ids is not None:
+        query = query.where(WeighIn.household_id.in_(household_ids))
+    return {hid: last.astimezone(zone).date() for hid, last in session.execute(query)}
+
+
+def days_without_weighin(edition: Edition, as_of: dt.date, last: dt.date | None) -> int:
+    """Days with no weigh-in up to `as_of` (capped at the edition's end), 0 before the start."""
+    ref = min(as_of, last_day(edition))
+    since = last if last is not None else edition.start_date - dt.timedelta(days=1)
+    return max(0, (ref - since).days)
+
+
+def shown_month(households: pd.DataFrame, wanted: int | None = None) -> int | None:
+    """The month a page shows: `wanted` if it has started, else the latest started month."""
+    if households.empty:
+        return None
+    months = set(households["month"].unique().tolist())
+    if wanted in months:
+        return wanted
+    return int(max(months))
+
+
+# ------------------------------------------------------------------ staff: the cohort
+
+
+@dataclass
+class HouseholdLine:
+    """One household in the cohort table, for the month shown."""
+
+    id: int
+    name: str
+    persons: float | None
+    baseline: float | None
+    rate: float | None
+    reduction: float | None
+    target: float | None
+    on_track: bool | None
+    last_weighin: dt.date | None
+    days_silent: int
+    silent: bool
+    no_baseline: bool
+
+    @property
+    def state(self) -> str:
+        """``no-baseline``, ``no-data``, ``on-track`` or ``behind``."""
+        if self.no_baseline:
+            return "no-baseline"
+        if self.reduction is None:
+            return "no-data"
+        return "on-track" if self.on_track else "behind"
+
+
+def cohort_frame(households: pd.DataFrame, month: int, last: dict[int, dt.date],
+                 edition: Edition, as_of: dt.date) -> pd.DataFrame:
+    """One row per household for `month`, with its last weigh-in and silence (vectorised)."""
+    p = households[households["month"] == month].copy()
+    p["last_weighin"] = p["household_id"].map(last)
+    ref = min(as_of, last_day(edition))
+    fallback = pd.Timestamp(edition.start_date - dt.timedelta(days=1))
+    last_ts = pd.to_datetime(p["last_weighin"]).fillna(fallback)
+    days = (pd.Timestamp(ref) - last_ts).dt.days.clip(lower=0)
+    p["days_silent"] = days.astype(int) if len(p) else days
+    p["silent"] = p["days_silent"] >= SILENT_DAYS
+    p["no_baseline"] = p["baseline_g_per_person_week"].isna()
+    return p
+
+
+def filter_frame(p: pd.DataFrame, which: str) -> pd.DataFrame:
+    """The rows of one filter of the cohort table (see FILTERS)."""
+    has = p["reduction_pct"].notna()
+    track = p["on_track"].fillna(False).astype(bool)
+    masks = {"objectif": has & track, "retard": has & ~track,
+             "sans-donnees": ~has & ~p["no_baseline"], "silencieux": p["silent"],
+             "sans-reference": p["no_baseline"]}
+    return p[masks[which]] if which in masks else p
+
+
+def sort_frame(p: pd.DataFrame, key: str, descending: bool) -> pd.DataFrame:
+    """Sorted rows; households without a value always come last, names break ties."""
+    column = {"progres": "reduction_pct", "silence": "days_silent",
+              "reference": "baseline_g_per_person_week"}.get(key)
+    if column is None:
+        return p.sort_values("household", key=lambda s: s.str.casefold(),
+                             ascending=not descending, kind="stable")
+    p = p.sort_values("household", key=lambda s: s.str.casefold(), kind="stable")
+    return p.sort_values(column, ascending=not descending, na_position="last", kind="stable")
+
+
+def household_lines(p: pd.DataFrame) -> list[HouseholdLine]:
+    """Template rows of a (small: one page of) cohort frame."""
+    return [HouseholdLine(
+        id=int(r.household_id), name=r.household, persons=value(r.persons),
+        baseline=value(r.baseline_g_per_person_week), rate=value(r.g_per_person_week),
+        reduction=value(r.reduction_pct), target=value(r.target_pct),
+        on_track=value(r.on_track), last_weighin=value(r.last_weighin),
+        days_silent=int(r.days_silent), silent=bool(r.silent), no_baseline=bool(r.no_baseline))
+        for r in p.itertuples(index=False)]
+
+
+def counts(p: pd.DataFrame) -> dict[str, int]:
+    """How many households each filter of the cohort table holds."""
+    return {name: int(len(filter_frame(p, name))) for name in FILTERS}
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """A frame as a list of dicts of template values (None where there is no data)."""
+    return [{k: value(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+# ------------------------------------------------------------------ a household's bins
+
+
+@dataclass
+class BinLine:
+    """One bin of a household: its reference rate and the month's, in g/person/week."""
+
+    stream: str | None  # None: the total of the counted bins
+    reference: float | None
+    current: float | None
+    counted: bool = True
+
+    @property
+    def change_pct(self) -> float | None:
+        """Change vs the reference in % (negative: less waste); None without both rates."""
+        if self.reference is None or self.current is None or self.reference <= 0:
+            return None
+        return 100.0 * (self.current / self.reference - 1.0)
+
+
+def bin_lines(households: pd.DataFrame, streams: pd.DataFrame, month: int,
+              baseline_months: int) -> list[BinLine]:
+    """Per counted bin: the reference (pooled baseline months with data) and `month`, + total."""
+    base_rows = households[(households["month"] <= baseline_months)
+                           & (households["weighins"] > 0)]
+    base_months = set(base_rows["month"].tolist())
+    pdays = float(base_rows["person_days"].sum())
+    lines: list[BinLine] = []
+    for stream, rows in streams.groupby("stream", sort=False):
+        ref = rows[rows["month"].isin(base_months)]
+        ref_rate = (float(ref["kg"].sum()) * 1000.0 / pdays * 7.0
+                    if pdays > 0 and int(ref["weighins"].sum()) > 0 else None)
+        cur = rows[rows["month"] == month]
+        lines.append(BinLine(stream, ref_rate,
+                             value(cur["g_per_person_week"].iloc[0]) if len(cur) else None,
+                             bool(rows["counted"].iloc[0])))
+    row = households[households["month"] == month].iloc[0]
+    lines.append(BinLine(None, value(row["baseline_g_per_person_week"]),
+                         value(row["g_per_person_week"])))
+    return lines
+
+
+def kg_per_year(g_per_person_week: float | None) -> float | None:
+    """kg per person per year at a weekly rate (the method's 52.18 weeks)."""
+    return None if g_per_person_week is None else g_per_person_week * WEEKS_PER_YEAR / 1000.0
+
+
+# ------------------------------------------------------------------ the family page
+
+
+def family_progress(session: Session, household: Household) -> dict:
+    """Everything the family progress page shows, for the signed-in household only."""
+    edition = household.edition
+    result = compute(session.connection(), edition, household_ids=[household.id])
+    hp, sp = result.households, result.streams
+    month = shown_month(hp)
+    context = {"household": household, "edition": edition, "as_of": result.as_of,
+               "month": month, "months": edition.months}
+    if month is None:
+        return context
+    row = {k: value(v) for k, v in hp[hp["month"] == month].iloc[0].items()}
+    has_any = bool(hp["weighins"].sum() > 0 or hp["weighins_diverted"].sum() > 0)
+    context.update(
+        row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
+        sentence=current_sentence(hp, household.id, edition.baseline_months),
+        bins=bin_lines(hp, sp, month, edition.baseline_months),
+        history=records(hp),
+        kg_year=kg_per_year(row["g_per_person_week"]),
+        kg_year_reference=kg_per_year(row["baseline_g_per_person_week"]),
+        diverted=[(r["stream"], r["kg"]) for r in records(
+            sp[(sp["month"] == month) & ~sp["counted"] & (sp["weighins"] > 0)])],
+        chart=embed(household_figure(sp, hp, household.id, title="Vos déchets, mois par mois"),
+                    "family-chart", HEIGHT_SMALL) if has_any else None)
+    return context

@@ -1,0 +1,101 @@
+"""Staff data quality: doubtful (flagged) readings to accept or reject, and the dead letters.
+
+A flagged reading does not count until staff accept it (`services.review_weighin`); a
+rejected one never counts. Dead letters are the MQTT messages the ingest refused, latest
+first, their payload shown escaped and cut short.
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from tracker import services
+from tracker.extensions import db
+from tracker.models import DeadLetter, Edition, Household, WeighIn
+from tracker.web.auth import staff_required
+from tracker.web.staff_cohort import LABELS
+
+bp = Blueprint("staff_quality", __name__, url_prefix="/equipe/qualite")
+
+FLAGGED_PAGE = 50
+LETTERS_PAGE = 25
+#: Characters of a dead letter's payload shown on the page (the ingest keeps a few KiB).
+PAYLOAD_SHOWN = 400
+
+
+def _page(name: str) -> int:
+    return max(1, request.args.get(name, 1, type=int))
+
+
+def _edition_filter() -> Edition | None:
+    slug = request.args.get("defi")
+    return services.get_edition(db(), slug) if slug else None
+
+
+def flagged_weighins(edition: Edition | None, page: int) -> tuple[list[WeighIn], int]:
+    """A page of flagged weigh-ins, latest first, with their household; and how many in all."""
+    where = [WeighIn.status == "flagged"]
+    if edition is not None:
+        where.append(Household.edition_id == edition.id)
+    total = db().scalar(select(func.count(WeighIn.id)).join(Household).where(*where))
+    rows = db().scalars(
+        select(WeighIn).join(Household).where(*where)
+        .options(joinedload(WeighIn.household).joinedload(Household.edition))
+        .order_by(WeighIn.measured_at.desc(), WeighIn.id.desc())
+        .offset((page - 1) * FLAGGED_PAGE).limit(FLAGGED_PAGE)).all()
+    return list(rows), total
+
+
+def dead_letters(page: int) -> tuple[list[DeadLetter], int]:
+    """A page of dead letters, latest first; and how many in all."""
+    total = db().scalar(select(func.count(DeadLetter.id)))
+    rows = db().scalars(select(DeadLetter)
+                        .order_by(DeadLetter.received_at.desc(), DeadLetter.id.desc())
+                        .offset((page - 1) * LETTERS_PAGE).limit(LETTERS_PAGE)).all()
+    return list(rows), total
+
+
+def _pages(total: int, size: int) -> int:
+    return max(1, -(-total // size))
+
+
+@bp.route("/")
+@staff_required
+def index():
+    """Flagged readings (accept or reject) and dead letters, each paged on its own."""
+    edition = _edition_filter()
+    page, letters_page = _page("page"), _page("lettres")
+    flagged, n_flagged = flagged_weighins(edition, page)
+    letters, n_letters = dead_letters(letters_page)
+    return render_template(
+        "staff/quality.html", edition=edition, flagged=flagged, n_flagged=n_flagged,
+        page=page, pages=_pages(n_flagged, FLAGGED_PAGE), letters=letters,
+        n_letters=n_letters, letters_page=letters_page,
+        letters_pages=_pages(n_letters, LETTERS_PAGE), payload_shown=PAYLOAD_SHOWN,
+        zone=ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")),
+        **LABELS)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/pesees/<int:weighin_id>", methods=["POST"])
+@staff_required
+def review(weighin_id: int):
+    """Accept (it counts from now on) or reject (it never counts) a weigh-in."""
+    decision = request.form.get("decision")
+    if decision not in ("accepted", "rejected"):
+        abort(400)
+    weighin = services.review_weighin(db(), weighin_id, decision)
+    db().commit()
+    kg = format_decimal(weighin.weight_g / 1000, format="#,##0.###")
+    flash(_("Weigh-in of %(kg)s kg accepted: it counts now.", kg=kg) if decision == "accepted"
+          else _("Weigh-in of %(kg)s kg rejected: it does not count.", kg=kg), "success")
+    return redirect(_safe_next(request.form.get("next")) or url_for(".index"))
