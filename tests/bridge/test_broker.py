@@ -251,11 +251,16 @@ def test_killed_bridge_process_resends_spool_and_leaves_offline_status(
                               protocol=MQTTv311)
     status.connect()
     status.subscribe("zw/scales/kitchen-2/status", qos=1)
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log_path = tmp_path / "bridge-2.log"
+    with open(log_path, "wb") as log_file:  # a file, not a pipe nobody reads
+        proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         assert wait_for(lambda: len(first_occurrences(readings(ingest, "kitchen-2"))) >= 2,
                         timeout=30)
         assert wait_for(lambda: any(m.payload == b"online" for m in status.messages))
+        # The home broker keeps no session for the bridge: publish only once it subscribed.
+        assert wait_for(lambda: b"subscribed to" in log_path.read_bytes(), timeout=15)
+        time.sleep(0.5)  # the SUBACK follows the log line
         scale.load(0.8)
         assert wait_for(lambda: len(first_occurrences(readings(ingest, "kitchen-2"))) >= 3,
                         timeout=15)
