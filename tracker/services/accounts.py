@@ -34,6 +34,8 @@ def create_account(session: Session, *, email: str, password: str | None, role: 
         raise DomainError(_l("A family account needs a household."), "household")
     if session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
         raise DomainError(_l("An account with this email already exists."), "email")
+    if password is not None:
+        _check_password(password)  # before the account is attached to the household
     account = Account(email=email, role=role, household=household, display_name=display_name)
     if password is not None:
         _set_password(account, password)
@@ -42,10 +44,14 @@ def create_account(session: Session, *, email: str, password: str | None, role: 
     return account
 
 
-def _set_password(account: Account, password: str) -> None:
+def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise DomainError(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD),
                           "password")
+
+
+def _set_password(account: Account, password: str) -> None:
+    _check_password(password)
     account.password_hash = generate_password_hash(password)
 
 
