@@ -62,9 +62,15 @@ PY
   fi
 }
 
+ensure_browser() {
+  # The browser tests (tests/browser, marked `browser`) drive Debian's headless chromium through
+  # its chromedriver; they fail, never skip, when it is missing. `-m "not browser"` skips them.
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || apt_install chromium chromium-driver
+}
+
 case "${1:-run}" in
   setup) setup ;;
   run) setup; shift || true; exec "$VENV/bin/zw" run "$@" ;;
-  test) setup; ensure_postgres; shift || true; exec "$VENV/bin/pytest" "$@" ;;
+  test) setup; ensure_postgres; ensure_browser; shift || true; exec "$VENV/bin/pytest" "$@" ;;
   *) echo "usage: $0 run|test|setup [args]" >&2; exit 2 ;;
 esac

@@ -48,6 +48,14 @@ def create_app(config: Config | None = None, **flask_config) -> Flask:
     ext.login_manager.init_app(app)
     app.teardown_appcontext(ext.close_db)
     register(app)
+    from tracker.web import ratelimit
+
+    ratelimit.init_app(app)  # after the blueprints: limits are attached by endpoint
+    if cfg.proxy_fix:  # behind nginx: the client's address and scheme from X-Forwarded-*
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = cfg.proxy_fix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from tracker.cli import register_commands
 

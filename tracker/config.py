@@ -40,6 +40,9 @@ class Config:
     web_host: str = "127.0.0.1"
     web_port: int = 5000
     session_cookie_secure: bool = False
+    proxy_fix: int = 0  # proxies in front of the app whose X-Forwarded-* headers are trusted
+    ratelimit_enabled: bool = True
+    ratelimit_storage_url: str = "memory://"  # redis://host:6379/0 with several workers
     flag_weight_g: int = 15000
     extra: dict = field(default_factory=dict)
 
@@ -92,8 +95,8 @@ class Config:
     def __repr__(self) -> str:  # never print secrets
         shown = {f.name: getattr(self, f.name) for f in fields(self) if "password" not in f.name
                  and "secret" not in f.name}
-        if "database_url" in shown:
-            shown["database_url"] = _hide_password(shown["database_url"])
+        for url in ("database_url", "ratelimit_storage_url"):
+            shown[url] = _hide_password(shown[url])
         return f"Config({shown})"
 
 

@@ -1,0 +1,161 @@
+"""Who may call what: the one classification table of every route of the app.
+
+Every endpoint of `app.url_map` must appear in ROUTES (the access matrix fails on a new route
+that is not classified here), and every URL argument needs a way to make values in ARGS.
+
+Kinds:
+- `public`: anyone (sign-in, sign-up, links); never 401/403 and never a server error.
+- `signed_in`: any account (family or staff); anonymous visitors go to /connexion.
+- `family`: accounts of a household; anonymous → /connexion, staff → 403 or their index,
+  another household's object → 404.
+- `staff`: staff and admins; anonymous → /connexion, families → 403.
+- `api_public`, `api_signed_in`, `api_family`: the same for the REST API, where anonymous is
+  401 (JSON, never a redirect) and staff get 403 on the weigh-in endpoints.
+- `static`: files under /static.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("public", "signed_in", "family", "staff", "api_public", "api_signed_in", "api_family",
+         "static")
+
+WEIGHIN_FORM = {"stream": "residual", "weight_kg": "1,2"}
+WEIGHIN_JSON = {"stream": "residual", "weight_kg": "1,2"}
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    #: Statuses every role gets, by method or "*" (a route whose answer does not depend on who
+    #: asks, e.g. an unknown link is 410 for everyone).
+    expect: dict = field(default_factory=dict)
+    #: Statuses the allowed role gets, by method (default: GET 200; unsafe: no 401/403/404/5xx).
+    ok: dict = field(default_factory=dict)
+    #: Form fields (pages) or JSON body (API) sent with unsafe methods, by method or "*".
+    data: dict = field(default_factory=dict)
+    #: Called after every other route of the role (signing out ends the role's session).
+    last: bool = False
+
+    def __post_init__(self):
+        assert self.kind in KINDS, self.kind
+
+
+ROUTES: dict[str, Route] = {
+    # --- public pages
+    "family.home": Route("public", expect={"GET": {302}}),
+    "auth.sign_in": Route("public", expect={"POST": {400}}),  # empty form: 400
+    "auth.sign_out": Route("public", last=True, expect={"POST": {302}}),
+    "life_links.request_link": Route("public"),
+    "life_links.use_link": Route("public", expect={"*": {410}}),  # an unknown link
+    "life_enrolment.choose": Route("public"),
+    "life_enrolment.sign_up": Route("public", expect={"GET": {200}, "POST": {422}}),
+    "life_enrolment.thanks": Route("public", expect={"GET": {200}}),
+    "life_events.household_feed": Route("public", expect={"GET": {404}}),  # an unknown token
+    "life_events.edition_feed": Route("public", expect={"GET": {200}}),
+    "static": Route("static"),
+    "charts.plotly_js": Route("static"),
+    # --- any signed-in account
+    "life_links.password": Route("signed_in", ok={"POST": {422}}),
+    "life_news.index": Route("signed_in"),
+    "life_news.tips": Route("signed_in"),
+    # --- families
+    "family.weigh": Route("family", data={"POST": WEIGHIN_FORM}, ok={"POST": {302}}),
+    "family.history": Route("family"),
+    "family.progress": Route("family"),
+    "family.correct": Route("family", data={"POST": {**WEIGHIN_FORM, "weight_kg": "1,3"}},
+                            ok={"POST": {302}}),
+    "family.delete": Route("family", ok={"POST": {302}}),
+    "life_links.members": Route("family", ok={"POST": {422}}),
+    "life_privacy.my_data": Route("family"),
+    "life_privacy.my_data_download": Route("family"),
+    "life_privacy.request_erasure": Route("family", ok={"POST": {302}}),
+    "life_events.index": Route("family"),
+    "life_events.sign_up": Route("family", ok={"POST": {302}}),
+    "life_events.cancel": Route("family", ok={"POST": {302}}),
+    "life_events.renew_feed": Route("family", ok={"POST": {302}}),
+    # --- staff
+    "staff.index": Route("staff"),
+    "life_outbox.index": Route("staff"),
+    "life_outbox.show": Route("staff"),
+    "life_outbox.deliver": Route("staff", ok={"POST": {302}}),
+    "life_editions.index": Route("staff"),
+    "life_editions.create": Route("staff", ok={"POST": {422}}),
+    "life_editions.edit": Route("staff"),
+    "life_privacy.staff_households": Route("staff"),
+    "life_privacy.staff_household": Route("staff"),
+    "life_privacy.staff_export": Route("staff"),
+    "life_privacy.staff_erase": Route("staff", ok={"POST": {302}}),  # name not typed: refused
+    "life_privacy.audit_log": Route("staff"),
+    "life_enrolment.staff_list": Route("staff"),
+    "life_enrolment.approve": Route("staff", ok={"POST": {302}}),
+    "life_enrolment.decline": Route("staff", ok={"POST": {302}}),
+    "life_events.staff_list": Route("staff"),
+    "life_events.staff_edit": Route("staff", ok={"POST": {422}}),
+    "life_events.staff_delete": Route("staff", ok={"POST": {302}}),
+    "life_news.staff_list": Route("staff"),
+    "life_news.staff_edit": Route("staff", ok={"POST": {422}}),
+    "staff_cohort.overview": Route("staff"),
+    "staff_cohort.household": Route("staff"),
+    "staff_cohort.export": Route("staff"),
+    "staff_compare.index": Route("staff"),
+    "staff_devices.index": Route("staff"),
+    "staff_devices.revoke": Route("staff", ok={"POST": {302}}),
+    "staff_quality.index": Route("staff"),
+    "staff_quality.review": Route("staff", data={"POST": {"decision": "accepted"}},
+                                  ok={"POST": {302}}),
+    # --- REST API
+    "api-docs.openapi_json": Route("api_public", expect={"GET": {200}}),
+    "account.token": Route("api_public", expect={"POST": {401}},  # a wrong password
+                           data={"POST": {"password": "not-the-password"}}),
+    "account.me": Route("api_signed_in"),
+    "weighins.WeighIns": Route("api_family", data={"POST": WEIGHIN_JSON},
+                               ok={"GET": {200}, "POST": {201}}),
+    "weighins.WeighInById": Route("api_family",
+                                  data={"PUT": WEIGHIN_JSON, "PATCH": {"weight_kg": "1,4"}},
+                                  ok={"PUT": {200}, "PATCH": {200}, "DELETE": {204}}),
+}
+
+
+# --- URL arguments: how to make values. A provider gets the matrix context, the role and
+# whether the call may change the object (then it gets a fresh one of its own), and returns
+# (value, whose) pairs: whose is "own", "other" (another household's) or None.
+
+def _owned(kind):
+    def provide(ctx, role, fresh):
+        own, other = ctx.household_of(role), ctx.other_household_of(role)
+        pairs = []
+        if own is not None:
+            pairs.append((ctx.make(kind, own) if fresh else ctx.objects[kind][own], "own"))
+            pairs.append((ctx.objects[kind][other], "other"))
+        else:  # anonymous and staff: both households' objects
+            pairs += [(ctx.objects[kind][h], None) for h in ctx.households]
+        return pairs
+    return provide
+
+
+def _households(ctx, role, fresh):
+    own = ctx.household_of(role)
+    return [(h, None if own is None else ("own" if h == own else "other"))
+            for h in ctx.households]
+
+
+def _fresh_or_seeded(kind):
+    def provide(ctx, role, fresh):
+        return [(ctx.make(kind) if fresh else ctx.objects[kind], None)]
+    return provide
+
+
+ARGS = {
+    "weighin_id": _owned("weighin"),
+    "household_id": _households,
+    "mail_id": _fresh_or_seeded("mail"),
+    "enrolment_id": _fresh_or_seeded("enrolment"),
+    "event_id": _fresh_or_seeded("event"),
+    "post_id": _fresh_or_seeded("post"),
+    "device_id": _fresh_or_seeded("device"),
+    "slug": lambda ctx, role, fresh: [(ctx.edition_slug, None)],
+    "token": lambda ctx, role, fresh: [("zwl-not-a-real-link-0123456789abcdef", None)],
+    "filename": lambda ctx, role, fresh: [("css/app.css", None)],
+    # <any(...)> arguments (kind of a download) get every allowed value from the rule itself.
+}
