@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -88,11 +87,19 @@ def reminders_send(dry_run):
 
 
 def _send_silence_reminders(session, now: dt.datetime) -> int:
-    try:
-        from tracker.services import reminders
-    except ImportError:  # pragma: no cover - before the silence reminders exist
-        return 0
-    return reminders.send_silence_reminders(session, now)
+    """Queue the weekly reminders of silent households; returns how many households."""
+    from tracker.services import reminders
+    from tracker.web import mailer
+
+    silent = reminders.silent_households(session, now)
+    for item in silent:
+        household = item.household
+        for account in household.accounts:
+            mailer.send(session, "silence_reminder", account.email, locale=account.locale,
+                        household_id=household.id, household=household, days=item.days,
+                        last=item.last_weighin, url=mailer.absolute_url("family.weigh"))
+        reminders.mark_reminded(session, household, now)
+    return len(silent)
 
 
 def register(app: Flask) -> None:
@@ -101,4 +108,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-__all__ = ["register", "send_event_reminders", "ZoneInfo"]
+__all__ = ["register", "send_event_reminders"]
