@@ -24,7 +24,8 @@ HOUSEHOLDS = [("Famille Martin", 4, "Orsay"), ("Famille Bernard", 2, "Gif-sur-Yv
 
 # Grams per person per week in the reference month, for each bin (close to French averages).
 BASE_G = {"residual": 3800, "packaging": 1100, "glass": 600, "biowaste": 1300}
-VISITS_PER_WEEK = {"residual": 2, "packaging": 1, "glass": 0.5, "biowaste": 2}
+# Days of the week each bin goes out (0 = Monday); glass every other week.
+SCHEDULE = {"residual": (1, 4), "packaging": (0,), "glass": (5,), "biowaste": (2, 6)}
 
 
 def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> dict:
@@ -40,6 +41,8 @@ def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> 
         household = services.create_household(session, edition, name=name, persons=persons,
                                               commune=commune)
         effort = rng.uniform(0.05, 0.4)  # how much this household cuts by the end
+        if index == 0:
+            effort = 0.35  # the demo family (the first sign-in) is doing well
         silent_after = start + dt.timedelta(days=40) if index == 9 else None
         day = start
         while day < today:
@@ -47,11 +50,16 @@ def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> 
                 break
             months_in = (day - start).days / 30.4
             factor = 1 - effort * min(1.0, max(0.0, months_in - 1) / 2)
-            for stream, per_week in VISITS_PER_WEEK.items():
-                if rng.random() > per_week / 7:
+            week = (day - start).days // 7
+            for stream, weekdays in SCHEDULE.items():
+                if (day.weekday() + index) % 7 not in weekdays:
                     continue
-                grams = BASE_G[stream] * persons * factor / per_week
-                grams = int(max(50, rng.gauss(grams, grams * 0.25)))
+                if stream == "glass" and week % 2:
+                    continue
+                per_visit = BASE_G[stream] * persons * factor / len(weekdays)
+                if stream == "glass":
+                    per_visit *= 2
+                grams = int(max(50, rng.gauss(per_visit, per_visit * 0.15)))
                 at = dt.datetime.combine(day, dt.time(rng.randint(7, 21), rng.randint(0, 59)),
                                          zone)
                 services.record_weighin(session, household, stream=stream,
