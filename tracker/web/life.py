@@ -8,9 +8,10 @@ from tracker.domain import DomainError
 
 def register(app: Flask) -> None:
     """Attach the challenge-life blueprints and their template helpers."""
-    from tracker.web import editions, enrolment, events, news, outbox, privacy, signin_links
+    from tracker.web import (editions, enrolment, events, news, outbox, privacy, signin_links,
+                             teams)
 
-    for module in (outbox, enrolment, signin_links, editions, privacy, events, news):
+    for module in (outbox, enrolment, signin_links, editions, privacy, events, news, teams):
         app.register_blueprint(module.bp)
 
     @app.context_processor

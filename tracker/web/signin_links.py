@@ -118,6 +118,9 @@ def members():
             mailer.commit_and_deliver()
             flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
             return redirect(url_for(".members"))
+    from tracker.services.preferences import edition_settings
+
     return render_template("links/members.html", household=household,
+                           teams_enabled=edition_settings(db(), household.edition).teams_enabled,
                            members=enrolment_service.members(db(), household), errors=errors,
                            form=request.form), 422 if errors else 200
