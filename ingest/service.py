@@ -10,11 +10,18 @@ receiver thread acknowledges its messages. So a reading is acknowledged only onc
 database (stored or dead-lettered); an unacknowledged one is redelivered by the broker, and the
 (device, seq) key stores a redelivery once.
 
-Memory: mosquitto 2.0 pours a session's whole backlog into a reconnecting client whatever its
-in-flight limit, so past MAX_PENDING received-but-undispatched messages `on_message` waits
-(at most PENDING_WAIT_S per message) for the dispatcher: the network thread then reads more
-slowly, TCP pushes back, and the backlog stays in the broker instead of our memory. During a
-database outage this admits one message per PENDING_WAIT_S, so keepalives still go out.
+Memory: mosquitto 2.0 enforces its in-flight limit only until the client starts acknowledging
+(a reconnecting session's whole backlog pours in), so past MAX_PENDING received but not yet
+dispatched messages `on_message` waits (at most PENDING_WAIT_S per message) for the
+dispatcher: the network thread then reads more slowly, TCP pushes back, and the backlog stays
+in the broker instead of our memory. During a database outage this admits one message per
+PENDING_WAIT_S, so keepalives still go out.
+
+Several workers (ZW_INGEST_GROUP): each subscribes `$share/<group>/...` with its own client id.
+mosquitto keeps giving a stopped member's persistent session its turn of every new message
+until it returns (docs/scaling.md), so a worker that leaves for good is *retired*
+(`python -m ingest --retire`): it takes over its session, unsubscribes, stores what the session
+still held, then clears the session.
 """
 from __future__ import annotations
 
@@ -45,6 +52,8 @@ PENDING_WAIT_S = 1.0
 WORKER_START_TIMEOUT_S = 60
 DRAIN_TIMEOUT_S = 30
 STATUS_EVERY_S = 1.0
+#: Retiring: done once nothing has arrived for this long since the unsubscription.
+RETIRE_QUIET_S = 3.0
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_CREDENTIALS = 0, 1, 2
 
@@ -52,8 +61,12 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_CREDENTIALS = 0, 1, 2
 class IngestService:
     """One ingest: the MQTT client, the batch dispatcher, the storing process, the report."""
 
-    def __init__(self, cfg, *, status_file=None):
+    def __init__(self, cfg, *, status_file=None, retire: bool = False):
         self.cfg = cfg
+        self.retire = retire
+        self._unsubscribed_at: float | None = None  # retiring: when the UNSUBACK came
+        self._last_message = 0.0
+        self._left = 0
         self.status_file = status_file or status_path(cfg)
         self.fatal: str | None = None
         self.exit_code = EXIT_OK
@@ -93,11 +106,18 @@ class IngestService:
         log.info("ingest %s started (pid %d), broker %s:%s, batches of %d or %d ms",
                  self.cfg.ingest_client_id, os.getpid(), self.cfg.mqtt_host,
                  self.cfg.mqtt_port, self.cfg.ingest_batch_size, self.cfg.ingest_batch_ms)
+        retired = False
         try:
             while not self._stop.wait(STATUS_EVERY_S):
                 self._write_status()
+                if self.retire and self._drained():
+                    retired = True
+                    self._stop.set()
+                    break
         finally:
             self._shutdown()
+        if retired and not self._left:
+            self._forget_session()
         return self.exit_code
 
     def stop(self) -> None:
@@ -134,6 +154,7 @@ class IngestService:
             while self._at_worker and self._worker.is_alive() and time.monotonic() < deadline:
                 self._cond.wait(0.1)
         left = len(self._pending) + sum(len(b) for b in self._at_worker.values())
+        self._left = left
         if left:
             log.info("%d messages left unacknowledged: the broker keeps them for next time",
                      left)
@@ -180,6 +201,7 @@ class IngestService:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_unsubscribe
         client.on_message = self._on_message
         return client
 
@@ -200,8 +222,15 @@ class IngestService:
                 self._connects += 1
             log.info("connected to %s:%s (session present: %s)", self.cfg.mqtt_host,
                      self.cfg.mqtt_port, flags.session_present)
-            client.subscribe([(topic, SUBSCRIBE_QOS)
-                              for topic in subscriptions(self.cfg.ingest_group)])
+            if self.retire and not flags.session_present:
+                log.warning("retiring %s: the broker holds no session for this client id",
+                            self.cfg.ingest_client_id)
+            if self.retire:  # no new messages for this session; what it holds still comes
+                # Plain filters too: a single ingest that joins a group retires its old session.
+                client.unsubscribe(subscriptions() + subscriptions(self.cfg.ingest_group))
+            else:
+                client.subscribe([(topic, SUBSCRIBE_QOS)
+                                  for topic in subscriptions(self.cfg.ingest_group)])
         except Exception:
             log.exception("on_connect failed")
 
@@ -211,6 +240,15 @@ class IngestService:
                 self._fail(f"the broker refused the subscriptions: {reason_codes}")
         except Exception:
             log.exception("on_subscribe failed")
+
+    def _on_unsubscribe(self, client, userdata, mid, reason_codes, properties):
+        try:
+            if self._unsubscribed_at is None:
+                log.info("retiring %s: unsubscribed from group %s; storing what its session "
+                         "still holds", self.cfg.ingest_client_id, self.cfg.ingest_group)
+            self._unsubscribed_at = time.monotonic()
+        except Exception:
+            log.exception("on_unsubscribe failed")
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         try:
@@ -226,6 +264,7 @@ class IngestService:
         try:
             item = (self._generation, message.mid, message.qos, message.topic,
                     message.payload, bool(message.retain))
+            self._last_message = time.monotonic()
             with self._cond:
                 if len(self._pending) >= self._max_pending:  # backpressure, see above
                     self._cond.wait_for(lambda: len(self._pending) < self._max_pending
@@ -293,6 +332,42 @@ class IngestService:
                 if generation == current and qos:
                     self.client.ack(mid, qos)
 
+    # --- retiring -----------------------------------------------------------------------
+    def _drained(self) -> bool:
+        """Retiring: unsubscribed, connected, nothing held, nothing arrived for a while."""
+        if self._unsubscribed_at is None or not self._connected:
+            return False
+        with self._cond:
+            if self._pending or self._at_worker:
+                return False
+        quiet_since = max(self._unsubscribed_at, self._last_message)
+        return time.monotonic() - quiet_since >= RETIRE_QUIET_S
+
+    def _forget_session(self) -> None:
+        """Connect once with a clean session: the broker drops the (now empty) session."""
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                             client_id=self.cfg.ingest_client_id, clean_session=True,
+                             protocol=mqtt.MQTTv311)
+        client.username_pw_set(self.cfg.mqtt_username, self.cfg.mqtt_password)
+        if self.cfg.mqtt_tls:
+            client.tls_set()
+        connected = threading.Event()
+        client.on_connect = lambda *args: connected.set()
+        try:
+            client.connect(self.cfg.mqtt_host, int(self.cfg.mqtt_port), keepalive=10)
+            client.loop_start()
+            if connected.wait(10):
+                log.info("retired %s: its session is cleared", self.cfg.ingest_client_id)
+            else:
+                log.warning("retired %s, but its session could not be cleared (no CONNACK)",
+                            self.cfg.ingest_client_id)
+            client.disconnect()
+        except OSError as exc:
+            log.warning("retired %s, but its session could not be cleared: %s",
+                        self.cfg.ingest_client_id, exc)
+        finally:
+            client.loop_stop()
+
     # --- report --------------------------------------------------------------------------
     def report(self, running: bool = True) -> dict:
         """The health report written to the status file."""
@@ -309,7 +384,8 @@ class IngestService:
                 **counts, "last_commit": iso(self._last_commit),
                 "database_error": self._db_error and self._db_error[1],
                 "database_error_since": self._db_error and iso(self._db_error[0]),
-                "fatal": self.fatal, "started_at": iso(self._started_at),
+                "fatal": self.fatal, "retiring": self.retire,
+                "started_at": iso(self._started_at),
                 "updated_unix": time.time()}
 
     def _write_status(self, running: bool = True) -> None:
@@ -319,9 +395,17 @@ class IngestService:
             log.exception("cannot write the status file %s", self.status_file)
 
 
-def run_ingest(cfg) -> int:
-    """Configure logging and run the ingest in this process until stopped; the exit code."""
+def run_ingest(cfg, *, retire: bool = False) -> int:
+    """Configure logging and run the ingest in this process until stopped; the exit code.
+
+    retire: leave the shared subscription group for good (see the module docstring); only
+    with ZW_INGEST_GROUP set, while another worker of the group keeps running.
+    """
     from ingest.logs import configure
 
     configure(cfg)
-    return IngestService(cfg).run()
+    if retire and not cfg.ingest_group:
+        log.error("--retire needs ZW_INGEST_GROUP: without a group it would unsubscribe the "
+                  "only ingest and the broker would drop every reading from then on")
+        return EXIT_FAILURE
+    return IngestService(cfg, retire=retire).run()
