@@ -36,8 +36,11 @@ def _iso(value):
 @click.option("--status", "show_status", is_flag=True,
               help="Print the running ingest's health report and exit (1 when unhealthy).")
 @click.option("--json", "as_json", is_flag=True, help="With --status: the report as JSON.")
+@click.option("--retire", is_flag=True,
+              help="This worker leaves its shared-subscription group for good: store what its "
+                   "session holds, unsubscribe, clear the session (docs/scaling.md).")
 @with_appcontext
-def ingest_command(show_status, as_json):
+def ingest_command(show_status, as_json, retire):
     """Run the MQTT ingestion service (scales' readings into the database)."""
     from ingest.status import format_status, healthy, read_status, status_path
 
@@ -49,7 +52,7 @@ def ingest_command(show_status, as_json):
     from ingest.service import run_ingest
 
     _db().dispose()  # the ingest opens its own connections in its storing process
-    sys.exit(run_ingest(cfg))
+    sys.exit(run_ingest(cfg, retire=retire))
 
 
 # ---------------------------------------------------------------- devices
