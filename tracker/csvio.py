@@ -59,8 +59,17 @@ def read_rows(path_or_data: Path | str | bytes, required: tuple[str, ...]) -> tu
         text = decode(data)
     except UnicodeDecodeError as exc:
         raise CsvFormatError(f"the file is neither UTF-8 nor Windows-1252 text ({exc})") from None
+    if "\x00" in text:
+        raise CsvFormatError("the file contains NUL characters: is it a CSV text file?")
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
+    try:
+        return _table(reader, first, required)
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB field limit
+        raise CsvFormatError(f"line {reader.line_num}: {exc}") from None
+
+
+def _table(reader, first: str, required: tuple[str, ...]) -> tuple[list[str], list[Row]]:
     try:
         raw_header = next(reader)
     except StopIteration:

@@ -50,7 +50,8 @@ class Context:
         self.objects: dict = {"weighin": {}}
         with self._session() as s:
             edition = s.get(Household, world["martin"]).edition
-            edition_settings(s, edition).enrolment_open = True  # the sign-up page is shown
+            settings = edition_settings(s, edition)
+            settings.enrolment_open = settings.teams_enabled = True  # their pages are shown
             for role, email in EMAILS.items():
                 account = s.query(Account).filter_by(email=email).one()
                 self.tokens[role] = services.issue_api_token(s, account)

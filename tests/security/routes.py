@@ -55,6 +55,8 @@ ROUTES: dict[str, Route] = {
     "life_events.edition_feed": Route("public", expect={"GET": {200}}),
     "static": Route("static"),
     "charts.plotly_js": Route("static"),
+    "life_pwa.service_worker": Route("static"),
+    "life_pwa.manifest": Route("static"),
     # --- any signed-in account
     "life_links.password": Route("signed_in", ok={"POST": {422}}),
     "life_news.index": Route("signed_in"),
@@ -74,6 +76,8 @@ ROUTES: dict[str, Route] = {
     "life_events.sign_up": Route("family", ok={"POST": {302}}),
     "life_events.cancel": Route("family", ok={"POST": {302}}),
     "life_events.renew_feed": Route("family", ok={"POST": {302}}),
+    "life_teams.leaderboard": Route("family"),
+    "life_teams.visibility": Route("family", ok={"POST": {302}}),
     # --- staff
     "staff.index": Route("staff"),
     "life_outbox.index": Route("staff"),
@@ -94,6 +98,7 @@ ROUTES: dict[str, Route] = {
     "life_events.staff_edit": Route("staff", ok={"POST": {422}}),
     "life_events.staff_delete": Route("staff", ok={"POST": {302}}),
     "life_news.staff_list": Route("staff"),
+    "life_teams.staff_teams": Route("staff", ok={"POST": {302}}),
     "life_news.staff_edit": Route("staff", ok={"POST": {422}}),
     "staff_cohort.overview": Route("staff"),
     "staff_cohort.household": Route("staff"),
