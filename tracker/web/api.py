@@ -24,6 +24,8 @@ from tracker import clock, services
 from tracker.extensions import csrf, db
 from tracker.models import WeighIn
 from tracker.schemas import WeighInInputSchema, WeighInPatchSchema, WeighInSchema, localize
+from tracker.services.offline import record_once  # offline queue: each entry once (issue 6)
+from tracker.web.offline import WeighInCreateSchema
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
@@ -143,17 +145,20 @@ class WeighIns(MethodView):
                                       offset=pagination_parameters.first_item)
 
     @weighins_blp.doc(security=SECURITY)
-    @weighins_blp.arguments(WeighInInputSchema)
+    @weighins_blp.arguments(WeighInCreateSchema)
     @weighins_blp.response(201, WeighInSchema)
+    @weighins_blp.alt_response(200, schema=WeighInSchema,
+                               description="This client_uuid was stored already: the stored "
+                                           "weigh-in, nothing added.")
     def post(self, values):
-        """Record a weigh-in (`measured_at` omitted: now)."""
+        """Record a weigh-in (`measured_at` omitted: now); a known `client_uuid` adds nothing."""
         household = _household()
         values = _localized(values, household)
         if values.get("measured_at") is None:
             values["measured_at"] = clock.now()
-        weighin = services.record_weighin(db(), household, source="api", **values)
+        weighin, created = record_once(db(), household, source="api", **values)
         db().commit()
-        return weighin
+        return weighin if created else (weighin, 200)
 
 
 @weighins_blp.route("/<int:weighin_id>")
