@@ -9,10 +9,10 @@ from tracker.domain import DomainError
 def register(app: Flask) -> None:
     """Attach the challenge-life blueprints and their template helpers."""
     from tracker.web import (editions, enrolment, events, news, offline, outbox, privacy,
-                             signin_links, teams)
+                             reports, signin_links, teams)
 
     for module in (outbox, enrolment, signin_links, editions, privacy, events, news, teams,
-                   offline):
+                   offline, reports):
         app.register_blueprint(module.bp)
 
     @app.context_processor

@@ -1,0 +1,85 @@
+"""End-of-challenge reports: a household's journey and kg avoided; the cohort report, published."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import sign_in
+from tests.life.helpers import post, text, visible
+from tracker import clock, services
+from tracker.models import Edition, Household
+from tracker.services import reports
+
+PARIS = dt.timezone(dt.timedelta(hours=1))
+#: name -> (March grams, April grams); Martin has 3 persons, Durand 2 (the world's sizes).
+GRAMS = {"martin": (31000, 24000), "durand": (31000, 18000)}
+
+
+@pytest.fixture
+def finished_month(app, world, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 5, 2, 10, tzinfo=dt.timezone.utc))
+    with app.extensions["zw_db"].session() as s:
+        for name, (march, april) in GRAMS.items():
+            household = s.get(Household, world[name])
+            for month, grams in ((3, march), (4, april)):
+                for day, stream in ((10, "residual"), (12, "packaging"), (14, "residual"),
+                                    (16, "glass")):
+                    services.record_weighin(s, household, stream=stream, weight_g=grams // 4,
+                                            source="web", check_median=False,
+                                            measured_at=dt.datetime(2026, month, day, 9,
+                                                                    tzinfo=PARIS))
+    return world
+
+
+def test_household_report_month_by_month_and_kg_avoided(app, client, finished_month):
+    with app.extensions["zw_db"].session() as s:
+        report = reports.household_report(s, s.get(Household, finished_month["martin"]))
+    # (31000 g over 93 person-days as the reference) vs 24000 g over 90 person-days in April
+    assert round(report.avoided_kg, 3) == 6.0
+    assert [m["month"] for m in report.months] == [1, 2, 3]
+    assert round(report.last_reduction_pct, 1) == 20.0 and report.months_on_track == 1
+    assert report.months[2]["g_per_person_week"] is None  # May has no data: empty, not zero
+    sign_in(client, "martin@example.org")
+    page = client.get("/foyer/bilan")
+    assert page.status_code == 200
+    shown = visible(page)
+    assert "6,0 kg" in shown and "Martin" in shown and "Durand" not in shown
+    assert "/static-vendor/plotly.min.js" in text(page) and "cdn" not in text(page).lower()
+    assert "window.print()" in text(page)
+
+
+def test_cohort_report_and_publication(app, client, finished_month):
+    with app.extensions["zw_db"].session() as s:
+        report = reports.cohort_report(s, s.get(Edition, finished_month["edition"]))
+    assert report.month == 2 and report.month_complete
+    assert round(report.reduction_pct, 1) == 30.0      # 1 - (5600 + 4200) / (7000 + 7000)
+    assert report.households_at_target == 2 and report.households == 2
+    assert round(report.avoided_kg, 1) == 18.0           # 6 + 12
+    assert [(b["stream"], round(b["reduction_pct"], 1)) for b in report.bins] == [
+        ("residual", 30.0), ("packaging", 30.0), ("glass", 30.0)]
+    assert [(p["month"], p["reporting"], p["households"]) for p in report.participation] == [
+        (1, 2, 2), (2, 2, 2), (3, 0, 2)]
+
+    anonymous = app.test_client()
+    assert anonymous.get("/resultats/defi-2026").status_code == 404  # not published yet
+    sign_in(client, "staff@example.org")
+    page = client.get("/equipe/editions/defi-2026/bilan")
+    assert page.status_code == 200 and "−30,0 %" in visible(page)
+    post(client, "/equipe/editions/defi-2026/bilan/publier",
+         token_from="/equipe/editions/defi-2026/bilan")
+    public = anonymous.get("/resultats/defi-2026")
+    assert public.status_code == 200
+    shown = visible(public)
+    assert "−30,0 %" in shown and "18 kg" in shown
+    assert "Martin" not in shown and "Durand" not in shown and "csrf_token" not in text(public)
+    assert client.get(f"/equipe/foyers/{finished_month['durand']}/bilan").status_code == 200
+
+
+def test_report_access_rules(app, client, world, now_in_edition):
+    assert "/connexion" in client.get("/foyer/bilan").headers["Location"]
+    assert "/connexion" in client.get("/equipe/editions/defi-2026/bilan").headers["Location"]
+    sign_in(client, "martin@example.org")
+    assert client.get("/equipe/editions/defi-2026/bilan").status_code == 403
+    assert client.get(f"/equipe/foyers/{world['durand']}/bilan").status_code == 403
+    assert client.get("/foyer/bilan").status_code == 200  # no data yet: still a page

@@ -1,0 +1,101 @@
+"""End-of-challenge reports: a household's printable journey, the edition's cohort report
+(staff, then public once published), with charts drawn by plotly.js served from this site."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from dashboards.figures import (SEPARATORS, STREAM_COLORS, STREAM_LABELS, cohort_figure,
+                                household_figure)
+from tracker import clock, services
+from tracker.extensions import db
+from tracker.models import Household
+from tracker.services import audit, reports
+from tracker.services.preferences import edition_phase, edition_settings
+from tracker.web.auth import family_required, staff_required
+from tracker.web.charts import HEIGHT_SMALL, embed
+
+bp = Blueprint("life_reports", __name__)
+
+
+def bins_figure(bins: list[dict]) -> go.Figure:
+    """Reduction per counted bin (bars), in %."""
+    fig = go.Figure(go.Bar(
+        x=[STREAM_LABELS.get(b["stream"], b["stream"]) for b in bins],
+        y=[b["reduction_pct"] for b in bins],
+        marker_color=[STREAM_COLORS.get(b["stream"], "#1f6b3a") for b in bins],
+        hovertemplate="%{x} : %{y:.1f} %<extra></extra>"))
+    fig.update_layout(separators=SEPARATORS, template="plotly_white",
+                      yaxis_title="Réduction par rapport à la référence (%)")
+    return fig
+
+
+def _household_page(household: Household, back: str | None):
+    report = reports.household_report(db(), household)
+    chart = None
+    if len(report.progress) and len(report.streams):
+        chart = embed(household_figure(report.streams, report.progress, household.id),
+                      "household-chart")
+    return render_template("reports/household.html", report=report, chart=chart, back=back,
+                           edition=household.edition, stream_labels=STREAM_LABELS)
+
+
+@bp.route("/foyer/bilan")
+@family_required
+def household():
+    """The family's own journey, printable."""
+    return _household_page(current_user.household, None)
+
+
+@bp.route("/equipe/foyers/<int:household_id>/bilan")
+@staff_required
+def staff_household(household_id: int):
+    household = db().get(Household, household_id) or abort(404)
+    return _household_page(household, url_for("life_privacy.staff_household",
+                                              household_id=household_id))
+
+
+def _cohort_page(edition, public: bool):
+    report = reports.cohort_report(db(), edition)
+    charts = {}
+    if len(report.cohort):
+        charts["cohort"] = embed(cohort_figure(report.cohort), "cohort-chart")
+    if report.bins:
+        charts["bins"] = embed(bins_figure(report.bins), "bins-chart", HEIGHT_SMALL)
+    settings = edition_settings(db(), edition)
+    db().commit()
+    return render_template("reports/cohort.html", report=report, charts=charts, public=public,
+                           settings=settings, phase=edition_phase(edition),
+                           stream_labels=STREAM_LABELS)
+
+
+@bp.route("/equipe/editions/<slug>/bilan")
+@staff_required
+def cohort(slug: str):
+    return _cohort_page(services.get_edition(db(), slug), public=False)
+
+
+@bp.route("/equipe/editions/<slug>/bilan/publier", methods=["POST"])
+@staff_required
+def publish(slug: str):
+    """Publish the cohort report at /resultats/<slug> (or withdraw it)."""
+    edition = services.get_edition(db(), slug)
+    settings = edition_settings(db(), edition)
+    settings.report_published_at = None if settings.report_published_at else clock.now()
+    audit.record(db(), current_user, "report.publish" if settings.report_published_at
+                 else "report.withdraw", edition_id=edition.id)
+    db().commit()
+    flash(_("The report is published.") if settings.report_published_at
+          else _("The report is no longer public."), "success")
+    return redirect(url_for(".cohort", slug=slug))
+
+
+@bp.route("/resultats/<slug>")
+def public_cohort(slug: str):
+    """The published results of an edition (aggregates only), for everyone."""
+    edition = services.get_edition(db(), slug)
+    if edition_settings(db(), edition).report_published_at is None:
+        abort(404)
+    return _cohort_page(edition, public=True)
