@@ -1,15 +1,20 @@
-"""Benchmark: the progress method against the cost of loading its rows from SQLite.
+"""Benchmark: the progress method and the staff cohort page against the cost of loading rows.
 
 For 60, 1,000 and 10,000 households over a whole 8-month edition (several weigh-ins per week
-per bin), the script writes the rows to a SQLite file shaped like the tracker's tables
-(times as naive UTC text, as SQLAlchemy stores them), then in the same run times:
+per bin), the script writes the rows into a tracker database (SQLite, migrated with the
+project's Alembic scripts, times stored as SQLAlchemy stores them), then in the same run
+times:
 
-* load: ``pandas.read_sql_query`` of households, sizes and weigh-ins, plus the parsing the
-  tracker does (UTC timestamps, dates), i.e. what stands before the method;
-* compute: ``household_progress`` + ``cohort_progress`` (the whole cohort figure), and
+* load: ``tracker.progress.load_frames``, the tracker's read of households, sizes and
+  weigh-ins into DataFrames (plain SQL, times parsed once), i.e. what stands before the method;
+* method: ``household_progress`` + ``cohort_progress`` (what the cohort page computes), and
   separately ``progress_tables`` (households, bins and cohort from one pass);
+* page: ``GET /equipe/defis/<slug>/`` through the Flask test client, signed in as staff: the
+  whole cohort overview (load, method, last weigh-in per household, sort, first table page,
+  the plotly figure, the template);
 
-and prints the ratio compute / load. The goal is compute <= 1.5 × load at 10,000 households.
+and prints the ratios method / load and page / load. The goal is method <= 1.5 x load at
+10,000 households.
 
     .venv/bin/python bench/dashboards.py [--households 60,1000,10000] [--repeat 3]
 """
@@ -31,6 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboards.method import (EditionParams, cohort_progress,  # noqa: E402
                                household_progress, progress_tables)
+
+SLUG = "bench"
+STAFF = ("bench-staff@example.org", "bench-password-123")
 
 PARAMS = EditionParams(start=dt.date(2026, 3, 1))
 AS_OF = dt.date(2026, 11, 1)  # the edition is over: every month complete
@@ -73,28 +81,61 @@ def generate(n: int, seed: int = 1):
     return households, sizes, w
 
 
-def write_db(path: Path, n: int) -> int:
-    """A SQLite file with the three tables; returns the number of weigh-ins."""
+def write_db(path: Path, n: int) -> tuple[int, int]:
+    """A migrated tracker database holding one edition of ``n`` households.
+
+    Returns the number of weigh-ins and the edition's id.
+    """
+    from tracker import services
+    from tracker.db import Database
+    from tracker.migrate import upgrade
+
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    database = Database(url)
+    with database.session() as s:
+        edition = services.create_edition(s, slug=SLUG, name="Défi bench", start=PARAMS.start)
+        services.create_account(s, email=STAFF[0], password=STAFF[1], role="staff")
+        edition_id = edition.id
+    database.dispose()
     households, sizes, w = generate(n)
+    now = "2026-11-01 00:00:00.000000"
+    households = households.rename(columns={"household_id": "id"}).assign(
+        edition_id=edition_id, commune="", emails="", created_at=now)
+    w = w.assign(source="scale", note="", flag_reason="", created_at=now)
     with sqlite3.connect(path) as conn:
-        households.to_sql("households", conn, index=False)
-        sizes.to_sql("household_sizes", conn, index=False)
-        w.to_sql("weighins", conn, index=False, chunksize=200_000)
-        conn.execute("CREATE INDEX ix_w ON weighins (household_id, measured_at)")
-    return len(w)
+        households.to_sql("households", conn, index=False, if_exists="append")
+        sizes.to_sql("household_sizes", conn, index=False, if_exists="append")
+        w.to_sql("weighins", conn, index=False, if_exists="append", chunksize=200_000)
+    return len(w), edition_id
 
 
-def load(path: Path):
+def load(database, edition_id: int):
     """What the tracker does before calling the method: read and type the rows."""
-    with sqlite3.connect(path) as conn:
-        households = pd.read_sql_query("SELECT household_id, name FROM households", conn)
-        sizes = pd.read_sql_query(
-            "SELECT household_id, persons, valid_from FROM household_sizes", conn)
-        w = pd.read_sql_query(
-            "SELECT household_id, measured_at, stream, weight_g, status FROM weighins", conn)
-    sizes["valid_from"] = pd.to_datetime(sizes["valid_from"]).dt.date
-    w["measured_at"] = pd.to_datetime(w["measured_at"], utc=True, format="ISO8601")
-    return w, sizes, households
+    from tracker.progress import load_frames
+
+    with database.engine.connect() as conn:
+        f = load_frames(conn, edition_id)
+    return f.weighins, f.sizes, f.households
+
+
+def staff_client(path: Path):
+    """A Flask test client of the tracker on this database, signed in as staff."""
+    import re
+
+    from tracker.app import create_app
+    from tracker.config import Config
+
+    app = create_app(Config(instance_path=path.parent / "instance",
+                            database_url=f"sqlite:///{path}", secret_key="bench",
+                            broker_admin_password="bench", mqtt_password="bench"))
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      client.get("/connexion").get_data(as_text=True)).group(1)
+    signed = client.post("/connexion", data={"email": STAFF[0], "password": STAFF[1],
+                                             "csrf_token": token})
+    assert signed.status_code == 302, "staff sign-in failed"
+    return app, client
 
 
 def best(fn, repeat: int):
@@ -113,12 +154,15 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     print(f"{'households':>10} {'weigh-ins':>10} {'load s':>8} {'method s':>9} "
-          f"{'ratio':>6} {'all 3 s':>8} {'ratio':>6}")
+          f"{'ratio':>6} {'all 3 s':>8} {'ratio':>6} {'page s':>7} {'ratio':>6} {'KiB':>6}")
+    page_url = f"/equipe/defis/{SLUG}/?date={AS_OF.isoformat()}"
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(x) for x in args.households.split(",")):
             path = Path(tmp) / f"bench_{n}.sqlite3"
-            rows = write_db(path, n)
-            t_load, frames = best(lambda: load(path), args.repeat)
+            rows, edition_id = write_db(path, n)
+            app, client = staff_client(path)
+            database = app.extensions["zw_db"]
+            t_load, frames = best(lambda: load(database, edition_id), args.repeat)
 
             def method():
                 hp = household_progress(*frames, PARAMS, AS_OF)
@@ -126,8 +170,13 @@ def main(argv=None):
 
             t_method, cohort = best(method, args.repeat)
             t_all, _ = best(lambda: progress_tables(*frames, PARAMS, AS_OF), args.repeat)
+            t_page, page = best(lambda: client.get(page_url), args.repeat)
+            assert page.status_code == 200, page.status_code
             print(f"{n:>10,} {rows:>10,} {t_load:>8.3f} {t_method:>9.3f} "
-                  f"{t_method / t_load:>6.2f} {t_all:>8.3f} {t_all / t_load:>6.2f}")
+                  f"{t_method / t_load:>6.2f} {t_all:>8.3f} {t_all / t_load:>6.2f} "
+                  f"{t_page:>7.3f} {t_page / t_load:>6.2f} {len(page.data) / 1024:>6.0f}",
+                  flush=True)
+            database.dispose()
             os.remove(path)
     last = cohort.iloc[-1]
     print(f"cohort month {last['month']}: reduction {last['reduction_pct']:.1f} %, "

@@ -61,3 +61,10 @@ def test_no_baseline_household(staff, cohort):
     assert "Pas de pesée pendant le mois de référence" in text
     assert "dernière pesée : 01/04/2026" in text.lower() or "01/04/2026" in text
     assert "silencieux depuis 14 jours" in text
+
+
+def test_huge_page_numbers_do_not_overflow(staff, cohort):
+    huge = str(2**63 + 5)
+    assert staff.get(url(cohort) + f"?page={huge}").status_code == 200
+    assert staff.get(f"/equipe/qualite/?page={huge}&lettres={huge}").status_code == 200
+    assert staff.get(f"/equipe/defis/{SLUG}/?page={huge}&mois={huge}").status_code == 200

@@ -52,9 +52,14 @@ def plotly_js_url() -> str:
 
 
 def embed(fig: go.Figure, div_id: str, height: int = HEIGHT) -> Markup:
-    """A figure as an HTML ``<div>`` (plotly.js is loaded once by the page, not inlined)."""
-    fig.update_layout(height=height, autosize=True,
-                      margin={"l": 50, "r": 40, "t": 50, "b": 30})
+    """A figure as an HTML ``<div>`` (plotly.js is loaded once by the page, not inlined).
+
+    The page's heading names the chart, so the figure's own title is dropped: on a phone it
+    would run under plotly's tool bar.
+    """
+    fig.update_layout(height=height, autosize=True, title_text="",
+                      margin={"l": 50, "r": 40, "t": 30, "b": 30})
+    fig.update_xaxes(automargin=True)
     return Markup(figure_html(fig, div_id=div_id))
 
 

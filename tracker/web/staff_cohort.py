@@ -35,6 +35,8 @@ LABELS = {"stream_labels": STREAM_LABELS, "source_labels": SOURCE_LABELS,
 
 PAGE_SIZE = 100
 WEIGHINS_PAGE = 50
+#: Page numbers are clamped: an offset past 64 bits would overflow the database's integers.
+MAX_PAGE = 100_000
 #: How many names the "gone silent" and "no baseline" boxes list before pointing to the table.
 NAMES_SHOWN = 30
 
@@ -135,7 +137,7 @@ def household_context(edition: Edition, household: Household) -> dict:
     result = compute(session.connection(), edition, as_of, household_ids=[household.id])
     hp, sp = result.households, result.streams
     month = pv.shown_month(hp)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     weighins = session.scalars(
         select(WeighIn).where(WeighIn.household_id == household.id)
         .order_by(WeighIn.measured_at.desc(), WeighIn.id.desc())

@@ -28,7 +28,7 @@ PAYLOAD_SHOWN = 400
 
 
 def _page(name: str) -> int:
-    return max(1, request.args.get(name, 1, type=int))
+    return min(max(1, request.args.get(name, 1, type=int)), 100_000)  # no 64-bit overflow
 
 
 def _edition_filter() -> Edition | None:
