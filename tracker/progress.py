@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.engine import Connection
 
 from dashboards.method import (EditionParams, cohort_progress, household_progress,
@@ -42,11 +43,39 @@ class Frames:
     households: pd.DataFrame
 
 
-def _utc(series: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return series.dt.tz_localize("UTC") if series.dt.tz is None else series.dt.tz_convert(
-            "UTC")
-    return pd.to_datetime(series, utc=True, format="ISO8601")
+WEIGHIN_COLUMNS = {"household_id": "int64", "epoch_ms": "int64", "stream": object,
+                   "weight_g": "int64", "status": object}
+
+
+def _epoch_ms(dialect: str):
+    """measured_at as UTC epoch milliseconds, computed by the database (no string parsing here).
+
+    Milliseconds, not seconds: rounding 23:59:59.7 to the second would move it to the next day.
+    """
+    if dialect == "sqlite":  # stored as naive UTC text by UTCDateTime; julianday beats strftime
+        return cast(func.round((func.julianday(WeighIn.measured_at) - 2440587.5) * 86_400_000),
+                    BigInteger).label("epoch_ms")
+    return cast(func.floor(func.extract("epoch", WeighIn.measured_at) * 1000),
+                BigInteger).label("epoch_ms")
+
+
+def _read_columns(conn: Connection, query, columns: dict) -> pd.DataFrame:
+    """Rows of a query straight from the DBAPI cursor into typed columns (no Row objects)."""
+    compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positiontup:
+        params = tuple(params[k] for k in compiled.positiontup)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
+    data = list(zip(*rows))
+    return pd.DataFrame({name: np.array(values, dtype=kind)
+                         for (name, kind), values in zip(columns.items(), data)})
 
 
 def load_frames(conn: Connection, edition_id: int,
@@ -56,7 +85,8 @@ def load_frames(conn: Connection, edition_id: int,
         Household.edition_id == edition_id)
     sz = (select(HouseholdSize.household_id, HouseholdSize.persons, HouseholdSize.valid_from)
           .join(Household).where(Household.edition_id == edition_id))
-    wi = (select(WeighIn.household_id, WeighIn.measured_at, WeighIn.stream, WeighIn.weight_g,
+    epoch = _epoch_ms(conn.dialect.name)
+    wi = (select(WeighIn.household_id, epoch, WeighIn.stream, WeighIn.weight_g,
                  WeighIn.status).join(Household).where(Household.edition_id == edition_id))
     if household_ids is not None:
         hh = hh.where(Household.id.in_(household_ids))
@@ -65,16 +95,9 @@ def load_frames(conn: Connection, edition_id: int,
     households = pd.read_sql_query(hh, conn)
     sizes = pd.read_sql_query(sz, conn)
     sizes["valid_from"] = pd.to_datetime(sizes["valid_from"]).dt.date
-    # Raw driver values: skip the per-row TypeDecorator, parse the column in one go.
-    compiled = wi.compile(conn, compile_kwargs={"render_postcompile": True})
-    result = conn.exec_driver_sql(str(compiled), compiled.params if not compiled.positiontup
-                                  else tuple(compiled.params[k] for k in compiled.positiontup))
-    weighins = pd.DataFrame(result.fetchall(),
-                            columns=["household_id", "measured_at", "stream", "weight_g",
-                                     "status"])
-    weighins["measured_at"] = _utc(weighins["measured_at"])
-    weighins["weight_g"] = weighins["weight_g"].astype("int64")
-    weighins["household_id"] = weighins["household_id"].astype("int64")
+    weighins = _read_columns(conn, wi, WEIGHIN_COLUMNS)
+    weighins["measured_at"] = pd.to_datetime(weighins.pop("epoch_ms"), unit="ms", utc=True)
+    weighins = weighins[["household_id", "measured_at", "stream", "weight_g", "status"]]
     return Frames(weighins, sizes, households)
 
 

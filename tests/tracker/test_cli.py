@@ -218,3 +218,27 @@ def test_progress_export(runner, app, households, edition, tmp_path, now_in_edit
     data = json.loads(runner.invoke(args=["progress", "export", "--challenge", edition,
                                           "--as-of", "2026-04-15", "--format", "json"]).output)
     assert data[0]["household"] in {"Martin", "Durand", "Élise Noël"}
+
+
+def test_progress_load_keeps_the_local_day_at_midnight_edges(app, world, now_in_edition):
+    """A weigh-in at 23:59:59.9 and one at 00:00:00.0 local stay on their own days."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from tracker import services
+    from tracker.models import Edition, Household
+    from tracker.progress import load_frames
+
+    paris = ZoneInfo("Europe/Paris")
+    moments = [dt.datetime(2026, 3, 31, 23, 59, 59, 900000, tzinfo=paris),
+               dt.datetime(2026, 4, 1, 0, 0, 0, tzinfo=paris)]
+    with app.extensions["zw_db"].session() as s:
+        martin = s.get(Household, world["martin"])
+        for at in moments:
+            services.record_weighin(s, martin, stream="residual", weight_g=1000,
+                                    measured_at=at, source="web")
+    with app.extensions["zw_db"].engine.connect() as conn:
+        frames = load_frames(conn, world["edition"])
+    local = frames.weighins["measured_at"].dt.tz_convert("Europe/Paris").sort_values()
+    assert [t.date().isoformat() for t in local] == ["2026-03-31", "2026-04-01"]
+    assert local.iloc[0].microsecond == 900000
