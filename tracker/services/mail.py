@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import clock
 from tracker.models_life import OutgoingMail
@@ -137,7 +138,7 @@ def _claim(session: Session, mail: OutgoingMail) -> bool:
         .values(attempts=OutgoingMail.attempts + 1).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return False
-    session.refresh(mail)
+    set_committed_value(mail, "attempts", mail.attempts + 1)  # what the UPDATE wrote
     return True
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboards.method import cohort_progress
 from tracker import progress
 from tracker.domain import DomainError, NotFound, _l
 from tracker.models import Edition, Household
@@ -91,20 +90,27 @@ def leaderboard(session: Session, edition: Edition, as_of: dt.date | None = None
     ranked = table[table["complete"] & (table["month"] > edition.baseline_months)]
     month = int(ranked["month"].max()) if not ranked.empty else None
     month_start = None
+    figures: dict[int, tuple[float | None, int]] = {}
+    if month is not None:
+        team_of = {hid: team_id for team_id, ids in members.items() for hid in ids}
+        part = table[(table["month"] == month) & table["household_id"].isin(team_of)].copy()
+        if len(part):
+            month_start = part["month_start"].iloc[0]
+            # The cohort formula of DESIGN.md, one group per team (as cohort_progress does).
+            part = part[part["reduction_pct"].notna() & part["persons"].notna()]
+            part["team"] = part["household_id"].map(team_of)
+            part["num"] = part["g_per_person_week"] * part["persons"]
+            part["den"] = part["baseline_g_per_person_week"] * part["persons"]
+            sums = part.groupby("team").agg(num=("num", "sum"), den=("den", "sum"),
+                                            n=("household_id", "size"))
+            for team_id, row in sums.iterrows():
+                value = 100.0 * (1.0 - row["num"] / row["den"]) if row["den"] > 0 else None
+                ok = value is not None and not math.isnan(value) and row["n"] >= MIN_HOUSEHOLDS
+                figures[int(team_id)] = (float(value) if ok else None, int(row["n"]))
     rows = []
     for team in teams:
-        ids = members.get(team.id, [])
-        reduction, with_data = None, 0
-        if month is not None and ids:
-            part = table[table["household_id"].isin(ids) & (table["month"] == month)]
-            if not part.empty:
-                cohort = cohort_progress(part)
-                month_start = cohort["month_start"].iloc[0]
-                with_data = int(cohort["n_with_data"].iloc[0])
-                value = cohort["reduction_pct"].iloc[0]
-                if with_data >= MIN_HOUSEHOLDS and value is not None and not math.isnan(value):
-                    reduction = float(value)
-        rows.append((team, reduction, len(ids), with_data))
+        reduction, with_data = figures.get(team.id, (None, 0))
+        rows.append((team, reduction, len(members.get(team.id, [])), with_data))
     rows.sort(key=lambda r: (r[1] is None, -(r[1] or 0), r[0].name))
     standings, rank = [], 0
     for team, reduction, count, with_data in rows:
