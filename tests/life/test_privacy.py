@@ -133,3 +133,23 @@ def test_privacy_pages_access_rules(app, client, world, now_in_edition):
     sign_in(staff, "staff@example.org")
     assert staff.get("/foyer/mes-donnees").status_code == 302  # staff have no household
     assert staff.get("/equipe/foyers/9999").status_code == 404
+
+
+def test_erasure_gives_the_household_seats_to_the_waiting_list(app, client, world, outbox,
+                                                                now_in_edition):
+    from tracker.models_life import EventRegistration
+    from tracker.services import events as event_service
+
+    with app.extensions["zw_db"].session() as s:
+        event = event_service.create_event(
+            s, s.get(Edition, world["edition"]), None, title="Atelier couture", capacity=1,
+            starts_at=dt.datetime(2026, 4, 20, 16, tzinfo=dt.timezone.utc),
+            ends_at=dt.datetime(2026, 4, 20, 18, tzinfo=dt.timezone.utc))
+        event_service.register(s, event, s.get(Household, world["martin"]))
+        event_service.register(s, event, s.get(Household, world["durand"]))
+    sign_in(client, "staff@example.org")
+    path = f"/equipe/foyers/{world['martin']}"
+    post(client, path + "/effacer", {"confirm_name": "Martin"}, token_from=path)
+    with app.extensions["zw_db"].session() as s:
+        assert s.scalars(select(EventRegistration.status)).all() == ["confirmed"]
+    assert "Atelier couture" in outbox.last("durand@example.org")["Subject"]

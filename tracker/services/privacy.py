@@ -120,8 +120,9 @@ def request_erasure(session: Session, household: Household, *, cancel: bool = Fa
 
 
 def erase_household(session: Session, household: Household, actor: Account,
-                    confirm_name: str) -> tuple[dict, list[str]]:
-    """Delete the household and its data; returns (counts, outbox files to delete after commit)."""
+                    confirm_name: str) -> tuple[dict, list[str], list]:
+    """Delete the household and its data; returns (counts, outbox files to delete after the
+    commit, waiting registrations promoted to the seats it held)."""
     if (confirm_name or "").strip() != household.name:
         raise DomainError(_l("Type the household's name exactly to confirm."), "confirm_name")
     hid, edition_id = household.id, household.edition_id
@@ -131,6 +132,10 @@ def erase_household(session: Session, household: Household, actor: Account,
                       func.lower(OutgoingMail.to_addr).in_(emails or [""]))
     outbox_files = [f for f in session.scalars(select(OutgoingMail.outbox_file)
                                                .where(mail_filter)) if f]
+    # Seats the household held in coming events go to the waiting lists afterwards.
+    seats = list(session.scalars(select(EventRegistration.event_id).join(Event).where(
+        EventRegistration.household_id == hid, EventRegistration.status == "confirmed",
+        Event.starts_at > clock.now())))
     counts = {}
     for name, model, where in (
             ("weighins", WeighIn, WeighIn.household_id == hid),
@@ -149,7 +154,10 @@ def erase_household(session: Session, household: Household, actor: Account,
     session.expire_all()
     audit.record(session, actor, "household.erase", edition_id=edition_id, household_id=hid,
                  **{k: v for k, v in counts.items() if k != "settings"})
-    return counts, outbox_files
+    from tracker.services.events import _promote
+
+    promoted = [r for event_id in seats for r in _promote(session, session.get(Event, event_id))]
+    return counts, outbox_files, promoted
 
 
 def erasure_requests(session: Session) -> list[Household]:

@@ -158,13 +158,17 @@ def staff_erase(household_id: int):
     household = _staff_household(household_id)
     slug = household.edition.slug
     try:
-        counts, files = privacy.erase_household(session, household, current_user,
-                                                form_text("confirm_name", 200))
+        counts, files, promoted = privacy.erase_household(session, household, current_user,
+                                                          form_text("confirm_name", 200))
     except DomainError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for(".staff_household", household_id=household_id))
+    from tracker.web.events import _notify_promoted
+
+    _notify_promoted(promoted)
     session.commit()
     mail_service.forget_outbox_files(mailer.outbox_dir(), files)
+    mailer.deliver()
     flash(_("The household is erased (%(n)s weigh-ins deleted).", n=counts["weighins"]),
           "success")
     return redirect(url_for(".staff_households", slug=slug))
