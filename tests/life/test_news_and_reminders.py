@@ -98,3 +98,20 @@ def test_no_reminder_outside_a_running_edition(app, runner, world, outbox, monke
     monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 3, 10, 7, tzinfo=UTC))
     assert "0 silent" in runner.invoke(args=["reminders", "send", "--dry-run"]).output
     assert outbox.messages() == []
+
+
+def test_life_demo_content(app, runner, world, now_in_edition):
+    result = runner.invoke(args=["life", "seed-demo", "--challenge", "defi-2026"])
+    assert result.exit_code == 0, result.output
+    assert "3 workshops" in result.output
+    with app.extensions["zw_db"].session() as s:
+        assert len(news.search_tips(s, world["edition"])) == 4
+        edition = s.get(Edition, world["edition"])
+        assert edition_settings_open(s, edition)
+
+
+def edition_settings_open(s, edition):
+    from tracker.services.preferences import edition_settings
+
+    settings = edition_settings(s, edition)
+    return settings.enrolment_open and settings.teams_enabled
