@@ -153,3 +153,22 @@ def test_erasure_gives_the_household_seats_to_the_waiting_list(app, client, worl
     with app.extensions["zw_db"].session() as s:
         assert s.scalars(select(EventRegistration.status)).all() == ["confirmed"]
     assert "Atelier couture" in outbox.last("durand@example.org")["Subject"]
+
+
+def test_staff_erase_deletes_the_scales_broker_login(app, client, world, mosquitto, mqtt_probe,
+                                                    now_in_edition):
+    """An erased household's scale can no longer connect to the broker."""
+    from dataclasses import replace
+
+    from tracker.services.devices import provision_device
+
+    app.config["ZW"] = replace(app.config["ZW"], **mosquitto.config_overrides())
+    with app.extensions["zw_db"].session() as s:
+        _, secret = provision_device(s, s.get(Household, world["martin"]), device_id="sc-erase")
+    mosquitto.add_scale("sc-erase", secret)
+    assert not mqtt_probe(mosquitto, "sc-erase", secret).connack.is_failure
+    sign_in(client, "staff@example.org")
+    path = f"/equipe/foyers/{world['martin']}"
+    assert post(client, path + "/effacer", {"confirm_name": "Martin"},
+                token_from=path).status_code == 302
+    assert mqtt_probe(mosquitto, "sc-erase", secret).connack.is_failure

@@ -12,12 +12,13 @@ from sqlalchemy.orm import selectinload
 from tracker import clock, services
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.models import Account, Household, WeighIn
+from tracker.models import Account, Device, Household, WeighIn
 from tracker.services import audit, enrolment as enrolment_service, links, privacy
 from tracker.services import mail as mail_service
 from tracker.services.preferences import edition_today, household_settings
 from tracker.web import mailer
 from tracker.web.auth import family_required, staff_required
+from tracker.web.staff_devices import remove_at_broker
 from tracker.web.life import errors_of, form_bool, form_text
 
 bp = Blueprint("life_privacy", __name__)
@@ -157,6 +158,8 @@ def staff_erase(household_id: int):
     session = db()
     household = _staff_household(household_id)
     slug = household.edition.slug
+    device_ids = [d.id for d in session.scalars(select(Device).where(
+        Device.household_id == household.id))]
     try:
         counts, files, promoted = privacy.erase_household(session, household, current_user,
                                                           form_text("confirm_name", 200))
@@ -171,6 +174,11 @@ def staff_erase(household_id: int):
     mailer.deliver()
     flash(_("The household is erased (%(n)s weigh-ins deleted).", n=counts["weighins"]),
           "success")
+    if remove_at_broker(device_ids) is not None:
+        # The tracker already refuses them (unknown devices are dead-lettered).
+        flash(_("The broker could not be reached to delete the household's scales: their "
+                "readings are refused by the tracker; delete them at the broker once it runs "
+                "(mosquitto_ctrl dynsec deleteClient): %(ids)s.", ids=", ".join(device_ids)), "warning")
     return redirect(url_for(".staff_households", slug=slug))
 
 

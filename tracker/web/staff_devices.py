@@ -59,6 +59,23 @@ def revoke_at_broker(device_id: str) -> str | None:
     return None
 
 
+def remove_at_broker(device_ids: list[str]) -> str | None:
+    """Delete erased scales' broker logins; the error text when the broker did not do it."""
+    if not device_ids:
+        return None
+    from ingest.dynsec import DynsecClient, DynsecError
+
+    try:
+        with DynsecClient.from_config(current_app.config["ZW"],
+                                      timeout=BROKER_TIMEOUT) as admin:
+            for device_id in device_ids:
+                admin.remove_scale(device_id)
+    except (DynsecError, OSError) as exc:
+        log.warning("broker did not remove the erased scales %s: %s", device_ids, exc)
+        return str(exc)
+    return None
+
+
 @bp.route("/<device_id>/revoquer", methods=["POST"])
 @staff_required
 def revoke(device_id: str):
