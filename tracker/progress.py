@@ -113,14 +113,19 @@ class Progress:
 
 
 def compute(conn: Connection, edition: Edition, as_of: dt.date | None = None,
-            household_ids: list[int] | None = None, with_streams: bool = True) -> Progress:
-    """The progress tables of an edition (or some of its households) at `as_of` (default today)."""
+            household_ids: list[int] | None = None, with_streams: bool = True,
+            with_cohort: bool = True) -> Progress:
+    """The progress tables of an edition (or some of its households) at `as_of` (default today).
+
+    `with_cohort=False` (streams wanted) leaves `cohort` empty, for one household's page.
+    """
     params = edition_params(edition)
     as_of = as_of or today(edition)
     frames = load_frames(conn, edition.id, household_ids)
     if with_streams:
         households, streams, cohort = progress_tables(frames.weighins, frames.sizes,
-                                                      frames.households, params, as_of)
+                                                      frames.households, params, as_of,
+                                                      with_cohort=with_cohort)
         return Progress(params, as_of, households, streams, cohort)
     households = household_progress(frames.weighins, frames.sizes, frames.households, params,
                                     as_of)

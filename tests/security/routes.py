@@ -53,7 +53,9 @@ ROUTES: dict[str, Route] = {
     "life_enrolment.thanks": Route("public", expect={"GET": {200}}),
     "life_events.household_feed": Route("public", expect={"GET": {404}}),  # an unknown token
     "life_events.edition_feed": Route("public", expect={"GET": {200}}),
+    "life_reports.public_cohort": Route("public", expect={"GET": {200}}),  # published (seed)
     "static": Route("static"),
+    "health.healthz": Route("static"),  # 200 "ok" for everyone, no database
     "charts.plotly_js": Route("static"),
     "life_pwa.service_worker": Route("static"),
     "life_pwa.manifest": Route("static"),
@@ -77,6 +79,7 @@ ROUTES: dict[str, Route] = {
     "life_events.cancel": Route("family", ok={"POST": {302}}),
     "life_events.renew_feed": Route("family", ok={"POST": {302}}),
     "life_teams.leaderboard": Route("family"),
+    "life_reports.household": Route("family"),
     "life_teams.visibility": Route("family", ok={"POST": {302}}),
     # --- staff
     "staff.index": Route("staff"),
@@ -99,6 +102,9 @@ ROUTES: dict[str, Route] = {
     "life_events.staff_delete": Route("staff", ok={"POST": {302}}),
     "life_news.staff_list": Route("staff"),
     "life_teams.staff_teams": Route("staff", ok={"POST": {302}}),
+    "life_reports.cohort": Route("staff"),
+    "life_reports.publish": Route("staff", ok={"POST": {302}}),
+    "life_reports.staff_household": Route("staff"),
     "life_news.staff_edit": Route("staff", ok={"POST": {422}}),
     "staff_cohort.overview": Route("staff"),
     "staff_cohort.household": Route("staff"),

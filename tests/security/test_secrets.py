@@ -104,3 +104,17 @@ def test_zw_devices_add_shows_the_secret_once_and_never_logs_it(app, runner, wor
     admin_password = mosquitto_session.admin_password
     assert_not_leaked(admin_password, ("the logs", logged(logs)),
                       ("the command's output", result.output))
+
+
+def test_the_production_access_log_hides_link_and_calendar_tokens():
+    import runpy
+    from pathlib import Path
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[2] / "docs" / "deploy" /
+                              "gunicorn.conf.py"))
+    mask = conf["SECRET_PATHS"]
+    assert mask.sub(r"\1***", "GET /lien/zwl-s3cr3t-T0ken HTTP/1.1") == "GET /lien/*** HTTP/1.1"
+    assert mask.sub(r"\1***", "/calendrier/Ab_12-x.ics?v=1") == "/calendrier/***.ics?v=1"
+    assert mask.sub(r"\1***", "/calendrier/edition/defi-2026.ics") == \
+        "/calendrier/edition/defi-2026.ics"  # the public feed names no secret
+    assert conf["logger_class"].__name__ == "MaskingLogger"

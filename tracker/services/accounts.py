@@ -5,7 +5,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.domain import DomainError, _l
@@ -13,6 +13,8 @@ from tracker.models import Account, Household
 
 ROLES = ("family", "staff", "admin")
 MIN_PASSWORD = 8
+#: An account with its household and edition, loaded in the same query.
+_WITH_HOUSEHOLD = joinedload(Account.household).joinedload(Household.edition)
 # Checked against when the email is unknown, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -88,5 +90,6 @@ def account_for_token(session: Session, token: str) -> Account | None:
     """The active account holding this API token, or None."""
     if not token:
         return None
-    account = session.scalar(select(Account).where(Account.api_token_hash == _token_hash(token)))
+    account = session.scalar(select(Account).where(Account.api_token_hash == _token_hash(token))
+                             .options(_WITH_HOUSEHOLD))  # one query: every API call needs them
     return account if account is not None and account.active else None

@@ -7,12 +7,13 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach every blueprint, the API and the handlers to the app."""
     from tracker.extensions import api
-    from tracker.web import auth, errors, family, security, staff
+    from tracker.web import auth, errors, family, health, security, staff
     from tracker.web import api as api_v1
 
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)  # GET /healthz, no database
     app.register_blueprint(family.bp)
     app.register_blueprint(staff.bp)
     from tracker.web import charts, staff_cohort, staff_compare, staff_devices, staff_quality

@@ -7,12 +7,13 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from tracker import services
 from tracker.extensions import db, login_manager
-from tracker.models import Account
+from tracker.models import Account, Household
 
 bp = Blueprint("auth", __name__)
 
@@ -31,7 +32,8 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_account(account_id: str):
-    account = db().get(Account, int(account_id))
+    account = db().get(Account, int(account_id), options=[  # one query for every page
+        joinedload(Account.household).joinedload(Household.edition)])
     return account if account is not None and account.active else None
 
 

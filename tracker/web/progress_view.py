@@ -229,7 +229,8 @@ def kg_per_year(g_per_person_week: float | None) -> float | None:
 def family_progress(session: Session, household: Household) -> dict:
     """Everything the family progress page shows, for the signed-in household only."""
     edition = household.edition
-    result = compute(session.connection(), edition, household_ids=[household.id])
+    result = compute(session.connection(), edition, household_ids=[household.id],
+                     with_cohort=False)
     hp, sp = result.households, result.streams
     month = shown_month(hp)
     context = {"household": household, "edition": edition, "as_of": result.as_of,
