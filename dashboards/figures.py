@@ -58,16 +58,27 @@ def _template_json(name: str) -> dict:
     return pio.templates[name].to_plotly_json()
 
 
-def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
+def figure_html(fig: go.Figure, div_id: str | None = None, layout: dict | None = None) -> str:
     """An HTML ``<div>`` for ``fig``, without plotly.js (the page loads it once).
 
     The template goes in here, as JSON validated once: `update_layout(template=...)` would
     validate the whole template again for every figure (~30 ms, half of a progress page).
+    `layout` is merged into the figure's layout the same way, for the page's own settings
+    (height, margins) without another validation pass.
     """
     data = fig.to_plotly_json()
     data.setdefault("layout", {}).setdefault("template", _template_json(TEMPLATE))
+    _merge(data["layout"], layout or {})
     return pio.to_html(data, full_html=False, include_plotlyjs=False, div_id=div_id,
                        config=PLOTLY_CONFIG, validate=False)
+
+
+def _merge(target: dict, changes: dict) -> None:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
 
 
 def french_date(d: dt.date) -> str:
@@ -89,13 +100,15 @@ def _labels(df: pd.DataFrame) -> list[str]:
             zip(df["month"], df["month_start"], df["complete"])]
 
 
+def _layout_dict(title: str, ytitle: str) -> dict:
+    return {"title": {"text": title}, "separators": SEPARATORS, "hovermode": "x unified",
+            "legend": {"orientation": "h", "yanchor": "top", "y": -0.18},
+            "margin": {"l": 60, "r": 60, "t": 60, "b": 40},  # template: added by figure_html
+            "yaxis": {"title": {"text": ytitle}}}
+
+
 def _layout(fig: go.Figure, title: str, ytitle: str):
-    fig.update_layout(
-        title=title, separators=SEPARATORS, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18},
-        margin={"l": 60, "r": 60, "t": 60, "b": 40},  # template: added by figure_html
-    )
-    fig.update_layout(yaxis_title=ytitle)
+    fig.update_layout(_layout_dict(title, ytitle))
 
 
 def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte") -> go.Figure:
@@ -144,31 +157,31 @@ def household_figure(streams: pd.DataFrame, progress: pd.DataFrame,
     s = _one(streams, household_id)
     p = _one(progress, household_id)
     x = _labels(p)
-    fig = go.Figure()
+    traces = []  # built as plain data and validated once by go.Figure (3x faster)
     for stream in pd.unique(s["stream"]):
         rows = s[s["stream"] == stream].set_index("month").reindex(p["month"])
         label = STREAM_LABELS.get(stream, stream)
         counted = bool(rows["counted"].dropna().all()) if rows["counted"].notna().any() else True
         if counted:
-            fig.add_trace(go.Bar(
-                x=x, y=rows["g_per_person_week"], name=label,
-                marker_color=STREAM_COLORS.get(stream), legendgroup="counted",
-                hovertemplate=label + " : %{y:.0f} g<extra></extra>",
-            ))
+            traces.append({
+                "type": "bar", "x": x, "y": rows["g_per_person_week"], "name": label,
+                "marker": {"color": STREAM_COLORS.get(stream)}, "legendgroup": "counted",
+                "hovertemplate": label + " : %{y:.0f} g<extra></extra>",
+            })
         elif include_diverted:
-            fig.add_trace(go.Scatter(
-                x=x, y=rows["g_per_person_week"], name=f"{label} (détournés, non comptés)",
-                mode="markers", marker={"symbol": "circle-open", "size": 10,
-                                        "color": STREAM_COLORS.get(stream, "#888")},
-                hovertemplate=label + " : %{y:.0f} g (non compté)<extra></extra>",
-            ))
+            traces.append({
+                "type": "scatter", "x": x, "y": rows["g_per_person_week"],
+                "name": f"{label} (détournés, non comptés)", "mode": "markers",
+                "marker": {"symbol": "circle-open", "size": 10,
+                           "color": STREAM_COLORS.get(stream, "#888")},
+                "hovertemplate": label + " : %{y:.0f} g (non compté)<extra></extra>",
+            })
     target_rate = p["baseline_g_per_person_week"] * (1.0 - p["target_pct"] / 100.0)
-    fig.add_trace(go.Scatter(
-        x=x, y=target_rate, name="Trajectoire de l'objectif", mode="lines",
-        line={"dash": "dash", "color": "#c0392b", "width": 2},
-        hovertemplate="Objectif : %{y:.0f} g<extra></extra>",
-    ))
+    traces.append({
+        "type": "scatter", "x": x, "y": target_rate, "name": "Trajectoire de l'objectif",
+        "mode": "lines", "line": {"dash": "dash", "color": "#c0392b", "width": 2},
+        "hovertemplate": "Objectif : %{y:.0f} g<extra></extra>",
+    })
     name = p["household"].iloc[0] if len(p) else ""
-    _layout(fig, title or f"Foyer {name}".strip(), "g par personne et par semaine")
-    fig.update_layout(barmode="stack")
-    return fig
+    layout = _layout_dict(title or f"Foyer {name}".strip(), "g par personne et par semaine")
+    return go.Figure(data=traces, layout={**layout, "barmode": "stack"})

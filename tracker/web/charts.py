@@ -57,10 +57,11 @@ def embed(fig: go.Figure, div_id: str, height: int = HEIGHT) -> Markup:
     The page's heading names the chart, so the figure's own title is dropped: on a phone it
     would run under plotly's tool bar.
     """
-    fig.update_layout(height=height, autosize=True, title_text="",
-                      margin={"l": 50, "r": 40, "t": 30, "b": 30})
-    fig.update_xaxes(automargin=True)
-    return Markup(figure_html(fig, div_id=div_id))
+    x_axes = [key for key in fig.layout.to_plotly_json() if key.startswith("xaxis")]
+    page = {"height": height, "autosize": True, "title": {"text": ""},
+            "margin": {"l": 50, "r": 40, "t": 30, "b": 30},
+            **{axis: {"automargin": True} for axis in x_axes or ["xaxis"]}}
+    return Markup(figure_html(fig, div_id=div_id, layout=page))  # merged without validation
 
 
 def comparison_figure(series: list[tuple[str, list[int], list[float]]],
