@@ -67,7 +67,7 @@ def figure_html(fig: go.Figure, div_id: str | None = None, layout: dict | None =
     (height, margins) without another validation pass.
     """
     data = fig.to_plotly_json()
-    data.setdefault("layout", {}).setdefault("template", _template_json(TEMPLATE))
+    data.setdefault("layout", {})["template"] = _template_json(TEMPLATE)  # every chart's look
     _merge(data["layout"], layout or {})
     return pio.to_html(data, full_html=False, include_plotlyjs=False, div_id=div_id,
                        config=PLOTLY_CONFIG, validate=False)

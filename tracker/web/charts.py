@@ -80,7 +80,7 @@ def comparison_figure(series: list[tuple[str, list[int], list[float]]],
             line={"dash": "dash", "color": "#c0392b"},
             hovertemplate="Objectif : %{y:.1f} %<extra></extra>"))
     fig.update_layout(title=title, separators=SEPARATORS, hovermode="x unified",
-                      template="plotly_white",
+                      # template: added by figure_html (validated once per process)
                       legend={"orientation": "h", "yanchor": "top", "y": -0.15},
                       yaxis_title="Réduction par rapport au mois de référence (%)")
     return fig

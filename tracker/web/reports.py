@@ -27,7 +27,7 @@ def bins_figure(bins: list[dict]) -> go.Figure:
         y=[b["reduction_pct"] for b in bins],
         marker_color=[STREAM_COLORS.get(b["stream"], "#1f6b3a") for b in bins],
         hovertemplate="%{x} : %{y:.1f} %<extra></extra>"))
-    fig.update_layout(separators=SEPARATORS, template="plotly_white",
+    fig.update_layout(separators=SEPARATORS,  # template: added by figure_html
                       yaxis_title="Réduction par rapport à la référence (%)")
     return fig
 
