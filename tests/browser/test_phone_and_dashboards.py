@@ -17,6 +17,7 @@ CHARTS_RENDERED = """
 const plots = [...document.querySelectorAll('.js-plotly-plot, .plotly-graph-div')];
 return plots.map(p => ({id: p.id, svg: !!p.querySelector('svg.main-svg'),
                         traces: (p.data || []).length,
+                        background: p._fullLayout && p._fullLayout.plot_bgcolor,
                         drawn: p.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length}));
 """
 
@@ -44,7 +45,10 @@ def charts(driver, minimum=1):
         found = d.execute_script(CHARTS_RENDERED)
         return found if len(found) >= minimum and all(
             c["svg"] and c["traces"] and c["drawn"] for c in found) else False
-    return wait(driver, 20).until(drawn, message="the charts were not drawn")
+    found = wait(driver, 20).until(drawn, message="the charts were not drawn")
+    # The project's look (plotly_white), not plotly's default blue-grey plot area.
+    assert {c["background"] for c in found} == {"white"}, found
+    return found
 
 
 def fits_the_phone(driver) -> bool:
