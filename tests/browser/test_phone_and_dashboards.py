@@ -18,7 +18,8 @@ const plots = [...document.querySelectorAll('.js-plotly-plot, .plotly-graph-div'
 return plots.map(p => ({id: p.id, svg: !!p.querySelector('svg.main-svg'),
                         traces: (p.data || []).length,
                         background: p._fullLayout && p._fullLayout.plot_bgcolor,
-                        drawn: p.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length}));
+                        drawn: p.querySelectorAll('.scatterlayer .trace, .barlayer .trace')
+                                .length}));
 """
 
 

@@ -18,7 +18,7 @@ def flags(header: str) -> set[str]:
 
 
 def sign_in_remembered(client, base_url="http://localhost"):
-    """Sign in with "remember me" ticked (the form's default), the cookies as the answer sets them."""
+    """Sign in with "remember me" ticked (the form's default); the answer sets the cookies."""
     page = client.get("/connexion", base_url=base_url)
     return client.post("/connexion", base_url=base_url, headers={
         "Referer": f"{base_url}/connexion"}, data={  # HTTPS: Flask-WTF checks the referrer
