@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ingest.helpers import Counter
 from tracker.models import Household
 from tracker.services.devices import provision_device, revoke_device
 
@@ -20,3 +21,11 @@ def scales(app, world):
                                                      device_id=device_id)
         revoke_device(s, "sc-revoked")
     return secrets
+
+
+@pytest.fixture
+def counter(database_url):
+    """Counts the weigh-ins and dead letters in the test database, from outside the app."""
+    counter = Counter(database_url)
+    yield counter
+    counter.close()

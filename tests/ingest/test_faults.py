@@ -12,17 +12,10 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.ingest.helpers import Counter, IngestProcess, canonical_lines, publish_lines, \
+from tests.ingest.helpers import IngestProcess, canonical_lines, publish_lines, \
     wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
-
-
-@pytest.fixture
-def counter(database_url):
-    counter = Counter(database_url)
-    yield counter
-    counter.close()
 
 
 @pytest.fixture

@@ -7,17 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.ingest.corpus import bad_messages, good_messages
-from tests.ingest.helpers import Counter, IngestProcess, wait_for
+from tests.ingest.helpers import IngestProcess, wait_for
 from tracker.models import DeadLetter, Device, WeighIn
 
 pytestmark = pytest.mark.broker
-
-
-@pytest.fixture
-def counter(database_url):
-    counter = Counter(database_url)
-    yield counter
-    counter.close()
 
 
 @pytest.fixture

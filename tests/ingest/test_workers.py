@@ -23,7 +23,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlalchemy import func, select
 
-from tests.ingest.helpers import ROOT, Counter, IngestProcess, canonical_lines, publish_lines, \
+from tests.ingest.helpers import ROOT, IngestProcess, canonical_lines, publish_lines, \
     wait_for
 from tracker.models import Household, WeighIn
 from tracker.services.devices import provision_device
@@ -48,13 +48,6 @@ def fleet(app, world, scales, mosquitto):
     for device_id, secret in live.items():
         mosquitto.add_scale(device_id, secret)
     return live
-
-
-@pytest.fixture
-def counter(database_url):
-    counter = Counter(database_url)
-    yield counter
-    counter.close()
 
 
 @pytest.fixture
