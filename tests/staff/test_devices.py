@@ -5,9 +5,11 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import select
 
 from tests.staff.conftest import csrf, page_text
 from tracker.models import Device, Household
+from tracker.models_life import AuditEntry
 from tracker.services.devices import provision_device
 from tracker.services.ingest import record_device_status
 
@@ -64,6 +66,8 @@ def test_revoke_without_a_broker_keeps_it_revoked_and_says_so(app, staff, scales
     device = session.get(Device, "sc-on")
     assert device.revoked_at is not None and device.online is False
     assert "Renvoyer au broker" in row(text, "sc-on") and "révoquée" in row(text, "sc-on")
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "device.revoke")).one()
+    assert entry.household_id == device.household_id and entry.details == {"device": "sc-on"}
 
 
 def test_revoke_an_unknown_scale(staff, scales):

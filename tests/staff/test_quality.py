@@ -6,7 +6,10 @@ import re
 
 from tests.staff.conftest import SLUG, csrf, page_text, without_charts
 from tests.staff.test_cohort import headline
+from sqlalchemy import select
+
 from tracker.models import DeadLetter, WeighIn
+from tracker.models_life import AuditEntry
 
 COHORT = f"/equipe/defis/{SLUG}/"
 
@@ -44,7 +47,11 @@ def test_accepting_makes_the_reading_count(staff, cohort, session):
 
 def test_rejecting_keeps_it_out(staff, cohort, session):
     review(staff, cohort, "rejected")
-    assert session.get(WeighIn, cohort["flagged"]).status == "rejected"
+    weighin = session.get(WeighIn, cohort["flagged"])
+    assert weighin.status == "rejected"
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "weighin.review")).one()
+    assert entry.household_id == weighin.household_id and entry.actor.startswith("staff")
+    assert entry.details == {"weighin": weighin.id, "decision": "rejected", "weight_g": 18000}
     text = without_charts(page_text(staff.get(COHORT)))
     assert "Pesée de 18 kg refusée : elle ne compte pas." in text
     assert headline(text)["Réduction pondérée de la cohorte"] == "12,0 %"
@@ -56,6 +63,7 @@ def test_a_bad_decision_is_refused(staff, cohort, session):
                           data={"csrf_token": csrf(staff), "decision": "maybe"})
     assert response.status_code == 400
     assert session.get(WeighIn, cohort["flagged"]).status == "flagged"
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "weighin.review")) is None
     assert staff.post("/equipe/qualite/pesees/99999",
                       data={"csrf_token": csrf(staff), "decision": "accepted"}
                       ).status_code == 404

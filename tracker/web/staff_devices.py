@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from tracker import services
 from tracker.extensions import db
-from tracker.services import devices as device_service
+from tracker.services import audit, devices as device_service
 from tracker.web.auth import staff_required
 from tracker.web.staff_cohort import LABELS
 
@@ -80,7 +81,9 @@ def remove_at_broker(device_ids: list[str]) -> str | None:
 @staff_required
 def revoke(device_id: str):
     """Revoke a scale: refused by the ingest at once, then disabled at the broker."""
-    device_service.revoke_device(db(), device_id)
+    device = device_service.revoke_device(db(), device_id)
+    audit.record(db(), current_user, "device.revoke", household_id=device.household_id,
+                 device=device.id)
     db().commit()
     problem = revoke_at_broker(device_id)
     if problem is None:

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import services
 from tracker.extensions import db
 from tracker.models import DeadLetter, Edition, Household, WeighIn
+from tracker.services import audit
 from tracker.web.auth import staff_required
 from tracker.web.staff_cohort import LABELS
 
@@ -94,6 +96,8 @@ def review(weighin_id: int):
     if decision not in ("accepted", "rejected"):
         abort(400)
     weighin = services.review_weighin(db(), weighin_id, decision)
+    audit.record(db(), current_user, "weighin.review", household_id=weighin.household_id,
+                 weighin=weighin.id, decision=decision, weight_g=weighin.weight_g)
     db().commit()
     kg = format_decimal(weighin.weight_g / 1000, format="#,##0.###")
     flash(_("Weigh-in of %(kg)s kg accepted: it counts now.", kg=kg) if decision == "accepted"
