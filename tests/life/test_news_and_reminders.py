@@ -115,3 +115,21 @@ def edition_settings_open(s, edition):
 
     settings = edition_settings(s, edition)
     return settings.enrolment_open and settings.teams_enabled
+
+
+def test_a_family_switches_its_own_reminders(app, client, world, outbox, monkeypatch, runner):
+    _weigh(app, world["martin"], dt.datetime(2026, 4, 1, 8, tzinfo=UTC))
+    sign_in(client, "martin@example.org")
+    page = text(client.get("/foyer/membres"))
+    assert 'name="reminders_enabled" type="checkbox" value="y" checked' in page
+    response = post(client, "/foyer/membres", {"action": "reminders"}, follow_redirects=True)
+    assert "Les rappels par courriel sont désactivés." in text(response)
+    assert 'value="y" checked' not in text(client.get("/foyer/membres"))
+    with app.extensions["zw_db"].session() as s:
+        assert not s.get(HouseholdSettings, world["martin"]).reminders_enabled
+        assert s.get(HouseholdSettings, world["durand"]) is None  # only its own household
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 4, 20, 7, tzinfo=UTC))
+    assert "0 silent" in runner.invoke(args=["reminders", "send"]).output  # 19 days: silent
+    post(client, "/foyer/membres", {"action": "reminders", "reminders_enabled": "y"})
+    assert "1 silent" in runner.invoke(args=["reminders", "send"]).output
+    assert outbox.to("martin@example.org")

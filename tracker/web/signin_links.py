@@ -14,9 +14,10 @@ from tracker.extensions import db
 from tracker.models_life import LoginToken
 from tracker.services import enrolment as enrolment_service
 from tracker.services import links
+from tracker.services.preferences import edition_settings, household_settings
 from tracker.web import mailer
 from tracker.web.auth import family_required
-from tracker.web.life import errors_of, form_text
+from tracker.web.life import errors_of, form_bool, form_text
 
 bp = Blueprint("life_links", __name__)
 
@@ -101,7 +102,14 @@ def password():
 def members():
     """The household's members; a member can invite another address."""
     household = current_user.household
+    settings = household_settings(db(), household)
     errors: dict = {}
+    if request.method == "POST" and request.form.get("action") == "reminders":
+        settings.reminders_enabled = form_bool("reminders_enabled")
+        db().commit()
+        flash(_("Reminders by email are on.") if settings.reminders_enabled
+              else _("Reminders by email are off."), "success")
+        return redirect(url_for(".members"))
     if request.method == "POST":
         try:
             account, token = enrolment_service.invite_member(
@@ -118,9 +126,7 @@ def members():
             mailer.commit_and_deliver()
             flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
             return redirect(url_for(".members"))
-    from tracker.services.preferences import edition_settings
-
-    return render_template("links/members.html", household=household,
+    return render_template("links/members.html", household=household, settings=settings,
                            teams_enabled=edition_settings(db(), household.edition).teams_enabled,
                            members=enrolment_service.members(db(), household), errors=errors,
                            form=request.form), 422 if errors else 200
