@@ -104,7 +104,8 @@ def _layout_dict(title: str, ytitle: str) -> dict:
     return {"title": {"text": title}, "separators": SEPARATORS, "hovermode": "x unified",
             "legend": {"orientation": "h", "yanchor": "top", "y": -0.18},
             "margin": {"l": 60, "r": 60, "t": 60, "b": 40},  # template: added by figure_html
-            "yaxis": {"title": {"text": ytitle}}}
+            # "2 000", not "2000": French writes 4-digit numbers grouped too
+            "yaxis": {"title": {"text": ytitle}, "separatethousands": True}}
 
 
 def _layout(fig: go.Figure, title: str, ytitle: str):

@@ -66,6 +66,7 @@ def test_household_figure_stacks_counted_bins_and_draws_the_target(frames):
     assert len(diverted) == 1 and diverted[0].name.startswith("Biodéchets")
     assert fig.layout.title.text == "Foyer Dupont"
     assert fig.layout.yaxis.title.text == "g par personne et par semaine"
+    assert fig.layout.yaxis.separatethousands  # "2 000 g", as French writes it
     assert not [t for t in household_figure(streams, progress, 1, include_diverted=False).data
                 if "non comptés" in (t.name or "")]
 
