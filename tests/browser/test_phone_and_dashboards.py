@@ -57,6 +57,22 @@ def fits_the_phone(driver) -> bool:
         "return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+#: Words of the bin tiles drawn on more than one line (a name cut mid-word), as "word@lines".
+WORDS_CUT = """
+const cut = [];
+for (const span of document.querySelectorAll('.tile label span')) {
+  const node = span.firstChild, text = node.textContent;
+  for (const m of text.matchAll(/\\S+/g)) {
+    const range = document.createRange();
+    range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    if (lines.size > 1) cut.push(m[0] + '@' + lines.size);
+  }
+}
+return cut;
+"""
+
+
 def assert_clean(watch, step):
     assert any("/static" in url for url in watch.collect().requests), \
         "no request was recorded: is the performance log on?"
@@ -71,6 +87,7 @@ def test_a_family_records_a_weigh_in_in_three_taps(phone_browser, seeded):
     assert driver.current_url == f"{base}/pesee"
     assert driver.execute_script("return window.innerWidth") == 390
     assert fits_the_phone(driver)
+    assert driver.execute_script(WORDS_CUT) == [], "a bin's name is cut mid-word"
     screenshot(driver, "browser-1-weigh")
 
     taps = []
