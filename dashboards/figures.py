@@ -139,7 +139,9 @@ def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte"
     _layout(fig, title, "Réduction par rapport au mois de référence (%)")
     top = int(np.nanmax(cohort["n_with_data"])) if len(cohort) else 0
     fig.update_yaxes(title_text="Foyers dans l'objectif", rangemode="tozero",
-                     range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True)
+                     range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True,
+                     # households are counted whole: no "0,5" tick for a small cohort
+                     **({"dtick": 1} if top <= 5 else {"tickformat": ",d"}))
     return fig
 
 

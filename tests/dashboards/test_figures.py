@@ -49,6 +49,10 @@ def test_cohort_figure(frames):
     assert fig.layout.separators == ",\u202f"
     assert "mois de référence" in fig.layout.yaxis.title.text
     assert fig.data[2].x[1] == "Mois 2<br>avril 2026 (en cours)"
+    # households are whole: a small cohort's axis steps by one, a large one prints integers
+    assert cohort["n_with_data"].max() <= 5 and fig.layout.yaxis2.dtick == 1
+    large = cohort.assign(n_with_data=cohort["n_with_data"] * 20)
+    assert cohort_figure(large).layout.yaxis2.tickformat == ",d"
 
 
 def test_household_figure_stacks_counted_bins_and_draws_the_target(frames):
