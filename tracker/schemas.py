@@ -127,10 +127,13 @@ class WeighInInputSchema(Schema):
 class WeighInPatchSchema(WeighInInputSchema):
     """A correction: every field optional."""
 
-    stream = Stream()
-    weight_g = WeightKg(data_key="weight_kg", metadata={"type": "string", "example": "1,25"})
-    measured_at = fields.DateTime(error_messages={"invalid": _l("Unknown date or time.")})
-    note = fields.String(validate=validate.Length(max=500))
+    stream = Stream(error_messages={"null": _l("Choose a bin.")})
+    weight_g = WeightKg(data_key="weight_kg", metadata={"type": "string", "example": "1,25"},
+                        error_messages={"null": _l("Enter the weight.")})
+    measured_at = fields.DateTime(error_messages={"invalid": _l("Unknown date or time."),
+                                                  "null": _l("Enter a date and time.")})
+    note = fields.String(validate=validate.Length(max=500),
+                         error_messages={"null": _l("Leave the note empty rather than null.")})
 
 
 class WeighInSchema(Schema):

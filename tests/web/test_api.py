@@ -155,6 +155,20 @@ def test_bad_patch_changes_nothing(app, client, api, world, add_weighin, change,
     assert (row.stream, row.weight_g) == ("residual", 1250)
 
 
+@pytest.mark.parametrize("change,field,message", [
+    ({"measured_at": None}, "measured_at", "Indiquez une date et une heure."),
+    ({"weight_kg": None}, "weight_kg", "Indiquez le poids."),
+    ({"stream": None}, "stream", "Choisissez une poubelle."),
+    ({"note": None}, "note", "Laissez la note vide plutôt que null."),
+])
+def test_a_null_in_a_patch_is_refused_in_french(app, client, api, world, add_weighin, change,
+                                                field, message):
+    wid = add_weighin(world["martin"], "residual", 1250)
+    assert_422(client.patch(f"/api/v1/weighins/{wid}", headers=api, json=change), field, message)
+    row = weighins(app, world["martin"])[0]
+    assert (row.stream, row.weight_g) == ("residual", 1250)
+
+
 def test_messages_in_english_on_request(client, api):
     response = client.post("/api/v1/weighins?lang=en", headers=api,
                            json={"stream": "residual", "weight_kg": 0})
