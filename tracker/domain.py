@@ -6,8 +6,10 @@ a listed row in an import, a dead letter for MQTT).
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import unicodedata
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 try:  # translated on pages when Flask-Babel is there; plain strings for the ingest and the bridge
@@ -90,6 +92,7 @@ class NotFound(DomainError):
         super().__init__(message or _l("Not found."), field, code="not_found")
 
 
+@lru_cache(maxsize=1024)  # every reading checks its edition's bounds: the ingest's hot path
 def edition_bounds(start: dt.date, months: int, tz: str) -> tuple[dt.datetime, dt.datetime]:
     """The edition's [start, end) as aware datetimes: local midnight of start to start + months."""
     zone = ZoneInfo(tz)
@@ -101,8 +104,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar-month arithmetic clamped to the month's last day (Jan 31 + 1 = Feb 28/29)."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    import calendar
-
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
