@@ -10,7 +10,9 @@
 3. Drains it with (a) a raw paho subscriber that only counts, (b) a naive subscriber that
    validates and commits each reading through record_weighin (one transaction per reading,
    run for --naive-seconds: its rate is what it committed in that time), and (c) `zw ingest`
-   as a subprocess (rate: from its connection to the Nth committed row).
+   as a subprocess (rate: from its first committed batch to the last), with one storing
+   process and then with --processes of them (ZW_INGEST_PROCESSES, default the config's),
+   each from its own session's backlog.
 4. With the ingest caught up, publishes at a steady 500 readings/s for --steady-seconds and
    measures each reading's delay from publish to visible in the database (the bench polls the
    table every 5 ms, so delays are over-estimated by up to that much).
@@ -40,6 +42,7 @@ from sqlalchemy import func, select  # noqa: E402
 from ingest.broker import free_port, prepare_broker  # noqa: E402
 from ingest.dynsec import DynsecClient  # noqa: E402
 from tracker import services  # noqa: E402
+from tracker.config import Config  # noqa: E402
 from tracker.db import Database  # noqa: E402
 from tracker.migrate import upgrade  # noqa: E402
 from tracker.models import Device, WeighIn  # noqa: E402
@@ -47,6 +50,7 @@ from tracker.schemas import reading as reading_schema  # noqa: E402
 from tracker.services.devices import provision_device  # noqa: E402
 
 INGEST_ID = "zw-ingest-bench"
+INGEST_ONE_ID = "zw-ingest-bench-one"
 SCALES = 10
 
 
@@ -232,6 +236,10 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--batch-size", type=int, default=None,
                         help="ZW_INGEST_BATCH_SIZE for the ingest (default: the config's)")
+    parser.add_argument("--processes", type=int, default=Config.ingest_processes,
+                        help="ZW_INGEST_PROCESSES for (c) (default: the config's, %(default)s)")
+    parser.add_argument("--no-one-process", action="store_true",
+                        help="skip the run with a single storing process")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="zw-bench-"))
@@ -261,11 +269,14 @@ def main() -> None:
         with DynsecClient("127.0.0.1", port, "zw-admin", admin_pw) as admin:
             for device_id, secret in scales:
                 admin.add_scale(device_id, secret)
-        for cid in ("bench-raw", "bench-naive", INGEST_ID):
+        sessions = ["bench-raw", "bench-naive", INGEST_ID]
+        if not args.no_one_process:
+            sessions.append(INGEST_ONE_ID)
+        for cid in sessions:
             register_session(port, cid, "zw-ingest", ingest_pw)
         t = time.perf_counter()
         total = publish_backlog(port, scales, args.readings, ts)
-        print(f"backlog: {total} readings queued for 3 sessions in "
+        print(f"backlog: {total} readings queued for {len(sessions)} sessions in "
               f"{time.perf_counter() - t:.1f}s (mosquitto_pub -l, 10 scales)")
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
 
@@ -280,10 +291,22 @@ def main() -> None:
                "ZW_INGEST_CLIENT_ID": INGEST_ID, "ZW_LOG_LEVEL": "WARNING"}
         if args.batch_size:
             env["ZW_INGEST_BATCH_SIZE"] = str(args.batch_size)
-        ingest_proc, ours = drain_ingest(env, instance, db, total)
-        print(f"(c) zw ingest:                          {ours:10.0f} readings/s")
+        if not args.no_one_process:
+            one_proc, one = drain_ingest({**env, "ZW_INGEST_CLIENT_ID": INGEST_ONE_ID,
+                                          "ZW_INGEST_PROCESSES": "1"}, instance, db, total)
+            one_proc.send_signal(signal.SIGTERM)
+            one_proc.wait(60)
+            with db.session() as s:  # leave the table empty for the next run
+                s.query(WeighIn).delete()
+            print(f"(c1) zw ingest, 1 storing process:     {one:10.0f} readings/s "
+                  f"({one / raw:.2f}x raw)")
+        ingest_proc, ours = drain_ingest({**env, "ZW_INGEST_PROCESSES": str(args.processes)},
+                                         instance, db, total)
+        print(f"(c) zw ingest, {args.processes} storing processes:    {ours:10.0f} readings/s")
         print(f"ratios: zw ingest / raw = {ours / raw:.2f} (goal >= 0.5), "
-              f"zw ingest / naive = {ours / naive:.1f} (goal >= 10)")
+              f"zw ingest / naive = {ours / naive:.1f} (goal >= 10)"
+              + ("" if args.no_one_process else
+                 f", {args.processes} processes / 1 = {ours / one:.2f}"))
 
         delays, lost = steady_delay(port, scales, db, args.steady_rate, args.steady_seconds)
         delays.sort()

@@ -4,9 +4,10 @@ Two processes. This one (network) runs the paho client: a fixed client id and a 
 session (MQTT 3.1.1, clean session off), QoS 1 subscriptions renewed on every connect, and
 manual acknowledgement. Its callbacks only append to a list. A dispatcher thread cuts batches
 (ingest_batch_size readings, or ingest_batch_ms, or at once when the storing process is idle)
-and hands them to the storing process (ingest.worker), which decodes, validates and commits
-them in one transaction, retrying while the database is away. When a batch is committed a
-receiver thread acknowledges its messages. So a reading is acknowledged only once it is in the
+and hands them to the storing processes (ingest.worker, ZW_INGEST_PROCESSES of them), which
+decode and validate batches side by side and commit them in one transaction each, in the order
+the batches were cut, retrying while the database is away. When a batch is committed a
+receiver thread acknowledges its messages, batch after batch in arrival order. So a reading is acknowledged only once it is in the
 database (stored or dead-lettered); an unacknowledged one is redelivered by the broker, and the
 (device, seq) key stores a redelivery once.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import multiprocessing.connection as mpc
 import os
 import signal
 import threading
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 #: CONNACK codes after which retrying is pointless (v5 values; paho maps 3.1.1's 4 and 5).
 BAD_CREDENTIALS = {134, 135}
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
-#: Batches handed to the storing process and not yet committed: one in work, one waiting.
+#: Batches handed to each storing process and not yet committed: one in work, one waiting.
 BATCHES_AT_WORKER = 2
 #: Received messages waiting for a batch, in batches, past which on_message slows down.
 PENDING_BATCHES = 5
@@ -75,8 +77,11 @@ class IngestService:
         self._pending: list[tuple] = []  # (generation, mid, qos, topic, payload, retained)
         self._first_at = 0.0
         self._max_pending = PENDING_BATCHES * max(1, int(cfg.ingest_batch_size))
-        self._at_worker: dict[int, list[tuple[int, int, int]]] = {}
+        self._at_worker: dict[int, list[tuple[int, int, int]]] = {}  # batch id -> acks
         self._batch_ids = 0
+        self._worker_of: dict[int, int] = {}  # batch id -> storing process index
+        self._done: dict[int, dict] = {}  # committed, waiting for an earlier batch's acks
+        self._next_ack = 1  # batches are acknowledged in the order they were cut
         self._ack_lock = threading.Lock()
         self._generation = 0  # bumped on every (dis)connect: older acks are never sent
         self._connected = False
@@ -86,7 +91,8 @@ class IngestService:
         self._started_at = time.time()
         self._last_commit: float | None = None
         self._db_error: tuple[float, str] | None = None
-        self._worker = self._inbox = self._outbox = None
+        self._workers: list = []  # (process, inbox, outbox) of each storing process
+        self._load: list[int] = []  # batches at each storing process
         self.client: mqtt.Client | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -131,19 +137,27 @@ class IngestService:
         self._stop.set()
 
     def _start_worker(self) -> None:
-        from ingest.worker import worker_main
+        from ingest.worker import CommitTurn, worker_main
 
         ctx = mp.get_context("spawn")  # never fork a process that has threads
-        inbox_r, self._inbox = ctx.Pipe(duplex=False)
-        self._outbox, outbox_w = ctx.Pipe(duplex=False)
-        self._worker = ctx.Process(target=worker_main, args=(self.cfg, inbox_r, outbox_w),
-                                   name="zw-ingest-store", daemon=True)
-        self._worker.start()
-        inbox_r.close()
-        outbox_w.close()
-        if not self._outbox.poll(WORKER_START_TIMEOUT_S):
-            raise RuntimeError("the storing process did not start")
-        self._outbox.recv()  # ("ready",)
+        turn = CommitTurn(ctx)
+        for index in range(max(1, int(self.cfg.ingest_processes))):
+            inbox_r, inbox = ctx.Pipe(duplex=False)
+            outbox, outbox_w = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=worker_main, args=(self.cfg, inbox_r, outbox_w, turn),
+                                  name=f"zw-ingest-store-{index + 1}", daemon=True)
+            process.start()
+            inbox_r.close()
+            outbox_w.close()
+            self._workers.append((process, inbox, outbox))
+            self._load.append(0)
+        for process, _, outbox in self._workers:
+            if not outbox.poll(WORKER_START_TIMEOUT_S):
+                raise RuntimeError(f"the storing process {process.name} did not start")
+            outbox.recv()  # ("ready",)
+
+    def _workers_alive(self) -> bool:
+        return all(process.is_alive() for process, _, _ in self._workers)
 
     def _shutdown(self) -> None:
         with self._cond:
@@ -151,7 +165,7 @@ class IngestService:
             self._cond.notify_all()
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         with self._cond:  # let the batches in hand be committed and acknowledged
-            while self._at_worker and self._worker.is_alive() and time.monotonic() < deadline:
+            while self._at_worker and self._workers_alive() and time.monotonic() < deadline:
                 self._cond.wait(0.1)
         left = len(self._pending) + sum(len(b) for b in self._at_worker.values())
         self._left = left
@@ -162,14 +176,16 @@ class IngestService:
             self.client.disconnect()
         finally:
             self.client.loop_stop()
-        try:
-            self._inbox.send(("stop",))
-        except OSError:
-            pass
-        self._worker.join(10)
-        if self._worker.is_alive():
-            self._worker.terminate()
-            self._worker.join(5)
+        for _, inbox, _ in self._workers:
+            try:
+                inbox.send(("stop",))
+            except OSError:
+                pass
+        for process, _, _ in self._workers:
+            process.join(10)
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
         self._write_status(running=False)
         log.info("ingest stopped: %s", asdict(self.counts))
 
@@ -287,9 +303,9 @@ class IngestService:
                 while True:
                     if self._stopping:
                         return
-                    if self._pending and len(self._at_worker) < BATCHES_AT_WORKER:
+                    if self._pending and min(self._load) < BATCHES_AT_WORKER:
                         age = time.monotonic() - self._first_at
-                        if len(self._pending) >= size or age >= window or not self._at_worker:
+                        if len(self._pending) >= size or age >= window or min(self._load) == 0:
                             break
                         self._cond.wait(window - age)
                     else:
@@ -300,29 +316,42 @@ class IngestService:
                 self._batch_ids += 1
                 batch_id = self._batch_ids
                 self._at_worker[batch_id] = [(gen, mid, qos) for gen, mid, qos, *_ in batch]
-            self._inbox.send(("batch", batch_id, [(t, p, r) for *_, t, p, r in batch]))
+                index = self._load.index(min(self._load))  # the least busy storing process
+                self._load[index] += 1
+                self._worker_of[batch_id] = index
+            inbox = self._workers[index][1]
+            inbox.send(("batch", batch_id, [(t, p, r) for *_, t, p, r in batch]))
 
     def _receive_loop(self) -> None:
+        outboxes = [outbox for _, _, outbox in self._workers]
         while True:
-            try:
-                message = self._outbox.recv()
-            except (EOFError, OSError):
-                if not self._stopping:
-                    self._fail("the storing process died")
-                return
-            if message[0] == "retry":
-                _, batch_id, attempt, error = message
-                if self._db_error is None:
-                    self._db_error = (time.time(), error)
-                continue
-            _, batch_id, counts = message
-            with self._cond:
-                acks = self._at_worker.pop(batch_id)
-                self.counts.add(Counts(**counts))
-                self._last_commit = time.time()
-                self._db_error = None
-                self._cond.notify_all()
-            self._acknowledge(acks)
+            for outbox in mpc.wait(outboxes):
+                try:
+                    message = outbox.recv()
+                except (EOFError, OSError):
+                    if not self._stopping:
+                        self._fail("a storing process died")
+                    return
+                if message[0] == "retry":
+                    _, batch_id, attempt, error = message
+                    if self._db_error is None:
+                        self._db_error = (time.time(), error)
+                    continue
+                _, batch_id, counts = message
+                acks = []
+                with self._cond:
+                    self._load[self._worker_of.pop(batch_id)] -= 1
+                    self._done[batch_id] = counts
+                    # Commits happen in batch order; acknowledge in that order too.
+                    while self._next_ack in self._done:
+                        counts = self._done.pop(self._next_ack)
+                        acks += self._at_worker.pop(self._next_ack)
+                        self.counts.add(Counts(**counts))
+                        self._next_ack += 1
+                    self._last_commit = time.time()
+                    self._db_error = None
+                    self._cond.notify_all()
+                self._acknowledge(acks)
 
     def _acknowledge(self, acks) -> None:
         """PUBACK each committed message, unless it came over an earlier connection."""

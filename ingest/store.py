@@ -64,7 +64,17 @@ class BatchStore:
 
     def process(self, items, *, on_retry=None, keep_going=lambda: True) -> Counts:
         """Decode and store a batch; return only once it is committed (retrying as needed)."""
-        decoded = [_safe_decode(*item) for item in items]
+        return self.store(self.decode(items), on_retry=on_retry, keep_going=keep_going)
+
+    @staticmethod
+    def decode(items) -> list:
+        """Decode and validate raw messages (pure: no database); several processes may do it
+        at once."""
+        return [_safe_decode(*item) for item in items]
+
+    def store(self, decoded, *, on_retry=None, keep_going=lambda: True) -> Counts:
+        """Store decoded messages in one transaction; return once committed (retrying)."""
+        items = decoded
         try:
             counts = self._retrying(lambda: self._commit(decoded), on_retry, keep_going)
         except Exception:  # a message the service could not handle: isolate it

@@ -1,9 +1,18 @@
-"""The storing process: receives batches from the network process, answers when committed.
+"""The storing processes: receive batches from the network process, answer when committed.
 
-Protocol over two one-way pipes (multiprocessing connections):
+Protocol over two one-way pipes per storing process (multiprocessing connections):
   network -> worker   ("batch", batch_id, [(topic, payload, retained), ...]) | ("stop",)
   worker -> network   ("ready",) | ("retry", batch_id, attempt, error) | ("done", batch_id, counts)
-The worker exits when the network process goes away (its pipe closes), so a SIGKILLed ingest
+
+Several storing processes (ZW_INGEST_PROCESSES) decode and validate their batches at the same
+time (JSON and marshmallow: most of the cost, and no database), but commit them one after the
+other in the order of the batch ids, which is the order the messages arrived in. A shared
+counter (`turn`, the next batch id to commit) and a condition pass the turn along. So the
+database sees exactly what one process would have written (a scale's "online" never overtakes
+its later "offline", duplicates are counted once, SQLite has one writer at a time) and the
+network process can acknowledge in arrival order (MQTT 3.1.1, 4.6.0-2).
+
+A worker exits when the network process goes away (its pipe closes), so a SIGKILLed ingest
 leaves no orphan: whatever was not acknowledged is redelivered by the broker to the next one.
 """
 from __future__ import annotations
@@ -15,9 +24,34 @@ from dataclasses import asdict
 
 log = logging.getLogger(__name__)
 
+#: How often a worker waiting for its turn checks that the network process is still there.
+TURN_POLL_S = 0.5
 
-def worker_main(cfg, inbox, outbox) -> None:
-    """Entry point of the storing process (spawned by ingest.service)."""
+
+class CommitTurn:
+    """Which batch commits next, shared by the storing processes of one ingest."""
+
+    def __init__(self, ctx):
+        self.next_id = ctx.Value("q", 1, lock=False)
+        self.cond = ctx.Condition()
+
+    def wait(self, batch_id: int, keep_going) -> bool:
+        """Block until batch_id may commit; False if the network process went away."""
+        with self.cond:
+            while self.next_id.value != batch_id:
+                if not keep_going():
+                    return False
+                self.cond.wait(TURN_POLL_S)
+        return True
+
+    def done(self, batch_id: int) -> None:
+        with self.cond:
+            self.next_id.value = batch_id + 1
+            self.cond.notify_all()
+
+
+def worker_main(cfg, inbox, outbox, turn: CommitTurn | None = None) -> None:
+    """Entry point of a storing process (spawned by ingest.service)."""
     from ingest.logs import configure
     from ingest.store import BatchStore
 
@@ -46,7 +80,14 @@ def worker_main(cfg, inbox, outbox) -> None:
             def on_retry(attempt, error, batch_id=batch_id):
                 outbox.send(("retry", batch_id, attempt, error))
 
-            counts = store.process(items, on_retry=on_retry, keep_going=keep_going)
+            decoded = store.decode(items)
+            if turn is not None and not turn.wait(batch_id, keep_going):
+                break
+            try:
+                counts = store.store(decoded, on_retry=on_retry, keep_going=keep_going)
+            finally:  # also when the network process went away mid-retry (SystemExit)
+                if turn is not None:
+                    turn.done(batch_id)
             outbox.send(("done", batch_id, asdict(counts)))
     except (BrokenPipeError, EOFError):
         pass

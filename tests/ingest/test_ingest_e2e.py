@@ -88,3 +88,36 @@ def test_bad_credentials_stop_the_ingest(mosquitto, database_url, tmp_path):
     finally:
         process.stop()
     assert "credentials" in process.log_tail()
+
+
+def test_storing_processes_commit_in_arrival_order(mosquitto, database_url, tmp_path, scales,
+                                                   mqtt_probe, counter, session):
+    """Three storing processes and batches of 7: the batches are decoded side by side but
+    committed in the order the messages arrived, so the rows' ids follow the scale's seq and
+    the last status a scale sent is the one that stays."""
+    for device_id, secret in scales.items():
+        mosquitto.add_scale(device_id, secret)
+    ingest = IngestProcess(mosquitto, database_url, tmp_path / "ingest-instance",
+                           extra_env={"ZW_INGEST_PROCESSES": "3",
+                                      "ZW_INGEST_BATCH_SIZE": "7",
+                                      "ZW_INGEST_BATCH_MS": "1"}).start()
+    try:
+        scale = mqtt_probe(mosquitto, "sc-martin", scales["sc-martin"], client_id="sc-martin")
+        messages = good_messages("sc-martin", range(1, 1201))
+        for number, (topic, payload) in enumerate(messages, start=1):
+            scale.publish(topic, payload)
+            if number % 100 == 0:  # a status among the readings, alternating
+                state = b"offline" if number % 200 == 0 else b"online"
+                scale.publish("zw/scales/sc-martin/status", state)
+        scale.publish("zw/scales/sc-martin/status", b"online")
+        assert counter.wait_weighins(1200, 60) == 1200, ingest.log_tail()
+        seqs = session.scalars(select(WeighIn.seq).order_by(WeighIn.id)).all()
+        assert seqs == list(range(1, 1201))
+        assert wait_for(lambda: (ingest.status() or {}).get("statuses") == 13, 10)
+        assert session.get(Device, "sc-martin", populate_existing=True).online is True
+        report = ingest.status()
+        assert report["stored"] == 1200 and report["queue"] == 0
+    finally:
+        code = ingest.stop()
+        print("--- ingest log ---\n" + ingest.log_tail(80))
+    assert code == 0
