@@ -144,8 +144,13 @@ def drain_naive(port, user, password, db, seconds):
 
 
 def count_rows(db):
+    """Rows in the table, from the smallest and largest ids (two index lookups): COUNT(*)
+    scans the table, and on 100,000 rows 20 times a second that took a tenth of a core from
+    the ingest being measured. The table holds only the run's rows (emptied before each), and
+    with no duplicates their ids follow each other."""
     with db.session() as s:
-        return s.scalar(select(func.count(WeighIn.id)))
+        low, high = s.execute(select(func.min(WeighIn.id), func.max(WeighIn.id))).one()
+    return 0 if high is None else high - low + 1
 
 
 def start_ingest(env, instance):

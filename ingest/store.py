@@ -4,6 +4,7 @@ the second core while the network process only receives and acknowledges.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -14,8 +15,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from ingest.decode import StatusChange, decode
 from tracker import clock
 from tracker.db import Database
-from tracker.services.ingest import (Refusal, ScaleReading, record_dead_letters,
-                                     record_device_status, record_scale_readings)
+from tracker.services.ingest import (PreparedReadings, Refusal, ScaleReading,
+                                     prepare_scale_readings, record_dead_letters,
+                                     record_device_status, store_prepared_readings)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,15 @@ class Counts:
             setattr(self, key, getattr(self, key) + value)
 
 
+@dataclass
+class Batch:
+    """Raw messages decoded (readings, statuses, refusals) and the readings prepared."""
+
+    decoded: list
+    now: dt.datetime
+    prepared: PreparedReadings | None = None
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """True for errors that mean "try again later" (locked, refused, connection lost)."""
     if isinstance(exc, (OperationalError, InterfaceError)):
@@ -64,36 +75,52 @@ class BatchStore:
 
     def process(self, items, *, on_retry=None, keep_going=lambda: True) -> Counts:
         """Decode and store a batch; return only once it is committed (retrying as needed)."""
-        return self.store(self.decode(items), on_retry=on_retry, keep_going=keep_going)
+        batch = self.prepare(items, on_retry=on_retry, keep_going=keep_going)
+        return self.store(batch, on_retry=on_retry, keep_going=keep_going)
 
-    @staticmethod
-    def decode(items) -> list:
-        """Decode and validate raw messages (pure: no database); several processes may do it
-        at once."""
-        return [_safe_decode(*item) for item in items]
-
-    def store(self, decoded, *, on_retry=None, keep_going=lambda: True) -> Counts:
-        """Store decoded messages in one transaction; return once committed (retrying)."""
-        items = decoded
+    def prepare(self, items, *, on_retry=None, keep_going=lambda: True) -> "Batch":
+        """Decode, validate and check raw messages against their devices: only reads, so
+        several storing processes may prepare batches at the same time."""
+        batch = Batch([_safe_decode(*item) for item in items], clock.now())
+        readings = [d for d in batch.decoded if isinstance(d, ScaleReading)]
         try:
-            counts = self._retrying(lambda: self._commit(decoded), on_retry, keep_going)
-        except Exception:  # a message the service could not handle: isolate it
-            log.exception("batch of %d failed; storing its messages one by one", len(items))
+            batch.prepared = self._retrying(lambda: self._prepare(readings, batch.now),
+                                            on_retry, keep_going)
+        except Exception:  # prepared again, message by message, when it is stored
+            log.exception("preparing a batch of %d failed", len(items))
+        return batch
+
+    def store(self, batch: "Batch", *, on_retry=None, keep_going=lambda: True) -> Counts:
+        """Store a prepared batch in one transaction; return once committed (retrying)."""
+        counts = None
+        if batch.prepared is not None:
+            try:
+                counts = self._retrying(lambda: self._commit(batch.decoded, batch.now,
+                                                             batch.prepared),
+                                        on_retry, keep_going)
+            except Exception:  # a message the service could not handle: isolate it
+                log.exception("batch of %d failed; storing its messages one by one",
+                              len(batch.decoded))
+        if counts is None:
             counts = Counts()
-            for one in decoded:
-                counts.add(self._one(one, on_retry, keep_going))
-        counts.messages = len(items)
+            for one in batch.decoded:
+                counts.add(self._one(one, batch.now, on_retry, keep_going))
+        counts.messages = len(batch.decoded)
         return counts
 
-    def _one(self, item, on_retry, keep_going) -> Counts:
+    def _prepare(self, readings, now):
+        with self.db.session() as session:
+            return prepare_scale_readings(session, readings, now=now)
+
+    def _one(self, item, now, on_retry, keep_going) -> Counts:
         try:
-            return self._retrying(lambda: self._commit([item]), on_retry, keep_going)
+            return self._retrying(lambda: self._commit([item], now), on_retry, keep_going)
         except Exception as exc:
             log.exception("message on %s could not be stored", getattr(item, "topic", "?"))
             refusal = Refusal(getattr(item, "topic", "?"), getattr(item, "payload", b""),
                               f"internal error: {type(exc).__name__}: {str(exc)[:200]}",
                               getattr(item, "device_id", None))
-            return self._retrying(lambda: self._commit([refusal]), on_retry, keep_going)
+            return self._retrying(lambda: self._commit([refusal], now), on_retry, keep_going)
 
     def _retrying(self, work, on_retry, keep_going) -> Counts:
         delay, attempt = RETRY_FIRST_S, 0
@@ -114,14 +141,15 @@ class BatchStore:
                 time.sleep(delay)
                 delay = min(delay * 2, self.retry_max_s)
 
-    def _commit(self, decoded) -> Counts:
-        now = clock.now()
-        readings = [d for d in decoded if isinstance(d, ScaleReading)]
+    def _commit(self, decoded, now, prepared=None) -> Counts:
         refusals = [d for d in decoded if isinstance(d, Refusal)]
         statuses = [d for d in decoded if isinstance(d, StatusChange)]
         with self.db.session() as session:
-            result = record_scale_readings(session, readings, now=now,
-                                           flag_weight_g=self.flag_weight_g)
+            if prepared is None:
+                readings = [d for d in decoded if isinstance(d, ScaleReading)]
+                prepared = prepare_scale_readings(session, readings, now=now)
+            result = store_prepared_readings(session, prepared, now=now,
+                                             flag_weight_g=self.flag_weight_g)
             for status in statuses:
                 if not record_device_status(session, status.device_id, status.online,
                                             seen_at=None if status.retained else now):

@@ -4,9 +4,10 @@ Protocol over two one-way pipes per storing process (multiprocessing connections
   network -> worker   ("batch", batch_id, [(topic, payload, retained), ...]) | ("stop",)
   worker -> network   ("ready",) | ("retry", batch_id, attempt, error) | ("done", batch_id, counts)
 
-Several storing processes (ZW_INGEST_PROCESSES) decode and validate their batches at the same
-time (JSON and marshmallow: most of the cost, and no database), but commit them one after the
-other in the order of the batch ids, which is the order the messages arrived in. A shared
+Several storing processes (ZW_INGEST_PROCESSES) prepare their batches at the same time (JSON,
+marshmallow, the checks against devices and editions, rows converted for the driver: most of
+the cost, and only reads), but store and commit them one after the other in the order of the
+batch ids, which is the order the messages arrived in. A shared
 counter (`turn`, the next batch id to commit) and a condition pass the turn along. So the
 database sees exactly what one process would have written (a scale's "online" never overtakes
 its later "offline", duplicates are counted once, SQLite has one writer at a time) and the
@@ -80,11 +81,11 @@ def worker_main(cfg, inbox, outbox, turn: CommitTurn | None = None) -> None:
             def on_retry(attempt, error, batch_id=batch_id):
                 outbox.send(("retry", batch_id, attempt, error))
 
-            decoded = store.decode(items)
+            batch = store.prepare(items, on_retry=on_retry, keep_going=keep_going)
             if turn is not None and not turn.wait(batch_id, keep_going):
                 break
             try:
-                counts = store.store(decoded, on_retry=on_retry, keep_going=keep_going)
+                counts = store.store(batch, on_retry=on_retry, keep_going=keep_going)
             finally:  # also when the network process went away mid-retry (SystemExit)
                 if turn is not None:
                     turn.done(batch_id)
