@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
                         Text, TypeDecorator, UniqueConstraint, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -189,7 +189,7 @@ class WeighIn(Base):
     status: Mapped[str] = mapped_column(String(16), default="accepted")
     device_id: Mapped[Optional[str]] = mapped_column(
         ForeignKey("devices.id", ondelete="SET NULL"))
-    seq: Mapped[Optional[int]] = mapped_column(Integer)
+    seq: Mapped[Optional[int]] = mapped_column(BigInteger)
     import_key: Mapped[Optional[str]] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
     flag_reason: Mapped[str] = mapped_column(String(200), default="")

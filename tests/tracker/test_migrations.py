@@ -42,3 +42,34 @@ def test_up_down_up_and_models_match(empty_url):
     with engine.connect() as conn:
         assert "weighins" in inspect(conn).get_table_names()
     engine.dispose()
+
+
+def test_seq_becomes_64_bit_and_rows_survive(empty_url):
+    """0110: a scale's seq above 2^31 - 1 (PostgreSQL's INTEGER) is stored; rows kept."""
+    upgrade(empty_url, "0100_life")
+    engine = create_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO editions (slug, name, start_date, months, "
+                          "baseline_months, target_pct, streams, counted_streams, timezone, "
+                          "created_at) VALUES ('e', 'E', '2026-03-01', 8, 1, 20, "
+                          "'[\"residual\"]', '[\"residual\"]', 'Europe/Paris', "
+                          "'2026-03-01 00:00:00')"))
+        edition = conn.execute(text("SELECT id FROM editions")).scalar()
+        conn.execute(text("INSERT INTO households (edition_id, name, commune, emails, "
+                          "created_at) VALUES (:e, 'H', '', '', '2026-03-01 00:00:00')"),
+                     {"e": edition})
+        household = conn.execute(text("SELECT id FROM households")).scalar()
+        conn.execute(text("INSERT INTO weighins (household_id, stream, weight_g, measured_at, "
+                          "source, status, seq, note, flag_reason, created_at) VALUES "
+                          "(:h, 'residual', 1200, '2026-03-02 08:00:00', 'import', "
+                          "'accepted', 7, '', '', '2026-03-02 08:00:00')"), {"h": household})
+    upgrade(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO weighins (household_id, stream, weight_g, measured_at, "
+                          "source, status, seq, note, flag_reason, created_at) VALUES "
+                          "(:h, 'residual', 900, '2026-03-03 08:00:00', 'import', "
+                          "'accepted', :seq, '', '', '2026-03-03 08:00:00')"),
+                     {"h": household, "seq": 2**53})
+        rows = conn.execute(text("SELECT weight_g, seq FROM weighins ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [(1200, 7), (900, 2**53)]
+    engine.dispose()
