@@ -236,6 +236,18 @@ class DynsecClient:
         self.execute({"command": "disableClient", "username": device_id})
         log.info("scale %s revoked (disabled)", device_id)
 
+    def disable_scales(self, device_ids) -> list[str]:
+        """Disable every scale of `device_ids` that the broker knows (a revocation made while
+        the broker was away); the ones disabled, sorted. Disabling twice is harmless."""
+        known = set(self.list_clients())
+        wanted = sorted(check_device_id(d) for d in set(device_ids) if d in known)
+        for start in range(0, len(wanted), self.BATCH):
+            self.execute(*({"command": "disableClient", "username": d}
+                           for d in wanted[start:start + self.BATCH]))
+        if wanted:
+            log.info("%d revoked scales disabled in the broker", len(wanted))
+        return wanted
+
     def restore_scale(self, device_id: str) -> None:
         """Allow a revoked (disabled) scale to connect again."""
         self.execute({"command": "enableClient", "username": check_device_id(device_id)})

@@ -152,6 +152,36 @@ def devices_revoke(device_id):
                "readings go to the dead letters.")
 
 
+@devices_group.command("sync")
+@with_appcontext
+def devices_sync():
+    """Disable in the broker every scale revoked in the database (after a revocation made
+    while the broker was away); `zw run` does it at every start."""
+    from ingest.dynsec import DynsecError
+
+    try:
+        disabled = sync_revoked_scales(_cfg(), _db())
+    except DynsecError as exc:
+        _fail(f"The broker could not be reached or refused ({exc}); nothing changed.")
+    if disabled:
+        click.echo(f"{len(disabled)} revoked scale(s) refused by the broker from now on: "
+                   + ", ".join(disabled))
+    else:
+        click.echo("No revoked scale left to disable in the broker.")
+
+
+def sync_revoked_scales(cfg, database) -> list[str]:
+    """Disable in the running broker the scales revoked in the database; the ones disabled."""
+    from ingest.dynsec import DynsecClient
+
+    with database.session() as s:
+        revoked = device_service.revoked_device_ids(s)
+    if not revoked:
+        return []
+    with DynsecClient.from_config(cfg) as admin:
+        return admin.disable_scales(revoked)
+
+
 # ---------------------------------------------------------------- dead letters
 @click.group("deadletters")
 def deadletters_group():

@@ -116,6 +116,21 @@ def demo_scale(app: Flask, cfg: Config) -> Path | None:
     return path
 
 
+def _sync_revoked(app: Flask, cfg: Config) -> None:
+    """Scales revoked while the broker was down are refused from this start on."""
+    from ingest.dynsec import DynsecError
+    from tracker.cli_ingest import sync_revoked_scales
+
+    try:
+        disabled = sync_revoked_scales(cfg, app.extensions["zw_db"])
+    except DynsecError as exc:
+        click.secho(f"  revoked scales not checked in the broker: {exc}", fg="yellow")
+        return
+    if disabled:
+        click.echo(f"  {len(disabled)} revoked scale(s) now refused by the broker: "
+                   + ", ".join(disabled))
+
+
 def _exit_on_signal(signum, _frame):
     raise SystemExit(128 + signum)
 
@@ -140,6 +155,7 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
             from ingest.broker import broker_from_config
 
             broker = broker_from_config(cfg).start()
+            _sync_revoked(app, cfg)
             env = child_env(cfg)
             children.spawn("ingest", ["ingest"], env)
             creds = demo_scale(app, cfg) if demo else None

@@ -80,3 +80,38 @@ def test_deadletters_list(runner, session, scales):
     assert rows[0]["reason"] == "not UTF-8" and rows[0]["payload"] == "\\xff{"
     text = runner.invoke(args=["deadletters", "list"]).output
     assert "zw/scales/x/weighin" in text
+
+
+def test_sync_disables_scales_revoked_while_the_broker_was_away(cli, mosquitto, mqtt_probe,
+                                                                session, app):
+    """A revocation made in the database only (the broker was down) is carried to the broker
+    by `zw devices sync` (also run by `zw run` at start): the scale is refused from then on."""
+    from tracker.services.devices import revoke_device
+
+    revoked, revoked_secret = add_scale(cli)
+    kept, kept_secret = add_scale(cli)
+    with app.extensions["zw_db"].session() as s:
+        revoke_device(s, revoked)
+    assert not mqtt_probe(mosquitto, revoked, revoked_secret).connack.is_failure  # not yet
+    result = cli.invoke(args=["devices", "sync"])
+    assert result.exit_code == 0, result.output
+    assert revoked in result.output and kept not in result.output
+    assert mqtt_probe(mosquitto, revoked, revoked_secret).connack.is_failure
+    assert not mqtt_probe(mosquitto, kept, kept_secret).connack.is_failure
+    again = cli.invoke(args=["devices", "sync"])
+    assert again.exit_code == 0 and revoked in again.output  # idempotent, still disabled
+    assert mqtt_probe(mosquitto, revoked, revoked_secret).connack.is_failure
+
+
+def test_sync_without_a_broker_fails_cleanly(app, runner, world):
+    app.config["ZW"] = replace(app.config["ZW"], mqtt_port=1)
+    from tracker.services.devices import provision_device, revoke_device
+    from tracker import services
+
+    with app.extensions["zw_db"].session() as s:
+        edition = services.get_edition(s, "defi-2026")
+        device, _ = provision_device(s, services.get_household(s, edition, "Martin"))
+        revoke_device(s, device.id)
+    result = runner.invoke(args=["devices", "sync"])
+    assert result.exit_code == 1
+    assert "could not be reached" in result.output

@@ -76,6 +76,12 @@ def list_devices(session: Session, *, edition_id: int | None = None,
     return list(session.scalars(query))
 
 
+def revoked_device_ids(session: Session) -> list[str]:
+    """Ids of every revoked scale (to be disabled in the broker)."""
+    return list(session.scalars(select(Device.id).where(Device.revoked_at.is_not(None))
+                                .order_by(Device.id)))
+
+
 def revoke_device(session: Session, device_id: str, *, now: dt.datetime | None = None) -> Device:
     """Mark a scale revoked: its readings are dead-lettered from now on (idempotent)."""
     device = get_device(session, device_id)
