@@ -92,6 +92,7 @@ class IngestService:
         self._last_commit: float | None = None
         self._db_error: tuple[float, str] | None = None
         self._workers: list = []  # (process, inbox, outbox) of each storing process
+        self._turn = None  # ingest.worker.CommitTurn shared with the storing processes
         self._load: list[int] = []  # batches at each storing process
         self.client: mqtt.Client | None = None
 
@@ -140,7 +141,7 @@ class IngestService:
         from ingest.worker import CommitTurn, worker_main
 
         ctx = mp.get_context("spawn")  # never fork a process that has threads
-        turn = CommitTurn(ctx)
+        turn = self._turn = CommitTurn(ctx)
         for index in range(max(1, int(self.cfg.ingest_processes))):
             inbox_r, inbox = ctx.Pipe(duplex=False)
             outbox, outbox_w = ctx.Pipe(duplex=False)
@@ -176,11 +177,18 @@ class IngestService:
             self.client.disconnect()
         finally:
             self.client.loop_stop()
-        for _, inbox, _ in self._workers:
-            try:
-                inbox.send(("stop",))
-            except OSError:
-                pass
+        # Storing processes waiting for a turn that will not come (one of them died) or
+        # retrying a database that is away stop on `halt`; "stop" goes through their pipes
+        # from a thread, as a pipe still full of a batch would block this one.
+        self._turn.halt.set()
+
+        def say_stop():
+            for _, inbox, _ in self._workers:
+                try:
+                    inbox.send(("stop",))
+                except OSError:
+                    pass
+        threading.Thread(target=say_stop, name="stop-workers", daemon=True).start()
         for process, _, _ in self._workers:
             process.join(10)
             if process.is_alive():
@@ -319,8 +327,13 @@ class IngestService:
                 index = self._load.index(min(self._load))  # the least busy storing process
                 self._load[index] += 1
                 self._worker_of[batch_id] = index
-            inbox = self._workers[index][1]
-            inbox.send(("batch", batch_id, [(t, p, r) for *_, t, p, r in batch]))
+            process, inbox, _ = self._workers[index]
+            try:
+                inbox.send(("batch", batch_id, [(t, p, r) for *_, t, p, r in batch]))
+            except OSError:  # BrokenPipeError: it is gone (the receiver may say so too)
+                self._fail(f"a storing process died ({process.name}, exit code "
+                           f"{process.exitcode})")
+                return
 
     def _receive_loop(self) -> None:
         outboxes = [outbox for _, _, outbox in self._workers]

@@ -35,6 +35,9 @@ class CommitTurn:
     def __init__(self, ctx):
         self.next_id = ctx.Value("q", 1, lock=False)
         self.cond = ctx.Condition()
+        #: Set by the network process when it stops: a storing process waiting for its turn
+        #: or retrying a database that is away gives up (nothing of it was acknowledged).
+        self.halt = ctx.Event()
 
     def wait(self, batch_id: int, keep_going) -> bool:
         """Block until batch_id may commit; False if the network process went away."""
@@ -65,6 +68,8 @@ def worker_main(cfg, inbox, outbox, turn: CommitTurn | None = None) -> None:
     parent = mp.parent_process()
 
     def keep_going() -> bool:
+        if turn is not None and turn.halt.is_set():
+            return False
         return parent is None or parent.is_alive()
 
     outbox.send(("ready",))
