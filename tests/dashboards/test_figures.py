@@ -102,3 +102,46 @@ def test_month_label():
     assert month_label(1, D(2026, 3, 1)) == "Mois 1<br>mars 2026"
     assert month_label(2, D(2026, 2, 28), complete=False) == (
         "Mois 2<br>dès le 28 février 2026 (en cours)")
+
+
+def _plot_json(html: str) -> tuple[list, dict]:
+    """The traces and layout a plotly <div> hands to Plotly.newPlot."""
+    import json
+    import re
+
+    call = re.search(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*(\{.*\}),\s*\{\"displaylogo",
+                     html, re.S)
+    return json.loads(call.group(1)), json.loads(call.group(2))
+
+
+def test_household_spec_renders_as_the_validated_figure(frames):
+    """The page's fast path (plain data, no validation) draws exactly what plotly's
+    validated figure draws."""
+    from dashboards.figures import household_figure_spec
+
+    progress, streams, _ = frames
+    fast = figure_html(household_figure_spec(streams, progress, 1), div_id="c")
+    checked = figure_html(household_figure(streams, progress, 1), div_id="c")
+    fast_data, fast_layout = _plot_json(fast)
+    checked_data, checked_layout = _plot_json(checked)
+    assert fast_layout == checked_layout
+    assert len(fast_data) == len(checked_data) == 5
+    for ours, theirs in zip(fast_data, checked_data):
+        ours = {k: v for k, v in ours.items() if v is not None}
+        assert ours.keys() == theirs.keys()
+        for key in ours:
+            if key in ("x", "y"):  # plotly sends arrays as typed binary, the spec as lists
+                assert _numbers(ours[key]) == pytest.approx(_numbers(theirs[key]), nan_ok=True) \
+                    if key == "y" else ours[key] == theirs[key]
+            else:
+                assert ours[key] == theirs[key], key
+
+
+def _numbers(values) -> list[float]:
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"]).tolist()
+    return [float("nan") if v is None else float(v) for v in values]

@@ -51,13 +51,14 @@ def plotly_js_url() -> str:
     return url_for("charts.plotly_js", v=plotly.__version__)
 
 
-def embed(fig: go.Figure, div_id: str, height: int = HEIGHT) -> Markup:
+def embed(fig: go.Figure | dict, div_id: str, height: int = HEIGHT) -> Markup:
     """A figure as an HTML ``<div>`` (plotly.js is loaded once by the page, not inlined).
 
     The page's heading names the chart, so the figure's own title is dropped: on a phone it
     would run under plotly's tool bar.
     """
-    x_axes = [key for key in fig.layout.to_plotly_json() if key.startswith("xaxis")]
+    layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout.to_plotly_json()
+    x_axes = [key for key in layout if key.startswith("xaxis")]
     page = {"height": height, "autosize": True, "title": {"text": ""},
             "margin": {"l": 50, "r": 40, "t": 30, "b": 30},
             **{axis: {"automargin": True} for axis in x_axes or ["xaxis"]}}

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboards.figures import household_figure
+from dashboards.figures import household_figure_spec
 from dashboards.method import WEEKS_PER_YEAR
 from dashboards.sentences import current_sentence
 from tracker.domain import add_months
@@ -248,6 +248,7 @@ def family_progress(session: Session, household: Household) -> dict:
         kg_year_reference=kg_per_year(row["baseline_g_per_person_week"]),
         diverted=[(r["stream"], r["kg"]) for r in records(
             sp[(sp["month"] == month) & ~sp["counted"] & (sp["weighins"] > 0)])],
-        chart=embed(household_figure(sp, hp, household.id, title="Vos déchets, mois par mois"),
+        chart=embed(household_figure_spec(sp, hp, household.id,
+                                          title="Vos déchets, mois par mois"),
                     "family-chart", HEIGHT_SMALL) if has_any else None)
     return context

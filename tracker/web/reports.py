@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dashboards.figures import (SEPARATORS, STREAM_COLORS, STREAM_LABELS, cohort_figure,
-                                household_figure)
+                                household_figure_spec)
 from tracker import clock, services
 from tracker.extensions import db
 from tracker.models import Household
@@ -36,7 +36,7 @@ def _household_page(household: Household, back: str | None):
     report = reports.household_report(db(), household)
     chart = None
     if len(report.progress) and len(report.streams):
-        chart = embed(household_figure(report.streams, report.progress, household.id),
+        chart = embed(household_figure_spec(report.streams, report.progress, household.id),
                       "household-chart")
     return render_template("reports/household.html", report=report, chart=chart, back=back,
                            edition=household.edition, stream_labels=STREAM_LABELS)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from dashboards.export import progress_csv, progress_xlsx
-from dashboards.figures import cohort_figure, household_figure
+from dashboards.figures import cohort_figure, household_figure_spec
 from dashboards.sentences import current_sentence
 from tracker import services
 from tracker.domain import STREAM_LABELS
@@ -165,7 +165,7 @@ def household_context(edition: Edition, household: Household) -> dict:
         months_table=months, streams=streams, counted=set(edition.counted_streams),
         sentence=current_sentence(hp, household.id, edition.baseline_months),
         current=months[-1],
-        chart=embed(household_figure(sp, hp, household.id), "household-chart"))
+        chart=embed(household_figure_spec(sp, hp, household.id), "household-chart"))
     return context
 
 
