@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -34,14 +35,18 @@ class EditionParams:
         ZoneInfo(self.timezone)  # raises on an unknown zone
 
 
+@lru_cache(maxsize=256)
+def month_dates(params: EditionParams) -> tuple[tuple[int, dt.date, dt.date], ...]:
+    """``(month, month_start, month_end)`` of every challenge month (cached: pages ask often)."""
+    return tuple((k, params.start + relativedelta(months=k - 1),
+                  params.start + relativedelta(months=k)) for k in range(1, params.months + 1))
+
+
 def month_bounds(params: EditionParams) -> pd.DataFrame:
     """The challenge months: ``month``, ``month_start``, ``month_end`` (exclusive), as dates."""
-    ks = range(1, params.months + 1)
-    return pd.DataFrame({
-        "month": list(ks),
-        "month_start": [params.start + relativedelta(months=k - 1) for k in ks],
-        "month_end": [params.start + relativedelta(months=k) for k in ks],
-    })
+    months, starts, ends = zip(*month_dates(params))
+    return pd.DataFrame({"month": list(months), "month_start": list(starts),
+                         "month_end": list(ends)})
 
 
 def target_path(params: EditionParams) -> np.ndarray:
@@ -53,7 +58,7 @@ def target_path(params: EditionParams) -> np.ndarray:
 
 def current_month(params: EditionParams, as_of: dt.date) -> int | None:
     """The challenge month ``as_of`` falls in, or None before the start / after the end."""
-    for row in month_bounds(params).itertuples():
-        if row.month_start <= as_of < row.month_end:
-            return int(row.month)
+    for month, start, end in month_dates(params):
+        if start <= as_of < end:
+            return month
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -150,20 +151,32 @@ def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte"
     return fig
 
 
-def _one(df: pd.DataFrame, household_id: int | None) -> pd.DataFrame:
-    if household_id is not None:
-        df = df[df["household_id"] == household_id]
-    if df["household_id"].nunique() > 1:
-        raise ValueError("rows of several households: pass household_id")
-    return df.sort_values("month", kind="stable")
-
-
 def household_figure(streams: pd.DataFrame, progress: pd.DataFrame,
                      household_id: int | None = None, include_diverted: bool = True,
                      title: str | None = None) -> go.Figure:
     """A household's monthly rate per bin (stacked) with its target path, in g/person/week."""
     return go.Figure(household_figure_spec(streams, progress, household_id, include_diverted,
                                            title))
+
+
+def _column_lists(df: pd.DataFrame, household_id: int | None, columns: tuple[str, ...]
+                  ) -> dict[str, list]:
+    """Columns of one household's rows as plain lists (NaN as None), ordered by month.
+
+    Plain lists, not frame filtering: a page draws one household, a few dozen rows, where
+    each pandas operation costs more than the Python loop.
+    """
+    data = {c: df[c].tolist() for c in ("household_id", "month", *columns)}
+    ids = data["household_id"]
+    if household_id is None:
+        if len(set(ids)) > 1:
+            raise ValueError("rows of several households: pass household_id")
+        keep = range(len(ids))
+    else:
+        keep = [i for i, h in enumerate(ids) if h == household_id]
+    keep = sorted(keep, key=data["month"].__getitem__)  # stable: ties keep their order
+    return {c: [None if isinstance(v, float) and math.isnan(v) else v
+                for v in (values[i] for i in keep)] for c, values in data.items()}
 
 
 def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
@@ -173,34 +186,41 @@ def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
     for pages, where `figure_html` turns it into HTML. plotly's validation of the figure and
     its conversion back to JSON took half of the family progress page's chart time; the tests
     build the same data through `household_figure`, so plotly still checks it there."""
-    s = _one(streams, household_id)
-    p = _one(progress, household_id)
-    x = _labels(p)
-    traces = []  # built as plain data and validated once by go.Figure (3x faster)
-    for stream in pd.unique(s["stream"]):
-        rows = s[s["stream"] == stream].set_index("month").reindex(p["month"])
+    s = _column_lists(streams, household_id, ("stream", "counted", "g_per_person_week"))
+    p = _column_lists(progress, household_id, (
+        "month_start", "complete", "baseline_g_per_person_week", "target_pct", "household"))
+    months = p["month"]
+    x = [month_label(m, d, c) for m, d, c in zip(months, p["month_start"], p["complete"])]
+    by_stream: dict[str, dict[int, tuple]] = {}  # first-seen order, as pd.unique
+    for stream, month, counted, rate in zip(s["stream"], s["month"], s["counted"],
+                                            s["g_per_person_week"]):
+        by_stream.setdefault(stream, {}).setdefault(month, (counted, rate))
+    traces = []
+    for stream, cells in by_stream.items():
+        y = [cells[m][1] if m in cells else None for m in months]
         label = STREAM_LABELS.get(stream, stream)
-        counted = bool(rows["counted"].dropna().all()) if rows["counted"].notna().any() else True
-        if counted:
+        flags = [cells[m][0] for m in months if m in cells and cells[m][0] is not None]
+        if all(flags):  # a bin with no row in the months shown counts, as before
             traces.append({
-                "type": "bar", "x": x, "y": rows["g_per_person_week"], "name": label,
+                "type": "bar", "x": x, "y": y, "name": label,
                 "marker": {"color": STREAM_COLORS.get(stream)}, "legendgroup": "counted",
                 "hovertemplate": label + " : %{y:.0f} g<extra></extra>",
             })
         elif include_diverted:
             traces.append({
-                "type": "scatter", "x": x, "y": rows["g_per_person_week"],
+                "type": "scatter", "x": x, "y": y,
                 "name": f"{label} (détournés, non comptés)", "mode": "markers",
                 "marker": {"symbol": "circle-open", "size": 10,
                            "color": STREAM_COLORS.get(stream, "#888")},
                 "hovertemplate": label + " : %{y:.0f} g (non compté)<extra></extra>",
             })
-    target_rate = p["baseline_g_per_person_week"] * (1.0 - p["target_pct"] / 100.0)
+    target_rate = [None if b is None or t is None else b * (1.0 - t / 100.0)
+                   for b, t in zip(p["baseline_g_per_person_week"], p["target_pct"])]
     traces.append({
         "type": "scatter", "x": x, "y": target_rate, "name": "Trajectoire de l'objectif",
         "mode": "lines", "line": {"dash": "dash", "color": "#c0392b", "width": 2},
         "hovertemplate": "Objectif : %{y:.0f} g<extra></extra>",
     })
-    name = p["household"].iloc[0] if len(p) else ""
+    name = p["household"][0] if months else ""
     layout = _layout_dict(title or f"Foyer {name}".strip(), "g par personne et par semaine")
     return {"data": traces, "layout": {**layout, "barmode": "stack"}}

@@ -11,7 +11,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .edition import EditionParams, month_bounds
+from .edition import EditionParams, month_dates
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +54,24 @@ class Grid:
     def __init__(self, weighins, sizes, households, params: EditionParams, as_of: dt.date):
         self.params = params
         self.as_of = as_of
-        bounds = month_bounds(params)
-        self.bounds = bounds[bounds["month_start"] <= as_of].reset_index(drop=True)
+        self._columns = None
+        started = [b for b in month_dates(params) if b[1] <= as_of]
+        self.months = np.array([b[0] for b in started], dtype=np.int64)
+        self.starts = [b[1] for b in started]
+        self.ends = [b[2] for b in started]
         hh = households.sort_values("household_id", kind="stable").reset_index(drop=True)
         if hh["household_id"].duplicated().any():
             raise ValueError("households: household_id must be unique")
         self.ids = hh["household_id"].to_numpy(dtype=np.int64)
         self.names = hh["name"].to_numpy(dtype=object)
-        self.H, self.M = len(hh), len(self.bounds)
+        self.H, self.M = len(hh), len(started)
         self.index = pd.Index(self.ids)
         if "joined_on" in hh.columns:
             self.joined = _days_of(hh["joined_on"], _FAR_PAST)
         else:
             self.joined = np.full(self.H, _FAR_PAST, dtype=np.int64)
-        self.ms = np.array([_day(d) for d in self.bounds["month_start"]], dtype=np.int64)
-        self.me = np.array([_day(d) for d in self.bounds["month_end"]], dtype=np.int64)
+        self.ms = np.array([_day(d) for d in self.starts], dtype=np.int64)
+        self.me = np.array([_day(d) for d in self.ends], dtype=np.int64)
         self.asof_end = _day(as_of) + 1  # as_of inclusive
         self._person_days(sizes)
         self._place(weighins)
@@ -83,13 +86,14 @@ class Grid:
         self.days = np.clip(we - ws, 0, None)
         sh = self.index.get_indexer(sizes["household_id"].to_numpy())
         ok = sh >= 0
-        s = pd.DataFrame({
-            "h": sh[ok],
-            "day": _days_of(sizes["valid_from"][ok], _FAR_PAST),
-            "persons": sizes["persons"].to_numpy(dtype=np.int64)[ok],
-        })
-        s = s.sort_values(["h", "day"], kind="stable").drop_duplicates(["h", "day"], keep="last")
-        sh, sday, sp = (s[c].to_numpy() for c in ("h", "day", "persons"))
+        # by household then date, the later row winning on a date (numpy: no frame to build)
+        sh, sday = sh[ok], _days_of(sizes["valid_from"][ok], _FAR_PAST)
+        sp = sizes["persons"].to_numpy(dtype=np.int64)[ok]
+        order = np.lexsort((np.arange(len(sh)), sday, sh))
+        sh, sday, sp = sh[order], sday[order], sp[order]
+        keep = np.r_[(sh[1:] != sh[:-1]) | (sday[1:] != sday[:-1]), True] if len(sh) else \
+            np.zeros(0, bool)
+        sh, sday, sp = sh[keep], sday[keep], sp[keep]
         first = np.r_[True, sh[1:] != sh[:-1]] if len(sh) else np.zeros(0, bool)
         last = np.r_[sh[1:] != sh[:-1], True] if len(sh) else np.zeros(0, bool)
         seg_start = np.where(first, _FAR_PAST, sday)
@@ -135,12 +139,17 @@ class Grid:
         return np.bincount(self.cell[mask], weights=wts, minlength=self.H * self.M)
 
     def columns(self) -> dict:
-        """Household, month and date columns of the dense grid."""
+        """Household, month and date columns of the dense grid (a new dict each call)."""
+        if self._columns is None:
+            self._columns = self._build_columns()
+        return dict(self._columns)
+
+    def _build_columns(self) -> dict:
         H, M = self.H, self.M
         return {
             "household": np.repeat(self.names, M),
-            "month": np.tile(self.bounds["month"].to_numpy(dtype=np.int64), H),
-            "month_start": np.tile(self.bounds["month_start"].to_numpy(dtype=object), H),
-            "month_end": np.tile(self.bounds["month_end"].to_numpy(dtype=object), H),
-            "complete": np.tile((self.bounds["month_end"] <= self.as_of).to_numpy(bool), H),
+            "month": np.tile(self.months, H),
+            "month_start": np.tile(np.array(self.starts, dtype=object), H),
+            "month_end": np.tile(np.array(self.ends, dtype=object), H),
+            "complete": np.tile(np.array([e <= self.as_of for e in self.ends], bool), H),
         }

@@ -138,8 +138,7 @@ def _progress_from_grid(g: Grid) -> pd.DataFrame:
         "flagged": g.count(g.flagged).astype(np.int64),
         "rejected": g.count(g.rejected).astype(np.int64),
     })
-    df = pd.DataFrame(cols)
-    return df[PROGRESS_COLUMNS + PROGRESS_EXTRA_COLUMNS]
+    return pd.DataFrame({name: cols[name] for name in PROGRESS_COLUMNS + PROGRESS_EXTRA_COLUMNS})
 
 
 def household_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,

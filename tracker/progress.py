@@ -43,6 +43,10 @@ class Frames:
     households: pd.DataFrame
 
 
+HOUSEHOLD_COLUMNS = {"household_id": "int64", "name": object}
+SIZE_COLUMNS = {"household_id": "int64", "persons": "int64", "valid_from": object}
+#: Up to this many households, rows are read through SQLAlchemy (see `_read_columns`).
+SMALL_READ = 50
 WEIGHIN_COLUMNS = {"household_id": "int64", "epoch_ms": "int64", "stream": object,
                    "weight_g": "int64", "status": object}
 
@@ -59,23 +63,35 @@ def _epoch_ms(dialect: str):
                 BigInteger).label("epoch_ms")
 
 
-def _read_columns(conn: Connection, query, columns: dict) -> pd.DataFrame:
-    """Rows of a query straight from the DBAPI cursor into typed columns (no Row objects)."""
-    compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
-    params = compiled.params
-    if compiled.positiontup:
-        params = tuple(params[k] for k in compiled.positiontup)
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    if not rows:
-        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
-    data = list(zip(*rows))
-    return pd.DataFrame({name: np.array(values, dtype=kind)
-                         for (name, kind), values in zip(columns.items(), data)})
+def _read_columns(conn: Connection, query, columns: dict, bulk: bool = True
+                  ) -> dict[str, np.ndarray]:
+    """Rows of a query into typed numpy columns.
+
+    `bulk`: straight from the DBAPI cursor (no Row objects, for an edition's millions of
+    rows); otherwise through SQLAlchemy, whose compiled-statement cache makes a small read
+    (one household's page) cheaper than compiling the query again.
+    """
+    if bulk:
+        compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
+        params = compiled.params
+        if compiled.positiontup:
+            params = tuple(params[k] for k in compiled.positiontup)
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(str(compiled), params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    else:
+        rows = conn.execute(query).all()
+    data = list(zip(*rows)) or [()] * len(columns)
+    return {name: np.array(values, dtype=kind)
+            for (name, kind), values in zip(columns.items(), data)}
+
+
+def _as_date(value) -> dt.date:
+    """A date column value: SQLite's raw cursor gives ISO text, other paths dates."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def load_frames(conn: Connection, edition_id: int,
@@ -92,12 +108,16 @@ def load_frames(conn: Connection, edition_id: int,
         hh = hh.where(Household.id.in_(household_ids))
         sz = sz.where(HouseholdSize.household_id.in_(household_ids))
         wi = wi.where(WeighIn.household_id.in_(household_ids))
-    households = pd.read_sql_query(hh, conn)
-    sizes = pd.read_sql_query(sz, conn)
-    sizes["valid_from"] = pd.to_datetime(sizes["valid_from"]).dt.date
-    weighins = _read_columns(conn, wi, WEIGHIN_COLUMNS)
-    weighins["measured_at"] = pd.to_datetime(weighins.pop("epoch_ms"), unit="ms", utc=True)
-    weighins = weighins[["household_id", "measured_at", "stream", "weight_g", "status"]]
+    bulk = household_ids is None or len(household_ids) > SMALL_READ
+    households = pd.DataFrame(_read_columns(conn, hh, HOUSEHOLD_COLUMNS, bulk))
+    sizes = _read_columns(conn, sz, SIZE_COLUMNS, bulk)
+    sizes["valid_from"] = np.array([_as_date(v) for v in sizes["valid_from"]], dtype=object)
+    sizes = pd.DataFrame(sizes)
+    w = _read_columns(conn, wi, WEIGHIN_COLUMNS, bulk)
+    weighins = pd.DataFrame({  # one frame built once: adding columns later copies
+        "household_id": w["household_id"],
+        "measured_at": pd.to_datetime(w["epoch_ms"], unit="ms", utc=True),
+        "stream": w["stream"], "weight_g": w["weight_g"], "status": w["status"]})
     return Frames(weighins, sizes, households)
 
 
