@@ -1,7 +1,8 @@
 """Benchmark of the web app under gunicorn (not a test): phones posting weigh-ins and reading
 their progress, against a trivial endpoint on the same server in the same run.
 
-    python bench/web.py [--phones 20] [--duration 20] [--workers 2] [--threads 4]
+    python bench/web.py [--phones 20] [--duration 20] [--paced-duration 60] [--workers 2]
+                        [--threads 4]
                         [--households 60] [--think 2] [--database-url URL] [--ratelimit]
 
 1. A fresh database (SQLite in a temporary folder unless --database-url) with an edition that
@@ -269,7 +270,11 @@ def report(name: str, recorder: Recorder) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=int, default=20)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    parser.add_argument("--duration", type=float, default=20.0,
+                        help="seconds of each phase without waits")
+    parser.add_argument("--paced-duration", type=float, default=60.0,
+                        help="seconds of the paced phase (about 4 POSTs a second: a p95 needs "
+                             "a few hundred of them)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="per worker (gthread)")
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
@@ -279,9 +284,15 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--ratelimit", action="store_true", help="keep the rate limits on")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--phases", default="one,flat,paced",
+                        help="which phases to run, comma-separated: one, flat, paced")
     args = parser.parse_args()
-    phases = [("one phone", 1, 0.0), (f"{args.phones} phones", args.phones, 0.0),
-              (f"{args.phones} phones, paced ({args.think:g} s)", args.phones, args.think)]
+    phases = [("one", "one phone", 1, 0.0, args.duration),
+              ("flat", f"{args.phones} phones", args.phones, 0.0, args.duration),
+              ("paced", f"{args.phones} phones, paced ({args.think:g} s)", args.phones,
+               args.think, args.paced_duration)]
+    wanted = set(args.phases.split(","))
+    phases = [phase[1:] for phase in phases if phase[0] in wanted]
     with tempfile.TemporaryDirectory(prefix="zw-bench-web-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/zw.sqlite3"
         tokens = seed(url, args.households, args.phones)
@@ -296,10 +307,11 @@ def main() -> None:
             threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
             print(f"gunicorn: {args.workers} {args.worker_class} workers{threads} on "
                   f"{os.cpu_count()} cores, {url.split(':')[0]}; {args.duration:.0f} s per "
-                  f"phase after {WARMUP:.0f} s of warm-up; load average before: "
+                  f"phase ({args.paced_duration:.0f} s paced) after {WARMUP:.0f} s of warm-up; "
+                  "load average before: "
                   f"{os.getloadavg()[0]:.2f}")
-            for name, phones, think in phases:
-                recorder = asyncio.run(load(port, tokens[:phones], args.duration, think))
+            for name, phones, think, seconds in phases:
+                recorder = asyncio.run(load(port, tokens[:phones], seconds, think))
                 results[name] = report(name, recorder)
         finally:
             stop(server)

@@ -5,7 +5,7 @@
 Two cores: 2 gthread workers x 4 threads. A request is mostly Python (CPU) with short database
 waits; threads overlap those waits, and more processes than cores only add memory (each holds
 pandas and plotly, ~150 MB). Variables: ZW_GUNICORN_BIND, ZW_GUNICORN_WORKERS,
-ZW_GUNICORN_THREADS. The figures behind these choices: docs/production.md ("Web speed").
+ZW_GUNICORN_THREADS, ZW_GUNICORN_SWITCH_INTERVAL. The figures behind these choices: docs/production.md ("Web speed").
 """
 import os
 import re
@@ -44,8 +44,14 @@ class MaskingLogger(Logger):
 logger_class = MaskingLogger
 
 
+#: How long a thread waiting for the GIL waits before it asks the running one to give it up
+#: (Python's default: 5 ms). See post_fork.
+SWITCH_INTERVAL = float(os.environ.get("ZW_GUNICORN_SWITCH_INTERVAL", "0.001"))
+
+
 def post_fork(server, worker):
-    # A thread waiting for the GIL asks for it after this long (default 5 ms): short requests
-    # (a weigh-in: three queries, each giving the GIL away) then do not queue behind a
-    # progress page computed by another thread of the same worker.
-    sys.setswitchinterval(0.001)
+    # A weigh-in is a few short database round trips; each gives the GIL away while it waits
+    # and must get it back from a thread computing a progress page (pure Python and pandas),
+    # which keeps it up to this interval. Short: a weigh-in does not queue behind such a
+    # page ~1 ms per round trip (figures: docs/production.md, "Web speed").
+    sys.setswitchinterval(SWITCH_INTERVAL)

@@ -145,7 +145,7 @@ class WeighIns(MethodView):
                                       offset=pagination_parameters.first_item)
 
     @weighins_blp.doc(security=SECURITY)
-    @weighins_blp.arguments(WeighInCreateSchema)
+    @weighins_blp.arguments(WeighInCreateSchema())
     @weighins_blp.response(201, WeighInSchema)
     @weighins_blp.alt_response(200, schema=WeighInSchema,
                                description="This client_uuid was stored already: the stored "
@@ -170,7 +170,7 @@ class WeighInById(MethodView):
         return services.get_weighin(db(), _household(), weighin_id)
 
     @weighins_blp.doc(security=SECURITY)
-    @weighins_blp.arguments(WeighInPatchSchema)
+    @weighins_blp.arguments(WeighInPatchSchema())
     @weighins_blp.response(200, WeighInSchema)
     def patch(self, values, weighin_id):
         """Correct some fields of a weigh-in."""
@@ -181,7 +181,7 @@ class WeighInById(MethodView):
         return weighin
 
     @weighins_blp.doc(security=SECURITY)
-    @weighins_blp.arguments(WeighInInputSchema)
+    @weighins_blp.arguments(WeighInInputSchema())
     @weighins_blp.response(200, WeighInSchema)
     def put(self, values, weighin_id):
         """Replace a weigh-in's bin, weight and note (and its time when given)."""
@@ -208,7 +208,7 @@ def me():
 
 
 @account_blp.route("/token", methods=["POST"])
-@account_blp.arguments(TokenRequestSchema)
+@account_blp.arguments(TokenRequestSchema())
 @account_blp.response(201, TokenSchema)
 @account_blp.alt_response(401, description="Unknown email or wrong password.")
 def token(credentials):
