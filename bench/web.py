@@ -2,8 +2,8 @@
 their progress, against a trivial endpoint on the same server in the same run.
 
     python bench/web.py [--phones 20] [--duration 20] [--paced-duration 60] [--workers 2]
-                        [--threads 4]
-                        [--households 60] [--think 2] [--database-url URL] [--ratelimit]
+                        [--threads 4] [--households 60] [--think 2] [--database-url URL]
+                        [--phases one,flat,paced] [--ratelimit]
 
 1. A fresh database (SQLite in a temporary folder unless --database-url) with an edition that
    started two months ago and --households households, each with an account, an API token and

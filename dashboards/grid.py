@@ -54,7 +54,6 @@ class Grid:
     def __init__(self, weighins, sizes, households, params: EditionParams, as_of: dt.date):
         self.params = params
         self.as_of = as_of
-        self._columns = None
         started = [b for b in month_dates(params) if b[1] <= as_of]
         self.months = np.array([b[0] for b in started], dtype=np.int64)
         self.starts = [b[1] for b in started]
@@ -75,6 +74,7 @@ class Grid:
         self.asof_end = _day(as_of) + 1  # as_of inclusive
         self._person_days(sizes)
         self._place(weighins)
+        self._columns = self._grid_columns()  # both tables of the method start from these
 
     def _person_days(self, sizes):
         """Person-days and counted days per cell, by interval overlap arithmetic."""
@@ -140,11 +140,9 @@ class Grid:
 
     def columns(self) -> dict:
         """Household, month and date columns of the dense grid (a new dict each call)."""
-        if self._columns is None:
-            self._columns = self._build_columns()
         return dict(self._columns)
 
-    def _build_columns(self) -> dict:
+    def _grid_columns(self) -> dict:
         H, M = self.H, self.M
         return {
             "household": np.repeat(self.names, M),

@@ -5,7 +5,8 @@
 Two cores: 2 gthread workers x 4 threads. A request is mostly Python (CPU) with short database
 waits; threads overlap those waits, and more processes than cores only add memory (each holds
 pandas and plotly, ~150 MB). Variables: ZW_GUNICORN_BIND, ZW_GUNICORN_WORKERS,
-ZW_GUNICORN_THREADS, ZW_GUNICORN_SWITCH_INTERVAL. The figures behind these choices: docs/production.md ("Web speed").
+ZW_GUNICORN_THREADS, ZW_GUNICORN_SWITCH_INTERVAL. The figures behind these choices:
+docs/production.md ("Web speed").
 """
 import os
 import re

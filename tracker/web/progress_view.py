@@ -216,12 +216,12 @@ def bin_lines(households: pd.DataFrame, streams: pd.DataFrame, month: int,
     for stream, m, kg, n, rate, counted in zip(*(streams[c].tolist() for c in (
             "stream", "month", "kg", "weighins", "g_per_person_week", "counted"))):
         line = per_stream.setdefault(stream, {"kg": 0.0, "n": 0, "current": None,
-                                              "seen": False, "counted": bool(counted)})
+                                              "counted": bool(counted)})
         if m in base_months:
             line["kg"] += kg
             line["n"] += n
-        if m == month and not line["seen"]:
-            line["current"], line["seen"] = value(rate), True
+        if m == month:  # one row per bin and month
+            line["current"] = value(rate)
     lines = [BinLine(stream, line["kg"] * 1000.0 / pdays * 7.0
                      if pdays > 0 and line["n"] > 0 else None, line["current"], line["counted"])
              for stream, line in per_stream.items()]
