@@ -50,6 +50,11 @@ class IngestProcess:
     def status(self) -> dict | None:
         return read_status(self.status_file)
 
+    def freeze(self) -> None:
+        """SIGSTOP the main process: it reads, stores and acknowledges nothing more, and
+        whatever the broker sends it from now on stays unacknowledged."""
+        self.process.send_signal(signal.SIGSTOP)
+
     def kill(self) -> None:
         """SIGKILL: no goodbye, nothing flushed."""
         self.process.send_signal(signal.SIGKILL)

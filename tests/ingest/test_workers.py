@@ -106,12 +106,20 @@ def test_two_workers_share_the_load_and_a_killed_one_loses_nothing(
     start_all(workers, mosquitto)
     started = time.monotonic()
 
-    # Phase A, both workers alive: w2 is SIGKILLed while the backlog is being stored.
-    publish_phase(mosquitto, fleet, range(1, PER_SCALE + 1))
-    assert wait_for(lambda: counter.weighins() >= 3_000, 60), w1.log_tail()
+    # Phase A, both workers alive at first. w2 is frozen (SIGSTOP) after storing its share
+    # of the first 2,000 readings, so it is certainly holding unacknowledged readings when
+    # it is SIGKILLed: its turn of the other 8,000 (waiting for it to keep pace on a fast
+    # machine made the kill land after phase A was all stored).
+    first = 500
+    publish_phase(mosquitto, fleet, range(1, first + 1))
+    assert counter.wait_weighins(4 * first, 60) == 4 * first, w1.log_tail()
+    assert wait_for(lambda: (w2.status() or {}).get("stored", 0) > 0, 30), w2.log_tail()
+    w2.freeze()
+    publish_phase(mosquitto, fleet, range(first + 1, PER_SCALE + 1))
+    wait_idle(w1, counter)
     w2_before = (w2.status() or {}).get("stored", 0)
     w2.kill()
-    assert counter.weighins() < PHASE, "phase A was stored before the kill"
+    assert counter.weighins() < PHASE, "w2's share of phase A was stored while it was frozen"
 
     # Phase B, w2 dead: mosquitto still gives w2's session its round-robin turn.
     publish_phase(mosquitto, fleet, range(PER_SCALE + 1, 2 * PER_SCALE + 1))
