@@ -7,9 +7,10 @@ manual acknowledgement. Its callbacks only append to a list. A dispatcher thread
 and hands them to the storing processes (ingest.worker, ZW_INGEST_PROCESSES of them), which
 decode and validate batches side by side and commit them in one transaction each, in the order
 the batches were cut, retrying while the database is away. When a batch is committed a
-receiver thread acknowledges its messages, batch after batch in arrival order. So a reading is acknowledged only once it is in the
-database (stored or dead-lettered); an unacknowledged one is redelivered by the broker, and the
-(device, seq) key stores a redelivery once.
+receiver thread acknowledges its messages, batch after batch in arrival order. So a reading is
+acknowledged only once it is in the database (stored or dead-lettered); an unacknowledged one
+is redelivered by the broker, and the (device, seq) key stores a redelivery once (a refused
+one: its DUP flag and the dead letter's fingerprint, tracker.services.ingest).
 
 Memory: mosquitto 2.0 enforces its in-flight limit only until the client starts acknowledging
 (a reconnecting session's whole backlog pours in), so past MAX_PENDING received but not yet
@@ -74,7 +75,8 @@ class IngestService:
         self.exit_code = EXIT_OK
         self.counts = Counts()
         self._cond = threading.Condition()
-        self._pending: list[tuple] = []  # (generation, mid, qos, topic, payload, retained)
+        # (generation, mid, qos, topic, payload, retained, dup)
+        self._pending: list[tuple] = []
         self._first_at = 0.0
         self._max_pending = PENDING_BATCHES * max(1, int(cfg.ingest_batch_size))
         self._at_worker: dict[int, list[tuple[int, int, int]]] = {}  # batch id -> acks
@@ -287,7 +289,7 @@ class IngestService:
     def _on_message(self, client, userdata, message):
         try:
             item = (self._generation, message.mid, message.qos, message.topic,
-                    message.payload, bool(message.retain))
+                    message.payload, bool(message.retain), bool(message.dup))
             self._last_message = time.monotonic()
             with self._cond:
                 if len(self._pending) >= self._max_pending:  # backpressure, see above
@@ -329,7 +331,7 @@ class IngestService:
                 self._worker_of[batch_id] = index
             process, inbox, _ = self._workers[index]
             try:
-                inbox.send(("batch", batch_id, [(t, p, r) for *_, t, p, r in batch]))
+                inbox.send(("batch", batch_id, [(t, p, r, d) for *_, t, p, r, d in batch]))
             except OSError:  # BrokenPipeError: it is gone (the receiver may say so too)
                 self._fail(f"a storing process died ({process.name}, exit code "
                            f"{process.exitcode})")

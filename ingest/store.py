@@ -4,6 +4,7 @@ the second core while the network process only receives and acknowledges.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -15,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from ingest.decode import StatusChange, decode
 from tracker import clock
 from tracker.db import Database
-from tracker.services.ingest import (PreparedReadings, Refusal, ScaleReading,
+from tracker.services.ingest import (PreparedReadings, Refusal, ScaleReading, new_refusals,
                                      prepare_scale_readings, record_dead_letters,
                                      record_device_status, store_prepared_readings)
 
@@ -119,7 +120,8 @@ class BatchStore:
             log.exception("message on %s could not be stored", getattr(item, "topic", "?"))
             refusal = Refusal(getattr(item, "topic", "?"), getattr(item, "payload", b""),
                               f"internal error: {type(exc).__name__}: {str(exc)[:200]}",
-                              getattr(item, "device_id", None))
+                              getattr(item, "device_id", None),
+                              getattr(item, "redelivered", False))
             return self._retrying(lambda: self._commit([refusal], now), on_retry, keep_going)
 
     def _retrying(self, work, on_retry, keep_going) -> Counts:
@@ -155,21 +157,29 @@ class BatchStore:
                                             seen_at=None if status.retained else now):
                     log.debug("status of unknown scale %s ignored", status.device_id)
             refusals += result.refused
-            dead = record_dead_letters(session, refusals, now=now)
-        for refusal in refusals:
+            fresh = new_refusals(session, refusals)
+            dead = record_dead_letters(session, fresh, now=now)
+        for refusal in fresh:
             log.info("dead letter from %s: %s; payload %r", refusal.topic, refusal.reason,
                      refusal.payload[:120])
+        if len(fresh) < len(refusals):
+            log.info("%d redelivered refusal(s) kept already, not kept again",
+                     len(refusals) - len(fresh))
         return Counts(stored=result.stored, flagged=result.flagged,
-                      duplicates=result.duplicates, dead_lettered=dead,
-                      statuses=len(statuses))
+                      duplicates=result.duplicates + len(refusals) - len(fresh),
+                      dead_lettered=dead, statuses=len(statuses))
 
 
-def _safe_decode(topic, payload, retained=False):
+def _safe_decode(topic, payload, retained=False, redelivered=False):
     try:
-        return decode(topic, payload, retained)
+        decoded = decode(topic, payload, retained)
     except Exception as exc:  # decode is total by design; this is the belt to its braces
         log.exception("decoding a message on %s failed", topic)
-        return Refusal(topic, payload, f"internal error: {type(exc).__name__}", None)
+        return Refusal(topic, payload, f"internal error: {type(exc).__name__}", None,
+                       redelivered)
+    if redelivered and isinstance(decoded, (ScaleReading, Refusal)):
+        decoded = dataclasses.replace(decoded, redelivered=True)
+    return decoded
 
 
 def _short_busy_timeout(dbapi_conn, _record) -> None:

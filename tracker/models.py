@@ -221,8 +221,11 @@ class DeadLetter(Base):
     payload_size: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(500))
     device_id: Mapped[Optional[str]] = mapped_column(String(64))
+    #: SHA-256 of topic and whole payload: a redelivered refusal already kept is recognised.
+    fingerprint: Mapped[Optional[str]] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_dead_letters_received", "received_at"),)
+    __table_args__ = (Index("ix_dead_letters_received", "received_at"),
+                      Index("ix_dead_letters_fingerprint", "fingerprint"))
 
 
 # func is re-exported for services that count rows.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
@@ -101,3 +102,28 @@ def test_redelivery_with_ts_from_the_topic_payload(session, scales):
     session.commit()
     assert session.scalar(select(func.count(WeighIn.id))) == 1
     assert session.scalar(select(func.count(DeadLetter.id))) == 0
+
+
+def test_a_redelivered_refusal_is_kept_once(session, scales):
+    """The ingest killed between a dead letter's commit and its acknowledgement gets the
+    message again (DUP flag): kept once. A message sent twice (no DUP) is kept twice."""
+    bad = decode("zw/scales/sc-martin/weighin", b'{"seq": "x"}')
+    other = decode("zw/scales/sc-martin/weighin", b'{"seq": "y"}')
+    assert isinstance(bad, Refusal) and not bad.redelivered
+    assert record_dead_letters(session, [bad], now=NOW) == 1
+    again = [replace(bad, redelivered=True), replace(other, redelivered=True)]
+    assert record_dead_letters(session, again, now=NOW) == 1  # `other` was never kept
+    assert record_dead_letters(session, again, now=NOW) == 0
+    assert record_dead_letters(session, [bad], now=NOW) == 1  # sent again by the scale
+    # A reading refused by the service (revoked scale), redelivered.
+    revoked = reading(7, device="sc-revoked")
+    first = record_scale_readings(session, [revoked], now=NOW)
+    assert record_dead_letters(session, first.refused, now=NOW) == 1
+    second = record_scale_readings(session, [replace(revoked, redelivered=True)], now=NOW)
+    assert second.refused[0].redelivered
+    assert record_dead_letters(session, second.refused, now=NOW) == 0
+    session.commit()
+    letters = list_dead_letters(session, limit=None)
+    assert sorted(d.payload for d in letters) == ['{"seq": "x"}', '{"seq": "x"}',
+                                                  '{"seq": "y"}', "{}"]
+    assert len({d.fingerprint for d in letters}) == 3 and all(d.fingerprint for d in letters)

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import paho.mqtt.client as mqtt
 import pytest
 from sqlalchemy import select
 
+from ingest.decode import decode
 from tests.ingest.corpus import bad_messages, good_messages
 from tests.ingest.helpers import IngestProcess, wait_for
 from tracker.models import DeadLetter, Device, WeighIn
+from tracker.services.ingest import record_dead_letters
 
 pytestmark = pytest.mark.broker
 
@@ -121,3 +124,43 @@ def test_storing_processes_commit_in_arrival_order(mosquitto, database_url, tmp_
         code = ingest.stop()
         print("--- ingest log ---\n" + ingest.log_tail(80))
     assert code == 0
+
+
+def test_a_redelivered_refusal_is_kept_once(ingest, mosquitto, mqtt_probe, scales, counter,
+                                            app):
+    """The ingest stopped between a dead letter's commit and the acknowledgement: its session
+    gets the message again with the DUP flag, and the refusal is not kept a second time.
+
+    The killed ingest is played by a client with the ingest's id and persistent session that
+    receives the message and never acknowledges it, and by the dead letter it had committed,
+    kept through the same service."""
+    topic, bad = "zw/scales/sc-martin/weighin", b'{"seq": "not a number"}'
+    got = []
+    holder = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=ingest.client_id,
+                         clean_session=False, protocol=mqtt.MQTTv311)
+    holder.username_pw_set(mosquitto.ingest_username, mosquitto.ingest_password)
+    holder.manual_ack_set(True)
+    holder.on_connect = lambda client, *_: client.subscribe("zw/scales/+/weighin", 1)
+    holder.on_subscribe = lambda *_: got.append("subscribed")
+    holder.on_message = lambda client, userdata, message: got.append(message.dup)
+    holder.connect(mosquitto.host, mosquitto.port)
+    holder.loop_start()
+    try:
+        assert wait_for(lambda: "subscribed" in got, 20)
+        scale = mqtt_probe(mosquitto, "sc-martin", scales["sc-martin"], client_id="sc-martin")
+        scale.publish(topic, bad)
+        assert wait_for(lambda: False in got, 20), got  # first delivery: no DUP flag
+        with app.extensions["zw_db"].session() as s:
+            assert record_dead_letters(s, [decode(topic, bad)]) == 1
+    finally:
+        holder.disconnect()
+        holder.loop_stop()
+
+    ingest.start()
+    assert wait_for(lambda: (ingest.status() or {}).get("duplicates") == 1, 30), \
+        ingest.log_tail()
+    assert counter.dead_letters() == 1
+    assert "redelivered refusal(s) kept already" in ingest.log_tail()
+    scale.publish(topic, bad)  # the scale sends it again: a new message, kept
+    assert wait_for(lambda: counter.dead_letters() == 2, 30), ingest.log_tail()
+    assert wait_for(lambda: ingest.status()["dead_lettered"] == 1, 10), ingest.status()

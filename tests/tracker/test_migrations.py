@@ -73,3 +73,24 @@ def test_seq_becomes_64_bit_and_rows_survive(empty_url):
         rows = conn.execute(text("SELECT weight_g, seq FROM weighins ORDER BY id")).all()
     assert [tuple(row) for row in rows] == [(1200, 7), (900, 2**53)]
     engine.dispose()
+
+
+def test_dead_letters_get_a_fingerprint_and_rows_survive(empty_url):
+    """0120: dead letters kept before have no fingerprint (their payload may be cut)."""
+    upgrade(empty_url, "0110_seq_bigint")
+    engine = create_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO dead_letters (received_at, topic, payload, payload_size, "
+                          "reason) VALUES ('2026-03-02 08:00:00', 'zw/scales/a/weighin', "
+                          "'{}', 2, 'invalid reading')"))
+    upgrade(empty_url)
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT topic, reason, fingerprint FROM dead_letters")).all()
+        assert [tuple(row) for row in rows] == [("zw/scales/a/weighin", "invalid reading", None)]
+        assert "ix_dead_letters_fingerprint" in {
+            index["name"] for index in inspect(conn).get_indexes("dead_letters")}
+    downgrade(empty_url, "0110_seq_bigint")
+    with engine.connect() as conn:
+        assert "fingerprint" not in {c["name"] for c in inspect(conn).get_columns("dead_letters")}
+        assert conn.execute(text("SELECT COUNT(*) FROM dead_letters")).scalar() == 1
+    engine.dispose()

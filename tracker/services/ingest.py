@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -38,6 +39,8 @@ class ScaleReading:
     battery_pct: int | None = None
     topic: str = ""
     payload: bytes = b""
+    #: delivered again by the broker (MQTT DUP flag): it may have been handled already
+    redelivered: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Refusal:
     payload: bytes
     reason: str
     device_id: str | None = None
+    redelivered: bool = False
 
 
 @dataclass
@@ -120,7 +124,8 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
             except DomainError as exc:
                 reason = f"{exc.field or 'reading'}: {exc.message}"
         if reason:
-            prepared.entries.append((key, Refusal(r.topic, r.payload, reason, r.device_id)))
+            prepared.entries.append((key, Refusal(r.topic, r.payload, reason, r.device_id,
+                                                  r.redelivered)))
             continue
         seen.add(key)
         row = {"household_id": device.household_id, "stream": stream, "weight_g": r.weight_g,
@@ -197,16 +202,38 @@ def record_device_status(session: Session, device_id: str, online: bool, *,
 
 def record_dead_letters(session: Session, refusals: list[Refusal], *,
                         now: dt.datetime | None = None) -> int:
-    """Keep refused messages with the reason (payload cut to a few KiB); return how many."""
+    """Keep refused messages with the reason (payload cut to a few KiB); return how many.
+    A redelivered refusal kept already is not kept again (`new_refusals`)."""
+    refusals = new_refusals(session, refusals)
     if not refusals:
         return 0
     now = now or clock.now()
     session.execute(DeadLetter.__table__.insert(), [
         {"received_at": now, "topic": _text(r.topic.encode("utf-8", "replace"))[:512],
          "payload": _text(r.payload[:DEAD_LETTER_KEEP_BYTES]), "payload_size": len(r.payload),
-         "reason": r.reason[:500], "device_id": (r.device_id or None) and r.device_id[:64]}
+         "reason": r.reason[:500], "device_id": (r.device_id or None) and r.device_id[:64],
+         "fingerprint": dead_letter_fingerprint(r.topic, r.payload)}
         for r in refusals])
     return len(refusals)
+
+
+def new_refusals(session: Session, refusals: list[Refusal]) -> list[Refusal]:
+    """The refusals to keep: all but the redelivered ones (MQTT DUP flag: the ingest was
+    stopped between the commit and the acknowledgement) whose topic and payload are kept
+    already. A message a scale sent twice is not redelivered, and is kept twice."""
+    again = {dead_letter_fingerprint(r.topic, r.payload) for r in refusals if r.redelivered}
+    if not again:
+        return list(refusals)
+    kept = set(session.scalars(select(DeadLetter.fingerprint)
+                               .where(DeadLetter.fingerprint.in_(again))))
+    return [r for r in refusals
+            if not (r.redelivered and dead_letter_fingerprint(r.topic, r.payload) in kept)]
+
+
+def dead_letter_fingerprint(topic: str, payload: bytes) -> str:
+    """SHA-256 (hex) of the topic and the whole payload."""
+    return hashlib.sha256(topic.encode("utf-8", "replace") + b"\x00" + payload
+                          ).hexdigest()
 
 
 def list_dead_letters(session: Session, *, limit: int | None = 100,
