@@ -1,9 +1,11 @@
 """Benchmark of the MQTT ingest (not a test): backlog drain rates side by side, then latency.
 
     python bench/ingest.py [--readings 100000] [--naive-seconds 15] [--database-url URL]
+                           [--keep-database]
 
 1. Starts the project's mosquitto (mosquitto.conf, free port, temporary folder) and a fresh
-   database (SQLite in the temporary folder unless --database-url), with an edition, a
+   database (SQLite in the temporary folder; with --database-url of a PostgreSQL server, a
+   scratch database made on it and dropped at the end, bench.scratch), with an edition, a
    household and 10 paired scales.
 2. Registers three persistent sessions (clean session off) subscribed at QoS 1, then publishes
    N canonical readings: each session now holds the same backlog of N readings.
@@ -39,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 import paho.mqtt.client as mqtt  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
 from ingest.broker import free_port, prepare_broker  # noqa: E402
 from ingest.dynsec import DynsecClient  # noqa: E402
 from tracker import services  # noqa: E402
@@ -245,12 +248,19 @@ def main() -> None:
                         help="ZW_INGEST_PROCESSES for (c) (default: the config's, %(default)s)")
     parser.add_argument("--no-one-process", action="store_true",
                         help="skip the run with a single storing process")
+    parser.add_argument("--keep-database", action="store_true",
+                        help="PostgreSQL: keep the scratch database made for the run")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="zw-bench-"))
     instance = work / "instance"
     instance.mkdir()
-    url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
+    with scratch_database(args.database_url or f"sqlite:///{work / 'bench.sqlite3'}",
+                          keep=args.keep_database) as url:
+        run(args, instance, work, url)
+
+
+def run(args, instance: Path, work: Path, url: str) -> None:
     upgrade(url)
     db = Database(url)
     today = dt.date.today()

@@ -3,9 +3,10 @@ their progress, against a trivial endpoint on the same server in the same run.
 
     python bench/web.py [--phones 20] [--duration 20] [--paced-duration 60] [--workers 2]
                         [--threads 4] [--households 60] [--think 2] [--database-url URL]
-                        [--phases one,flat,paced] [--ratelimit]
+                        [--phases one,flat,paced] [--ratelimit] [--keep-database]
 
-1. A fresh database (SQLite in a temporary folder unless --database-url) with an edition that
+1. A fresh database (SQLite in a temporary folder; with --database-url of a PostgreSQL server,
+   a scratch database made on it and dropped at the end, bench.scratch) with an edition that
    started two months ago and --households households, each with an account, an API token and
    two months of history (about 1.5 weigh-ins a day: residual, packaging, glass).
 2. gunicorn (`tracker.app:create_app()`, gthread workers) on a free port of 127.0.0.1.
@@ -50,6 +51,7 @@ from sqlalchemy import insert  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 import tracker.services.accounts as accounts  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from ingest.broker import free_port  # noqa: E402
 from tracker import services  # noqa: E402
 from tracker.db import Database  # noqa: E402
@@ -282,6 +284,8 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=2.0,
                         help="seconds a phone waits between rounds in the paced phase")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--keep-database", action="store_true",
+                        help="PostgreSQL: keep the scratch database made for the run")
     parser.add_argument("--ratelimit", action="store_true", help="keep the rate limits on")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--phases", default="one,flat,paced",
@@ -293,8 +297,9 @@ def main() -> None:
                args.think, args.paced_duration)]
     wanted = set(args.phases.split(","))
     phases = [phase[1:] for phase in phases if phase[0] in wanted]
-    with tempfile.TemporaryDirectory(prefix="zw-bench-web-") as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/zw.sqlite3"
+    with tempfile.TemporaryDirectory(prefix="zw-bench-web-") as tmp, \
+            scratch_database(args.database_url or f"sqlite:///{tmp}/zw.sqlite3",
+                             keep=args.keep_database) as url:
         tokens = seed(url, args.households, args.phones)
         port = free_port("127.0.0.1")
         env = {**os.environ, "ZW_INSTANCE_PATH": tmp, "ZW_DATABASE_URL": url,
