@@ -9,6 +9,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from tracker import services
 from tracker.csvio import CsvFormatError, read_rows, write_csv
@@ -30,7 +31,7 @@ def _date(ctx, param, value):
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD") from None
+        raise click.BadParameter(_("use YYYY-MM-DD")) from None
 
 
 # ---------------------------------------------------------------- db
@@ -47,7 +48,7 @@ def db_upgrade(revision):
     from tracker.migrate import upgrade
 
     upgrade(_db().url, revision)
-    click.echo("Database up to date.")
+    click.echo(_("Database up to date."))
 
 
 # ---------------------------------------------------------------- challenges
@@ -76,10 +77,12 @@ def challenges_create(slug, name, start, months, baseline_months, target, stream
                 s, slug=slug, name=name, start=start, months=months,
                 baseline_months=baseline_months, target_pct=target, counted_streams=counted,
                 timezone=timezone)
-            click.echo(f"Created edition {edition.slug}: {edition.name}, from {start} for "
-                       f"{months} months, target -{target:g} %, counted: {', '.join(counted)}.")
+            click.echo(_("Created edition %(slug)s: %(name)s, from %(start)s for %(months)s "
+                         "months, target -%(target)s %%, counted: %(counted)s.",
+                         slug=edition.slug, name=edition.name, start=start, months=months,
+                         target=f"{target:g}", counted=", ".join(counted)))
     except DomainError as exc:
-        _fail(f"Error ({exc.field}): {exc.message}")
+        _fail(_("Error (%(field)s): %(message)s", field=exc.field, message=exc.message))
 
 
 @challenges_group.command("list")
@@ -92,8 +95,9 @@ def challenges_list():
 
     with _db().session() as s:
         for e in s.scalars(select(Edition).order_by(Edition.start_date)):
-            click.echo(f"{e.slug}\t{e.start_date}\t{e.months} months\t{len(e.households)} "
-                       f"households\t{e.name}")
+            click.echo("\t".join((e.slug, str(e.start_date),
+                                  _("%(months)s months", months=e.months),
+                                  _("%(count)s households", count=len(e.households)), e.name)))
 
 
 # ---------------------------------------------------------------- households
@@ -104,13 +108,15 @@ def households_group():
 
 def _report(report, noun: str) -> None:
     if report.errors:
-        click.secho(f"Nothing imported: {len(report.errors)} bad row(s) out of {report.rows}.",
-                    fg="red", err=True)
+        click.secho(_("Nothing imported: %(bad)s bad row(s) out of %(rows)s.",
+                      bad=len(report.errors), rows=report.rows), fg="red", err=True)
         for line, reason in report.errors:
-            click.echo(f"  line {line}: {reason}", err=True)
+            click.echo("  " + _("line %(line)s: %(reason)s", line=line, reason=reason),
+                       err=True)
         sys.exit(1)
-    click.echo(f"Imported {report.added} {noun}; {report.already_present} already present; "
-               f"{report.rows} rows read.")
+    click.echo(_("Imported %(added)s %(noun)s; %(present)s already present; %(rows)s rows "
+                 "read.", added=report.added, noun=noun, present=report.already_present,
+                 rows=report.rows))
 
 
 @households_group.command("import")
@@ -122,9 +128,9 @@ def households_import(file, challenge):
     from tracker.services.imports import import_households
 
     try:
-        _, rows = read_rows(file, ("household", "persons"))
+        _header, rows = read_rows(file, ("household", "persons"))
     except CsvFormatError as exc:
-        _fail(f"Cannot read {file}: {exc}")
+        _fail(_("Cannot read %(file)s: %(error)s", file=file, error=exc))
     with _db().session() as s:
         try:
             edition = services.get_edition(s, challenge)
@@ -133,7 +139,7 @@ def households_import(file, challenge):
         report = import_households(s, edition, rows)
         if not report.ok:
             s.rollback()
-    _report(report, "household(s)")
+    _report(report, _("household(s)"))
 
 
 @households_group.command("set-size")
@@ -148,9 +154,10 @@ def households_set_size(name, challenge, persons, valid_from):
         with _db().session() as s:
             household = services.get_household(s, services.get_edition(s, challenge), name)
             services.set_household_size(s, household, persons=persons, valid_from=valid_from)
-            history = ", ".join(f"{z.persons} from {z.valid_from}" for z in household.sizes)
+            history = ", ".join(_("%(persons)s from %(date)s", persons=z.persons,
+                                  date=z.valid_from) for z in household.sizes)
     except DomainError as exc:
-        _fail(f"Error: {exc.message}")
+        _fail(_("Error: %(message)s", message=exc.message))
     click.echo(f"{name}: {history}.")
 
 
@@ -177,14 +184,14 @@ def accounts_create(email, role, household, challenge, password):
             home = None
             if role == "family":
                 if not household or not challenge:
-                    _fail("A family account needs --household and --challenge.")
+                    _fail(_("A family account needs --household and --challenge."))
                 home = services.get_household(s, services.get_edition(s, challenge), household)
             services.create_account(s, email=email, password=password, role=role, household=home)
     except DomainError as exc:
-        _fail(f"Error: {exc.message}")
-    click.echo(f"Account {email} ({role}) created.")
+        _fail(_("Error: %(message)s", message=exc.message))
+    click.echo(_("Account %(email)s (%(role)s) created.", email=email, role=role))
     if generated:
-        click.echo(f"Password (shown once): {password}")
+        click.echo(_("Password (shown once): %(password)s", password=password))
 
 
 # ---------------------------------------------------------------- weighins
@@ -202,20 +209,20 @@ def weighins_import(file, challenge):
     from tracker.services.imports import import_weighins
 
     try:
-        _, rows = read_rows(file, ("household", "date", "stream", "weight_kg"))
+        _header, rows = read_rows(file, ("household", "date", "stream", "weight_kg"))
     except CsvFormatError as exc:
-        _fail(f"Cannot read {file}: {exc}")
+        _fail(_("Cannot read %(file)s: %(error)s", file=file, error=exc))
     with _db().session() as s:
         try:
             edition = services.get_edition(s, challenge)
         except DomainError as exc:
             _fail(str(exc.message))
-        with click.progressbar(length=len(rows), label="Checking rows", file=sys.stderr,
+        with click.progressbar(length=len(rows), label=_("Checking rows"), file=sys.stderr,
                                show_pos=True) as bar:
             report = import_weighins(s, edition, rows, progress=bar.update)
         if not report.ok:
             s.rollback()
-    _report(report, "weigh-in(s)")
+    _report(report, _("weigh-in(s)"))
 
 
 EXPORT_COLUMNS = ["id", "household", "date", "time", "stream", "weight_kg", "source", "status",
@@ -295,10 +302,10 @@ def progress_export(challenge, as_of, fmt, output):
     if output:
         with open(output, "wb") as fh:
             fh.write(data)
-        click.echo(f"Wrote {output} ({len(result.households)} rows, as of {result.as_of}).",
-                   err=True)
+        click.echo(_("Wrote %(file)s (%(rows)s rows, as of %(date)s).", file=output,
+                     rows=len(result.households), date=result.as_of), err=True)
     elif fmt == "xlsx" and sys.stdout.isatty():
-        _fail("An xlsx file is binary: give --output FILE.")
+        _fail(_("An xlsx file is binary: give --output FILE."))
     else:
         sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else click.echo(
             data.decode("utf-8", "replace"), nl=False)

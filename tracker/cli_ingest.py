@@ -7,6 +7,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from tracker import services
 from tracker.domain import DomainError, STREAMS
@@ -88,15 +89,19 @@ def devices_add(household, challenge, stream, firmware, label):
     except DomainError as exc:
         _fail(str(exc.message))
     except DynsecError as exc:
-        _fail(f"The broker did not register the scale ({exc}); nothing was saved. "
-              f"Is the broker running on {cfg.mqtt_host}:{cfg.mqtt_port}?")
-    click.echo(f"Scale paired with {household} ({challenge}), bin {stream}, firmware {firmware}.")
+        _fail(_("The broker did not register the scale (%(error)s); nothing was saved. Is "
+                "the broker running on %(host)s:%(port)s?", error=exc, host=cfg.mqtt_host,
+                port=cfg.mqtt_port))
+    click.echo(_("Scale paired with %(household)s (%(challenge)s), bin %(stream)s, firmware "
+                 "%(firmware)s.", household=household, challenge=challenge, stream=stream,
+                 firmware=firmware))
     click.echo(f"device id: {device_id}")
     click.echo(f"secret:    {secret}")
-    click.echo(f"MQTT: {cfg.mqtt_host}:{cfg.mqtt_port}, username {device_id}, topic "
-               f"zw/scales/{device_id}/weighin")
-    click.secho("The secret is shown only this once: configure the scale now.", fg="yellow",
-                err=True)
+    click.echo(_("MQTT: %(host)s:%(port)s, username %(device)s, topic %(topic)s",
+                 host=cfg.mqtt_host, port=cfg.mqtt_port, device=device_id,
+                 topic=f"zw/scales/{device_id}/weighin"))
+    click.secho(_("The secret is shown only this once: configure the scale now."),
+                fg="yellow", err=True)
 
 
 @devices_group.command("list")
@@ -120,13 +125,16 @@ def devices_list(challenge, fmt):
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not rows:
-        click.echo("No scales.")
+        click.echo(_("No scales."))
     for r in rows:
-        state = ("revoked " + r["revoked_at"] if r["revoked_at"] else
-                 {True: "online", False: "offline", None: "never connected"}[r["online"]])
-        battery = "" if r["battery_pct"] is None else f" battery {r['battery_pct']} %"
+        state = (_("revoked %(date)s", date=r["revoked_at"]) if r["revoked_at"] else
+                 {True: _("online"), False: _("offline"),
+                  None: _("never connected")}[r["online"]])
+        battery = ("" if r["battery_pct"] is None
+                   else " " + _("battery %(pct)s %%", pct=r["battery_pct"]))
+        seen = _("last seen %(date)s", date=r["last_seen"] or _("never"))
         click.echo(f"{r['id']}  {r['household']}  {r['stream']}/{r['firmware']}  {state}  "
-                   f"last seen {r['last_seen'] or 'never'}{battery}")
+                   f"{seen}{battery}")
 
 
 @devices_group.command("revoke")
@@ -146,10 +154,11 @@ def devices_revoke(device_id):
         with DynsecClient.from_config(cfg) as admin:
             admin.revoke_scale(device_id)
     except DynsecError as exc:
-        _fail(f"Revoked in the database, but the broker did not disable {device_id} ({exc}); "
-              "run this command again once the broker is running.")
-    click.echo(f"Scale {device_id} revoked: the broker refuses its connections and its "
-               "readings go to the dead letters.")
+        _fail(_("Revoked in the database, but the broker did not disable %(device)s "
+                "(%(error)s); run this command again once the broker is running.",
+                device=device_id, error=exc))
+    click.echo(_("Scale %(device)s revoked: the broker refuses its connections and its "
+                 "readings go to the dead letters.", device=device_id))
 
 
 @devices_group.command("sync")
@@ -162,12 +171,13 @@ def devices_sync():
     try:
         disabled = sync_revoked_scales(_cfg(), _db())
     except DynsecError as exc:
-        _fail(f"The broker could not be reached or refused ({exc}); nothing changed.")
+        _fail(_("The broker could not be reached or refused (%(error)s); nothing changed.",
+                error=exc))
     if disabled:
-        click.echo(f"{len(disabled)} revoked scale(s) refused by the broker from now on: "
-                   + ", ".join(disabled))
+        click.echo(_("%(count)s revoked scale(s) refused by the broker from now on: "
+                     "%(devices)s", count=len(disabled), devices=", ".join(disabled)))
     else:
-        click.echo("No revoked scale left to disable in the broker.")
+        click.echo(_("No revoked scale left to disable in the broker."))
 
 
 def sync_revoked_scales(cfg, database) -> list[str]:
@@ -205,7 +215,7 @@ def deadletters_list(fmt, limit, device_id):
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not rows:
-        click.echo("No dead letters.")
+        click.echo(_("No dead letters."))
     for r in rows:
         payload = r["payload"][:80].replace("\n", " ")
         more = "…" if r["payload_size"] > 80 else ""

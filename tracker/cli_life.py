@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from tracker import clock
 from tracker.services import events as event_service
@@ -38,7 +39,7 @@ def mail_send():
         sent, failed = mailer.deliver(session)
     finally:
         session.close()
-    click.echo(f"{sent} sent, {failed} failed.")
+    click.echo(_("%(sent)s sent, %(failed)s failed.", sent=sent, failed=failed))
 
 
 def send_event_reminders(session, now: dt.datetime) -> int:
@@ -77,15 +78,16 @@ def reminders_send(dry_run):
         silent = _send_silence_reminders(session, now)
         if dry_run:
             session.rollback()
-            click.echo(f"Would remind {events} event registrations and {silent} silent "
-                       "households.")
+            click.echo(_("Would remind %(events)s event registrations and %(silent)s "
+                         "silent households.", events=events, silent=silent))
             return
         session.commit()
         sent, failed = mailer.deliver(session)
     finally:
         session.close()
-    click.echo(f"Reminded {events} event registrations and {silent} silent households "
-               f"({sent} mails sent, {failed} failed).")
+    click.echo(_("Reminded %(events)s event registrations and %(silent)s silent households "
+                 "(%(sent)s mails sent, %(failed)s failed).", events=events, silent=silent,
+                 sent=sent, failed=failed))
 
 
 def _send_silence_reminders(session, now: dt.datetime) -> int:
@@ -161,8 +163,9 @@ def life_seed_demo(slug):
                                                                    "Les Hérissons")]
         for index, household in enumerate(households):
             teams.assign(s, household, squads[index % 2])
-    click.echo(f"Edition {slug}: sign-up open, 3 workshops, news, {len(DEMO_TIPS)} tips, "
-               f"2 teams of {len(households)} households.")
+    click.echo(_("Edition %(slug)s: sign-up open, 3 workshops, news, %(tips)s tips, 2 teams "
+                 "of %(households)s households.", slug=slug, tips=len(DEMO_TIPS),
+                 households=len(households)))
 
 
 def register(app: Flask) -> None:

@@ -10,6 +10,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from tracker.domain import _fold
 
 HEADER_ALIASES = {
@@ -58,26 +60,29 @@ def read_rows(path_or_data: Path | str | bytes, required: tuple[str, ...]) -> tu
     try:
         text = decode(data)
     except UnicodeDecodeError as exc:
-        raise CsvFormatError(f"the file is neither UTF-8 nor Windows-1252 text ({exc})") from None
+        raise CsvFormatError(_("the file is neither UTF-8 nor Windows-1252 text (%(error)s)",
+                               error=exc)) from None
     if "\x00" in text:
-        raise CsvFormatError("the file contains NUL characters: is it a CSV text file?")
+        raise CsvFormatError(_("the file contains NUL characters: is it a CSV text file?"))
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
     try:
         return _table(reader, first, required)
     except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB field limit
-        raise CsvFormatError(f"line {reader.line_num}: {exc}") from None
+        raise CsvFormatError(_("line %(line)s: %(error)s", line=reader.line_num,
+                               error=exc)) from None
 
 
 def _table(reader, first: str, required: tuple[str, ...]) -> tuple[list[str], list[Row]]:
     try:
         raw_header = next(reader)
     except StopIteration:
-        raise CsvFormatError("the file is empty") from None
+        raise CsvFormatError(_("the file is empty")) from None
     header = [_BY_ALIAS.get(_fold(h), _fold(h)) for h in raw_header]
     missing = [c for c in required if c not in header]
     if missing:
-        raise CsvFormatError(f"missing column(s): {', '.join(missing)} (header: {first.strip()})")
+        raise CsvFormatError(_("missing column(s): %(columns)s (header: %(header)s)",
+                               columns=", ".join(missing), header=first.strip()))
     rows = []
     for cells in reader:
         if not any(c.strip() for c in cells):

@@ -18,9 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         return bridge_main(argv)
     from flask.cli import FlaskGroup
 
-    from tracker.app import create_app
-
-    group = FlaskGroup(name="zw", create_app=lambda: create_app(), add_default_commands=False,
+    group = FlaskGroup(name="zw", create_app=_cli_app, add_default_commands=False,
                        load_dotenv=False, add_version_option=False,
                        help="Zero-waste challenge tracker.")
     from flask.cli import routes_command, shell_command
@@ -28,6 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     group.add_command(shell_command)
     group.add_command(routes_command)
     return group.main(args=argv, prog_name="zw")
+
+
+def _cli_app():
+    """The app of a `zw` command: its messages in the command line's language (French first,
+    `ZW_LOCALE=en` or an English system locale for English; tracker.extensions.cli_locale)."""
+    from tracker.app import create_app
+    from tracker.extensions import cli_locale
+
+    app = create_app()
+    app.config["ZW_CLI_LOCALE"] = cli_locale(app.config["BABEL_DEFAULT_LOCALE"])
+    return app
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from tracker.config import Config
@@ -32,7 +33,7 @@ def prepare_database(app: Flask, demo: bool = True) -> dict | None:
     """Migrate a new or old database; seed the demo edition when there is no edition at all."""
     database = app.extensions["zw_db"]
     if needs_upgrade(database.url):
-        click.echo("Applying database migrations...")
+        click.echo(_("Applying database migrations..."))
         upgrade(database.url)
     if not demo:
         return None
@@ -41,7 +42,7 @@ def prepare_database(app: Flask, demo: bool = True) -> dict | None:
             return None
         from tracker.demo import seed_demo
 
-        click.echo("New database: adding the demo edition...")
+        click.echo(_("New database: adding the demo edition..."))
         return seed_demo(s)
 
 
@@ -124,11 +125,12 @@ def _sync_revoked(app: Flask, cfg: Config) -> None:
     try:
         disabled = sync_revoked_scales(cfg, app.extensions["zw_db"])
     except DynsecError as exc:
-        click.secho(f"  revoked scales not checked in the broker: {exc}", fg="yellow")
+        click.secho("  " + _("revoked scales not checked in the broker: %(error)s", error=exc),
+                    fg="yellow")
         return
     if disabled:
-        click.echo(f"  {len(disabled)} revoked scale(s) now refused by the broker: "
-                   + ", ".join(disabled))
+        click.echo("  " + _("%(count)s revoked scale(s) now refused by the broker: "
+                            "%(devices)s", count=len(disabled), devices=", ".join(disabled)))
 
 
 def _exit_on_signal(signum, _frame):
@@ -166,16 +168,20 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
                     "--credentials", str(creds), "--offline-fraction", "0",
                     "--noisy-fraction", "0", "--spool-dir",
                     str(Path(cfg.instance_path) / "demo-scale-spool")], env)
-        click.secho(f"\nZero-waste tracker on http://{host}:{port}/", fg="green", bold=True)
+        click.secho("\n" + _("Zero-waste tracker on %(url)s", url=f"http://{host}:{port}/"),
+                    fg="green", bold=True)
         if seeded:
-            click.echo(f"  family sign-in: {seeded['family']} / {seeded['password']}")
-            click.echo(f"  staff sign-in:  {seeded['staff']} / {seeded['password']}")
+            click.echo("  " + _("family sign-in: %(email)s / %(password)s",
+                                email=seeded["family"], password=seeded["password"]))
+            click.echo("  " + _("staff sign-in: %(email)s / %(password)s",
+                                email=seeded["staff"], password=seeded["password"]))
         if broker is not None:
-            click.echo(f"  MQTT broker on {cfg.mqtt_host}:{cfg.mqtt_port} (mosquitto.conf), "
-                       f"ingest running; logs in {children.log_dir}")
-            click.echo("  a demo scale of the first household publishes a reading every "
-                       f"{1 / demo_rate:.0f} s")
-        click.echo("  Ctrl-C stops everything.\n")
+            click.echo("  " + _("MQTT broker on %(host)s:%(port)s (mosquitto.conf), ingest "
+                                "running; logs in %(logs)s", host=cfg.mqtt_host,
+                                port=cfg.mqtt_port, logs=children.log_dir))
+            click.echo("  " + _("a demo scale of the first household publishes a reading "
+                                "every %(seconds)s s", seconds=f"{1 / demo_rate:.0f}"))
+        click.echo("  " + _("Ctrl-C stops everything.") + "\n")
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         children.stop()

@@ -177,7 +177,9 @@ class HouseholdRowSchema(Schema):
         unknown = EXCLUDE
 
     household = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    persons = fields.Integer(required=True, strict=False, validate=validate.Range(1, 30),
+    persons = fields.Integer(required=True, strict=False,
+                             validate=validate.Range(1, 30, error=_l(
+                                 "A household has 1 to %(n)s persons.", n=30)),
                              error_messages={"invalid": _l("The number of persons must be a "
                                                            "whole number.")})
     email = fields.String(load_default="")

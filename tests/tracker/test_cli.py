@@ -242,3 +242,65 @@ def test_progress_load_keeps_the_local_day_at_midnight_edges(app, world, now_in_
     local = frames.weighins["measured_at"].dt.tz_convert("Europe/Paris").sort_values()
     assert [t.date().isoformat() for t in local] == ["2026-03-31", "2026-04-01"]
     assert local.iloc[0].microsecond == 900000
+
+
+# ---------------------------------------------------------------- the command's language
+
+@pytest.mark.parametrize("environ, expected", [
+    ({}, "fr"),
+    ({"LANG": "C.UTF-8"}, "fr"),                         # a server's usual locale
+    ({"LANG": "en_GB.UTF-8"}, "en"),
+    ({"LANG": "fr_FR.UTF-8"}, "fr"),
+    ({"LANG": "de_DE.UTF-8"}, "fr"),                     # not one of ours: the default
+    ({"LC_ALL": "fr_FR@euro", "LANG": "en_US.UTF-8"}, "fr"),  # LC_ALL first
+    ({"LC_MESSAGES": "en_US", "LANG": "fr_FR.UTF-8"}, "en"),
+    ({"ZW_LOCALE": "en", "LANG": "fr_FR.UTF-8"}, "en"),  # ZW_LOCALE above all
+    ({"ZW_LOCALE": "klingon", "LANG": "en_US.UTF-8"}, "en"),
+])
+def test_the_command_line_language(environ, expected):
+    from tracker.extensions import cli_locale
+
+    assert cli_locale("fr", environ) == expected
+
+
+def test_import_errors_in_french(app, runner, edition, tmp_path):
+    """Staff work in French: with the command's language French, every line of an import's
+    refusal is French (the CSV reader's, the schema's and the service's messages)."""
+    app.config["ZW_CLI_LOCALE"] = "fr"
+    path = tmp_path / "foyers.csv"
+    path.write_text("household;persons\nMartin;0\nDurand;2\nDurand;2\n", encoding="utf-8")
+    result = runner.invoke(args=["households", "import", str(path), "--challenge", edition])
+    assert result.exit_code == 1
+    assert "Rien n'a été importé : 2 ligne(s) incorrecte(s) sur 3." in result.output
+    assert "ligne 2 : persons: Un foyer compte de 1 à 30 personnes." in result.output
+    assert "ligne 4 : le foyer Durand figure déjà ligne 3" in result.output
+    bad = tmp_path / "pesees.csv"
+    bad.write_text("foyer;poids\n", encoding="utf-8")
+    result = runner.invoke(args=["weighins", "import", str(bad), "--challenge", edition])
+    assert result.exit_code == 1 and "Impossible de lire" in result.output
+    assert "colonne(s) manquante(s) : date, stream" in result.output
+    result = runner.invoke(args=["weighins", "export", "--challenge", "inconnu"])
+    assert "Aucune édition avec l'identifiant inconnu." in result.output
+    assert _count(app, Household) == 0
+
+
+def test_the_zw_command_speaks_french_unless_told(tmp_path):
+    """The real `zw`: French on a server's usual locale, English with ZW_LOCALE=en."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ZW_LOCALE", "LC_ALL", "LC_MESSAGES", "ZW_DATABASE_URL")}
+    env.update(LANG="C.UTF-8", ZW_INSTANCE_PATH=str(tmp_path),
+               ZW_DATABASE_URL=f"sqlite:///{tmp_path / 'zw.sqlite3'}")
+
+    def zw(*args, **extra):
+        return subprocess.run([sys.executable, "-m", "tracker.entry", *args],
+                              env={**env, **extra}, capture_output=True, text=True,
+                              timeout=120)
+
+    assert zw("db", "upgrade").stdout.strip() == "Base de données à jour."
+    assert zw("devices", "list").stdout.strip() == "Aucune balance."
+    assert zw("devices", "list", ZW_LOCALE="en").stdout.strip() == "No scales."
+    assert zw("deadletters", "list", LANG="en_US.UTF-8").stdout.strip() == "No dead letters."

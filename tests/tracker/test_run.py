@@ -25,8 +25,9 @@ def _wait(predicate, timeout, what):
 def test_zw_run_brings_up_the_whole_stack(tmp_path):
     web, mqtt = free_port(), free_port()
     env = dict(os.environ, ZW_INSTANCE_PATH=str(tmp_path / "instance"), ZW_WEB_PORT=str(web),
-               ZW_MQTT_PORT=str(mqtt))
-    env.pop("ZW_DATABASE_URL", None)
+               ZW_MQTT_PORT=str(mqtt), LANG="C.UTF-8")  # a server's usual locale: French
+    for name in ("ZW_DATABASE_URL", "ZW_LOCALE", "LC_ALL", "LC_MESSAGES"):
+        env.pop(name, None)
     log = open(tmp_path / "zw-run.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "tracker.entry", "run", "--demo-rate", "2"],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
@@ -48,7 +49,8 @@ def test_zw_run_brings_up_the_whole_stack(tmp_path):
         proc.wait(timeout=30)
         log.close()
     output = (tmp_path / "zw-run.log").read_text()
-    assert "famille@demo.zw" in output and f"MQTT broker on 127.0.0.1:{mqtt}" in output
+    assert "connexion famille : famille@demo.zw" in output
+    assert f"broker MQTT sur 127.0.0.1:{mqtt}" in output and "Ctrl-C arrête tout." in output
     # Every child stopped with the parent: nothing of this instance is left running.
     leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "instance")],
                                capture_output=True, text=True).stdout.split()

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,7 +62,7 @@ def import_weighins(session: Session, edition: Edition, rows: Iterable[Row],
         if progress:
             progress(1)
         if "__extra__" in row.values:
-            report.errors.append((row.line, "too many columns (check the separator)"))
+            report.errors.append((row.line, _("too many columns (check the separator)")))
             continue
         try:
             data = import_row.load(row.values)
@@ -70,7 +71,8 @@ def import_weighins(session: Session, edition: Edition, rows: Iterable[Row],
             continue
         household = households.get(data["household"].casefold())
         if household is None:
-            report.errors.append((row.line, f"unknown household: {data['household']}"))
+            report.errors.append((row.line, _("unknown household: %(name)s",
+                                              name=data["household"])))
             continue
         local = dt.datetime.combine(data["date"], data["time"] or DEFAULT_TIME)
         measured_at = localize(local, edition.timezone)
@@ -114,16 +116,17 @@ def import_households(session: Session, edition: Edition, rows: Iterable[Row]) -
             continue
         name = data["household"].strip()
         if name.casefold() in in_file:
-            report.errors.append((row.line, f"household {name} already on line "
-                                            f"{in_file[name.casefold()]}"))
+            report.errors.append((row.line, _("household %(name)s already on line %(line)s",
+                                              name=name, line=in_file[name.casefold()])))
             continue
         in_file[name.casefold()] = row.line
         existing = known.get(name.casefold())
         if existing is not None:
             first = existing.sizes[0].persons if existing.sizes else None
             if first != data["persons"]:
-                report.errors.append((row.line, f"household {name} exists with {first} persons;"
-                                                f" use `zw households set-size`"))
+                report.errors.append((row.line, _(
+                    "household %(name)s exists with %(persons)s persons; use `zw households "
+                    "set-size`", name=name, persons=first)))
             else:
                 report.already_present += 1
             continue
