@@ -10,6 +10,8 @@ import os
 import time
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 #: A report older than this is stale: the ingest is stopped, killed or hung.
 STALE_AFTER_S = 5.0
 
@@ -47,24 +49,30 @@ def healthy(report: dict | None) -> bool:
 
 
 def format_status(report: dict | None) -> str:
-    """The report as a few lines for people."""
+    """The report as a few lines for people (in the `zw` command's language)."""
     if report is None:
-        return "ingest: no status report (never started here?)"
-    state = "running" if not report["stale"] else (
-        "stopped" if not report.get("running") else f"not responding ({report['age_s']}s)")
+        return _("ingest: no status report (never started here?)")
+    state = _("running") if not report["stale"] else (
+        _("stopped") if not report.get("running")
+        else _("not responding (%(age)ss)", age=report["age_s"]))
     lines = [
-        f"ingest: {state} (pid {report.get('pid')}, client id {report.get('client_id')})",
-        f"broker: {report.get('broker')} "
-        f"{'connected' if report.get('connected') else 'NOT connected'}"
-        f" (reconnects: {report.get('reconnects', 0)})",
-        f"queue: {report.get('queue', 0)} messages received and not yet acknowledged",
-        f"stored: {report.get('stored', 0)} (flagged {report.get('flagged', 0)}, duplicates "
-        f"{report.get('duplicates', 0)}), dead letters: {report.get('dead_lettered', 0)}",
-        f"last commit: {report.get('last_commit') or 'never'}",
+        _("ingest: %(state)s (pid %(pid)s, client id %(client)s)", state=state,
+          pid=report.get("pid"), client=report.get("client_id")),
+        _("broker: %(broker)s %(connected)s (reconnects: %(reconnects)s)",
+          broker=report.get("broker"),
+          connected=_("connected") if report.get("connected") else _("NOT connected"),
+          reconnects=report.get("reconnects", 0)),
+        _("queue: %(queue)s messages received and not yet acknowledged",
+          queue=report.get("queue", 0)),
+        _("stored: %(stored)s (flagged %(flagged)s, duplicates %(duplicates)s), dead letters: "
+          "%(dead)s", stored=report.get("stored", 0), flagged=report.get("flagged", 0),
+          duplicates=report.get("duplicates", 0), dead=report.get("dead_lettered", 0)),
+        _("last commit: %(when)s", when=report.get("last_commit") or _("never")),
     ]
     if report.get("database_error"):
-        lines.append(f"database: UNAVAILABLE since {report.get('database_error_since')}: "
-                     f"{report['database_error']}")
+        lines.append(_("database: UNAVAILABLE since %(since)s: %(error)s",
+                       since=report.get("database_error_since"),
+                       error=report["database_error"]))
     if report.get("fatal"):
-        lines.append(f"stopped on error: {report['fatal']}")
+        lines.append(_("stopped on error: %(error)s", error=report["fatal"]))
     return "\n".join(lines)

@@ -14,11 +14,16 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
             "lazy_ngettext": (1, 2)}
 
 
+#: Where messages for people are: the app, and the ingest's status report (`zw ingest --status`).
+SOURCES = [(ROOT / "tracker", METHODS), (ROOT / "ingest", [("status.py", "python")])]
+
+
 def _msgids() -> set:
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT / "tracker"), METHODS, keywords=KEYWORDS):
-        found.add(message[0] if isinstance(message, tuple) else message)
+    for folder, methods in SOURCES:
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                str(folder), methods, keywords=KEYWORDS):
+            found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
 
