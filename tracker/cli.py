@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from tracker import services
+from tracker.services import audit
 from tracker.csvio import CsvFormatError, read_rows, write_csv
 from tracker.domain import DomainError, STREAMS
 
@@ -139,6 +140,9 @@ def households_import(file, challenge):
         report = import_households(s, edition, rows)
         if not report.ok:
             s.rollback()
+        elif report.added:
+            audit.record(s, None, "households.import", actor_name=audit.cli_actor(),
+                         edition_id=edition.id, added=report.added)
     _report(report, _("household(s)"))
 
 
@@ -186,7 +190,11 @@ def accounts_create(email, role, household, challenge, password):
                 if not household or not challenge:
                     _fail(_("A family account needs --household and --challenge."))
                 home = services.get_household(s, services.get_edition(s, challenge), household)
-            services.create_account(s, email=email, password=password, role=role, household=home)
+            account = services.create_account(s, email=email, password=password, role=role,
+                                              household=home)
+            audit.record(s, None, "account.create", actor_name=audit.cli_actor(),
+                         household_id=home.id if home else None, account=account.id,
+                         role=role)
     except DomainError as exc:
         _fail(_("Error: %(message)s", message=exc.message))
     click.echo(_("Account %(email)s (%(role)s) created.", email=email, role=role))
@@ -222,6 +230,9 @@ def weighins_import(file, challenge):
             report = import_weighins(s, edition, rows, progress=bar.update)
         if not report.ok:
             s.rollback()
+        elif report.added:
+            audit.record(s, None, "weighins.import", actor_name=audit.cli_actor(),
+                         edition_id=edition.id, added=report.added)
     _report(report, _("weigh-in(s)"))
 
 

@@ -6,8 +6,10 @@ import re
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import select
 
 from tracker.models import Device
+from tracker.models_life import AuditEntry
 from tracker.services.devices import check_secret
 
 pytestmark = pytest.mark.broker
@@ -55,6 +57,13 @@ def test_revoked_scale_cannot_connect(cli, mosquitto, mqtt_probe, session):
     assert session.get(Device, device_id).revoked_at is not None
     listed = json.loads(cli.invoke(args=["devices", "list", "--format", "json"]).output)
     assert [d["id"] for d in listed if d["revoked_at"]] == [device_id]
+    # Pairing and revoking through the command are in the audit log, without the secret.
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.details["device"]) for e in entries] == [("device.pair", device_id),
+                                                                  ("device.revoke", device_id)]
+    assert all(e.actor.startswith("zw (") and e.household_id == entries[0].household_id
+               for e in entries)
+    assert secret not in json.dumps([e.details for e in entries])
 
 
 def test_add_fails_cleanly_without_a_broker(app, runner, world, session):
@@ -63,6 +72,7 @@ def test_add_fails_cleanly_without_a_broker(app, runner, world, session):
                                  "--challenge", "defi-2026"])
     assert result.exit_code == 1 and "nothing was saved" in result.output
     assert session.query(Device).count() == 0
+    assert session.query(AuditEntry).count() == 0
 
 
 def test_add_refuses_unknown_household(cli):

@@ -304,3 +304,25 @@ def test_the_zw_command_speaks_french_unless_told(tmp_path):
     assert zw("devices", "list").stdout.strip() == "Aucune balance."
     assert zw("devices", "list", ZW_LOCALE="en").stdout.strip() == "No scales."
     assert zw("deadletters", "list", LANG="en_US.UTF-8").stdout.strip() == "No dead letters."
+
+
+def test_command_line_changes_are_in_the_audit_log(app, runner, households, tmp_path):
+    """Imports and account creation through `zw` are audited like staff pages' actions: who
+    (the system user), what, which edition or household; no personal data."""
+    from tracker.models_life import AuditEntry
+
+    result = runner.invoke(args=["accounts", "create", "--email", "martin@example.org",
+                                 "--household", "Martin", "--challenge", "defi-2026"])
+    assert result.exit_code == 0, result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("household;persons\nMartin;0\n", encoding="utf-8")
+    assert runner.invoke(args=["households", "import", str(bad), "--challenge",
+                               "defi-2026"]).exit_code == 1  # nothing imported: no entry
+    with app.extensions["zw_db"].session() as s:
+        entries = s.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [e.action for e in entries] == ["households.import", "account.create"]
+        assert entries[0].details == {"added": 3} and entries[0].edition_id is not None
+        assert entries[1].details["role"] == "family" and entries[1].household_id
+        assert all(e.actor.startswith("zw (") and e.actor_id is None for e in entries)
+        text = json.dumps([e.details for e in entries]) + " ".join(e.actor for e in entries)
+        assert "martin@example.org" not in text and "Martin" not in text

@@ -5,6 +5,9 @@ actor is a staff account (its email is kept so the entry stays readable if the a
 """
 from __future__ import annotations
 
+import getpass
+import os
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,17 +21,27 @@ PERSONAL_KEYS = frozenset({"name", "email", "emails", "commune", "household_name
 
 def record(session: Session, actor: Account | None, action: str, *,
            edition_id: int | None = None, household_id: int | None = None,
-           **details) -> AuditEntry:
-    """Append an entry; `details` are plain values without personal data (checked)."""
+           actor_name: str | None = None, **details) -> AuditEntry:
+    """Append an entry; `details` are plain values without personal data (checked). Without
+    an account, `actor_name` says who acted (the `zw` command: `cli_actor()`), else "system"."""
     leaked = PERSONAL_KEYS.intersection(details)
     if leaked:
         raise ValueError(f"personal data in an audit entry: {sorted(leaked)}")
     entry = AuditEntry(at=clock.now(), actor_id=actor.id if actor else None,
-                       actor=actor.email if actor else "system", action=action,
+                       actor=actor.email if actor else (actor_name or "system"), action=action,
                        edition_id=edition_id, household_id=household_id, details=details)
     session.add(entry)
     session.flush()
     return entry
+
+
+def cli_actor() -> str:
+    """Who runs a `zw` command: the system user (staff run it on the server)."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name for this uid (a container): the uid
+        user = f"uid {os.getuid()}"
+    return f"zw ({user})"
 
 
 def entries(session: Session, *, limit: int = 100, offset: int = 0,
