@@ -175,3 +175,73 @@ def test_offline_entries_are_sent_once_when_the_network_returns(app, running_edi
         "return window.zwOfflineQueue.flush();", running_edition, again)
     wait_for(lambda: b.execute_script("return window.zwOfflineQueue.pending().length") == 0)
     assert _count(app, household_id=running_edition) == 2
+
+
+class DropAnswer:
+    """WSGI middleware of the live server: while `mode` is set, a form post to /pesee loses its
+    connection, after the app stored it ("after": the answer is lost) or before ("before":
+    nothing arrived). The browser sees a network error, as with a signal lost mid-flight."""
+
+    def __init__(self, app):
+        self.app, self.mode, self.dropped = app, None, 0
+
+    def __call__(self, environ, start_response):
+        if self.mode and environ["REQUEST_METHOD"] == "POST" and \
+                environ["PATH_INFO"] == "/pesee":
+            if self.mode == "after":
+                list(self.app(environ, lambda *args, **kwargs: None))  # stored, answer lost
+            self.dropped += 1
+            sock = environ["werkzeug.socket"]
+            sock.shutdown(2)
+            sock.close()
+            return []
+        return self.app(environ, start_response)
+
+
+@pytest.mark.browser
+def test_a_form_post_lost_mid_flight_is_queued_and_stored_once(app, running_edition,
+                                                               live_server, browser):
+    """The signal dies while the form is sent (the phone still believes it is online): the
+    service worker keeps the post, the page queues it under the form's number and sends it;
+    stored once whether the server had it already or not, and nothing to type again."""
+    from selenium.webdriver.common.by import By
+
+    dropper = app.wsgi_app = DropAnswer(app.wsgi_app)
+    b = browser
+    b.get(live_server + "/connexion")
+    b.find_element(By.ID, "email").send_keys("offline@example.org")
+    b.find_element(By.ID, "password").send_keys(PASSWORD)
+    b.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(lambda: "/pesee" in b.current_url, message="not on the weigh-in page after sign-in")
+    assert b.execute_async_script(
+        "const done = arguments[0]; navigator.serviceWorker.ready.then(() => done(true));")
+    b.refresh()
+    wait_for(lambda: b.execute_script("return !!navigator.serviceWorker.controller"),
+             message="the service worker does not control the page")
+
+    for mode, stream, weight, grams in (("after", "residual", "1,3", 1300),
+                                        ("before", "glass", "0,7", 700)):
+        number = b.find_element(By.NAME, "client_uuid").get_attribute("value")
+        assert uuid.UUID(number).version == 4
+        dropper.mode = mode
+        b.find_element(By.CSS_SELECTOR, f"label[for=stream-{stream}]").click()
+        field = b.find_element(By.ID, "weight_kg")
+        field.clear()
+        field.send_keys(weight)
+        b.find_element(By.CSS_SELECTOR, "form.weighin-form button[type=submit]").click()
+        wait_for(lambda: dropper.dropped, message="the post was not dropped")
+        dropper.mode = None
+        wait_for(lambda: _count(app, household_id=running_edition, client_uuid=number) == 1,
+                 timeout=15, message=f"the post kept by the service worker ({mode}) was not "
+                                     "sent again")
+        wait_for(lambda: b.execute_script(
+            "return window.zwOfflineQueue && window.zwOfflineQueue.pending().length === 0"),
+            message="the kept post stays in the queue")
+        assert "#rescue" not in b.current_url and "hors-ligne" not in b.current_url
+        assert "Inutile de la saisir à nouveau" in b.page_source or \
+            "viennent d'être envoyée" in b.page_source
+        dropper.dropped = 0
+    with app.extensions["zw_db"].session() as s:
+        stored = s.scalars(select(WeighIn).where(WeighIn.household_id == running_edition)
+                           .order_by(WeighIn.id)).all()
+        assert [(w.stream, w.weight_g) for w in stored] == [("residual", 1300), ("glass", 700)]

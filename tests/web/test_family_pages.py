@@ -97,6 +97,32 @@ def test_record_with_a_chosen_local_time_and_a_dot(app, martin, world):
     assert row.measured_at == dt.datetime(2026, 4, 10, 6, 30, tzinfo=UTC)  # Paris is UTC+2
 
 
+def test_the_same_form_sent_twice_is_stored_once(app, martin, world):
+    """The page's script numbers each form (client_uuid): a double tap, or a post whose answer
+    was lost and that the service worker kept, is stored once; without a number (no script)
+    or with a number that is not a UUID, as before."""
+    number = "0b6f4ae2-5c1e-4b83-9f0e-6a1d2c3b4a59"
+    data = {"csrf_token": csrf(martin), "stream": "glass", "weight_kg": "1,5",
+            "client_uuid": number}
+    assert martin.post("/pesee", data=data).status_code == 302
+    again = martin.post("/pesee", data=data, follow_redirects=True)
+    assert "Cette pesée était déjà enregistrée : elle ne compte qu'une fois." in text(again)
+    [row] = weighins(app, world["martin"])
+    assert (row.weight_g, row.client_uuid) == (1500, number)
+    for value in ("", "not-a-uuid"):
+        martin.post("/pesee", data={**data, "client_uuid": value})
+    assert count_weighins(app, world["martin"]) == 3
+    page = martin.get("/pesee").get_data(as_text=True)
+    assert '<input type="hidden" name="client_uuid" value="">' in page  # filled by the script
+    # Another household's number is refused, nothing stored, nothing of Martin's shown.
+    martin.post("/deconnexion", data={"csrf_token": csrf(martin)})
+    assert sign_in(martin, "durand@example.org").status_code == 302
+    refused = martin.post("/pesee", data={**data, "csrf_token": csrf(martin)})
+    assert refused.status_code == 422 and "Martin" not in text(refused)
+    assert "Ce numéro de saisie est déjà utilisé." in text(refused)
+    assert count_weighins(app, world["durand"]) == 0
+
+
 def test_last_used_bin_is_preselected(martin):
     martin.post("/pesee", data={"csrf_token": csrf(martin), "stream": "glass",
                                 "weight_kg": "1"})

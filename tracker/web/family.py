@@ -6,6 +6,7 @@ the same service functions; CSRF is checked for every POST by the app-wide CSRFP
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from tracker.domain import STREAM_LABELS, DomainError, _l
 from tracker.extensions import db
 from tracker.models import WeighIn
 from tracker.schemas import localize, messages_as_text, weighin_input
+from tracker.services.offline import record_once
 from tracker.web.auth import family_required
 from tracker.web.progress_view import family_progress
 
@@ -29,7 +31,7 @@ bp = Blueprint("family", __name__)
 PAGE_SIZE = 20
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 #: Service field names that differ from the form's.
-FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg"}
+FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg", "client_uuid": None}
 SOURCE_LABELS = {"web": _l("Website"), "api": _l("App (API)"), "import": _l("Import"),
                  "scale": _l("Scale")}
 STATUS_LABELS = {"accepted": _l("Counted"), "flagged": _l("To be checked"),
@@ -44,6 +46,10 @@ class WeighInForm(FlaskForm):
     measured_at = StringField()
     measured_at_shown = HiddenField()  # the prefilled value: unchanged means "now"
     note = StringField()
+    #: Set by the page's script (pwa/offline.js) at every page load: the same form sent twice
+    #: (a double tap, a post whose answer was lost and that the service worker queued) is
+    #: stored once. Empty without the script: no such guard, as before.
+    client_uuid = HiddenField()
 
 
 def _household():
@@ -78,6 +84,14 @@ def _load(form: WeighInForm, tz: str) -> tuple[dict | None, dict]:
     if values.get("measured_at") is not None:
         values["measured_at"] = localize(values["measured_at"], tz)
     return values, {}
+
+
+def _client_uuid(value: str | None) -> str | None:
+    """The form's entry number when it is a UUID; anything else is ignored (no guard)."""
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _domain_errors(exc: DomainError) -> dict:
@@ -133,13 +147,18 @@ def weigh():
             if values.get("measured_at") is None:
                 values["measured_at"] = clock.now()
             try:
-                weighin = services.record_weighin(db(), household, source="web", **values)
+                weighin, created = record_once(db(), household, source="web",
+                                               client_uuid=_client_uuid(form.client_uuid.data),
+                                               **values)
             except DomainError as exc:
                 errors = _domain_errors(exc)
             else:
                 db().commit()
-                flash(_saved_message(weighin), "warning" if weighin.status == "flagged"
-                      else "success")
+                if created:
+                    flash(_saved_message(weighin), "warning" if weighin.status == "flagged"
+                          else "success")
+                else:
+                    flash(_("This weigh-in was saved already: it counts once."), "success")
                 return redirect(url_for("family.weigh"))
     else:
         form.stream.data = _last_stream(household) or household.edition.streams[0]

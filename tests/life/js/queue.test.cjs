@@ -76,6 +76,19 @@ test("a lost answer makes the entry go again, and the server keeps it once", asy
   assert.equal(server.stored.size, 1);        // sent twice, stored once
 });
 
+test("a form post kept by the service worker is queued under the form's own number", async () => {
+  const server = fakeServer();
+  const { queue } = setup(server);
+  const number = "0b6f4ae2-5c1e-4b83-9f0e-6a1d2c3b4a59";
+  server.stored.set(number, { id: number, weight_kg: "1,5" });  // the post did arrive...
+  const entry = queue.add({ stream: "glass", weight_kg: "1,5" }, number);
+  assert.equal(entry.id, number);
+  const report = await queue.flush();          // ... so the queued copy adds nothing
+  assert.deepEqual([report.sent, report.remaining], [1, 0]);
+  assert.equal(server.stored.size, 1);
+  assert.notEqual(queue.add({ stream: "glass", weight_kg: "2" }).id, number);
+});
+
 test("concurrent flushes share one run (no entry sent twice by one page)", async () => {
   const server = fakeServer();
   let calls = 0;

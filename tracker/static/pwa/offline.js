@@ -37,14 +37,21 @@
     });
   }
 
+  function newUuid() {
+    return crypto.randomUUID ? crypto.randomUUID() : ZwQueue.uuid4(randomBytes);
+  }
   var queue = ZwQueue.createQueue({
     storage: window.localStorage, key: "zw-offline-queue:" + box.dataset.household,
-    send: send, uuid: function () {
-      return crypto.randomUUID ? crypto.randomUUID() : ZwQueue.uuid4(randomBytes);
-    }
+    send: send, uuid: newUuid
   });
+  queue.newId = newUuid;
 
   function say(message) { status.textContent = message; }
+
+  // Every page load gives the form a new entry number: the same form sent twice (a double
+  // tap, a lost answer) is stored once, and a post the service worker kept is queued under it.
+  var entryNumber = form.querySelector("input[name=client_uuid]");
+  function renumber() { if (entryNumber) entryNumber.value = queue.newId(); }
 
   function render(report) {
     var waiting = queue.pending().length;
@@ -105,7 +112,24 @@
   window.addEventListener("online", flush);
   window.addEventListener("offline", function () { render(); });
   setInterval(flush, 30000);
-  if (/[?&]hors-ligne=1/.test(location.search)) {
+  renumber();
+  var kept = /^#rescue=(.+)$/.exec(location.hash);
+  if (kept) {  // the service worker kept the form post that did not get through (sw.js)
+    try {
+      var entry = JSON.parse(decodeURIComponent(kept[1]));
+      if (!queue.pending().some(function (e) { return e.id === entry.id; })) {
+        queue.add({ stream: entry.stream, weight_kg: entry.weight_kg,
+                    measured_at: entry.measured_at, note: entry.note }, entry.id);
+      }
+      render();
+      box.hidden = false;
+      say(text.rescued.replace("%(n)s", queue.pending().length));
+    } catch (e) {
+      kept = null;
+    }
+    history.replaceState(null, "", location.pathname);  // a reload does not queue it again
+  }
+  if (!kept && /[?&]hors-ligne=1/.test(location.search)) {
     box.hidden = false;
     say(text.lost);
   }

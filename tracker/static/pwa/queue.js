@@ -67,9 +67,11 @@
       write(name, read(name).filter(function (e) { return e.id !== id; }));
     }
 
-    function add(fields) {
+    // `id`: the entry's number when it has one already (a form post the service worker kept
+    // after the network died: the server may have stored it under that number).
+    function add(fields, id) {
       var entry = {
-        id: newId(), queued_at: now(), attempts: 0,
+        id: id || newId(), queued_at: now(), attempts: 0,
         stream: fields.stream, weight_kg: fields.weight_kg,
         measured_at: fields.measured_at || null, note: fields.note || ""
       };

@@ -1,9 +1,10 @@
 /* Service worker of the weigh-in page: the page and its assets open without signal.
  * Pages: network first, the last good copy when offline. Static files: cache first.
  * A weigh-in posted by the page's form while the network is gone comes back as the cached page
- * with `?hors-ligne=1`, which tells the family to type it again (it is then queued). */
+ * with `?hors-ligne=1#rescue=<the entry>`: the page queues it (offline.js); without a usable
+ * entry, `?hors-ligne=1` alone asks the family to type it again. */
 "use strict";
-var VERSION = "zw-pwa-v1";
+var VERSION = "zw-pwa-v2";
 var PAGES = VERSION + "-pages";
 var ASSETS = VERSION + "-assets";
 var OFFLINE_PAGES = ["/pesee"];
@@ -29,6 +30,16 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// The weigh-in of a form post that did not get through, for the page to queue (offline.js)
+// under the form's own entry number: if the post did arrive, the server stores it once.
+function rescued(data) {
+  var id = data.get("client_uuid"), stream = data.get("stream"), weight = data.get("weight_kg");
+  if (!id || !stream || !weight) return null;  // nothing to keep: the page asks to type it again
+  var when = data.get("measured_at"), shown = data.get("measured_at_shown");
+  return { id: id, stream: stream, weight_kg: weight, note: data.get("note") || "",
+           measured_at: when && when !== shown ? when : new Date().toISOString() };
+}
+
 function isOfflinePage(url) {
   return url.origin === self.location.origin && OFFLINE_PAGES.indexOf(url.pathname) !== -1;
 }
@@ -44,8 +55,12 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (request.method === "POST" && request.mode === "navigate" && isOfflinePage(url)) {
+    var posted = request.clone();
     event.respondWith(fetch(request).catch(function () {
-      return Response.redirect(url.pathname + "?hors-ligne=1", 303);
+      return posted.formData().then(rescued, function () { return null; }).then(function (entry) {
+        return Response.redirect(url.pathname + "?hors-ligne=1" + (entry ?
+          "#rescue=" + encodeURIComponent(JSON.stringify(entry)) : ""), 303);
+      });
     }));
     return;
   }
