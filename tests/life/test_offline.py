@@ -121,23 +121,30 @@ def running_edition(app):
         return household.id
 
 
+def _signed_in_under_the_service_worker(b, live_server) -> None:
+    """Sign in as the running edition's family; the service worker takes control and a reload
+    caches the weigh-in page for offline use."""
+    from selenium.webdriver.common.by import By
+
+    b.get(live_server + "/connexion")
+    b.find_element(By.ID, "email").send_keys("offline@example.org")
+    b.find_element(By.ID, "password").send_keys(PASSWORD)
+    b.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(lambda: "/pesee" in b.current_url, message="not on the weigh-in page after sign-in")
+    assert b.execute_async_script(
+        "const done = arguments[0]; navigator.serviceWorker.ready.then(() => done(true));")
+    b.refresh()
+    wait_for(lambda: b.execute_script("return !!navigator.serviceWorker.controller"),
+             message="the service worker does not control the page")
+
+
 @pytest.mark.browser
 def test_offline_entries_are_sent_once_when_the_network_returns(app, running_edition,
                                                                 live_server, browser):
     from selenium.webdriver.common.by import By
 
     b = browser
-    b.get(live_server + "/connexion")
-    b.find_element(By.ID, "email").send_keys("offline@example.org")
-    b.find_element(By.ID, "password").send_keys(PASSWORD)
-    b.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(lambda: "/pesee" in b.current_url, message="not on the weigh-in page after sign-in")
-    # the service worker takes control; a reload caches the page for offline use
-    assert b.execute_async_script(
-        "const done = arguments[0]; navigator.serviceWorker.ready.then(() => done(true));")
-    b.refresh()
-    wait_for(lambda: b.execute_script("return !!navigator.serviceWorker.controller"),
-             message="the service worker does not control the page")
+    _signed_in_under_the_service_worker(b, live_server)
 
     set_offline(b, True)
     wait_for(lambda: b.execute_script("return navigator.onLine === false"))
@@ -208,16 +215,7 @@ def test_a_form_post_lost_mid_flight_is_queued_and_stored_once(app, running_edit
 
     dropper = app.wsgi_app = DropAnswer(app.wsgi_app)
     b = browser
-    b.get(live_server + "/connexion")
-    b.find_element(By.ID, "email").send_keys("offline@example.org")
-    b.find_element(By.ID, "password").send_keys(PASSWORD)
-    b.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(lambda: "/pesee" in b.current_url, message="not on the weigh-in page after sign-in")
-    assert b.execute_async_script(
-        "const done = arguments[0]; navigator.serviceWorker.ready.then(() => done(true));")
-    b.refresh()
-    wait_for(lambda: b.execute_script("return !!navigator.serviceWorker.controller"),
-             message="the service worker does not control the page")
+    _signed_in_under_the_service_worker(b, live_server)
 
     for mode, stream, weight, grams in (("after", "residual", "1,3", 1300),
                                         ("before", "glass", "0,7", 700)):
