@@ -113,23 +113,29 @@
   window.addEventListener("offline", function () { render(); });
   setInterval(flush, 30000);
   renumber();
+  // Back from a form post that did not get through (sw.js): `?hors-ligne=1`, with the entry
+  // in `#rescue=` when the service worker could keep it.
+  var lostPost = /[?&]hors-ligne=1/.test(location.search);
   var kept = /^#rescue=(.+)$/.exec(location.hash);
-  if (kept) {  // the service worker kept the form post that did not get through (sw.js)
+  var rescued = false;
+  if (kept) {
     try {
       var entry = JSON.parse(decodeURIComponent(kept[1]));
       if (!queue.pending().some(function (e) { return e.id === entry.id; })) {
         queue.add({ stream: entry.stream, weight_kg: entry.weight_kg,
                     measured_at: entry.measured_at, note: entry.note }, entry.id);
       }
-      render();
-      box.hidden = false;
-      say(text.rescued.replace("%(n)s", queue.pending().length));
+      rescued = true;
     } catch (e) {
-      kept = null;
+      rescued = false;  // unreadable: asked to type it again, below
     }
-    history.replaceState(null, "", location.pathname);  // a reload does not queue it again
   }
-  if (!kept && /[?&]hors-ligne=1/.test(location.search)) {
+  if (lostPost || kept) history.replaceState(null, "", location.pathname);  // not on reload
+  if (rescued) {
+    render();
+    box.hidden = false;
+    say(text.rescued.replace("%(n)s", queue.pending().length));
+  } else if (lostPost) {
     box.hidden = false;
     say(text.lost);
   }
