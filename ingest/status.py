@@ -10,7 +10,11 @@ import os
 import time
 from pathlib import Path
 
-from flask_babel import gettext as _
+try:  # in the `zw` command's language when Flask-Babel is there (tracker.extensions.cli_locale)
+    from flask_babel import gettext as _
+except ImportError:  # pragma: no cover - the ingest needs no Flask to run
+    def _(text, **kwargs):
+        return text % kwargs if kwargs else text
 
 #: A report older than this is stale: the ingest is stopped, killed or hung.
 STALE_AFTER_S = 5.0
