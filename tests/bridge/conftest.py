@@ -7,6 +7,8 @@ own, which is what this fixture stands for: anonymous, on a free port, never 188
 
 from __future__ import annotations
 
+import getpass
+import re
 import shutil
 import socket
 import subprocess
@@ -32,7 +34,11 @@ class SourceBroker:
         self.log = tmp_path / "source.log"
         self.conf.write_text(
             "listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
-            "persistence_location %s/\nlog_dest file %s\n" % (self.port, tmp_path, self.log))
+            "persistence_location %s/\nlog_dest file %s\n"
+            "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+            "log_type subscribe\n"
+            # as root mosquitto would switch to its own user, who cannot write in tmp_path
+            "user %s\n" % (self.port, tmp_path, self.log, getpass.getuser()))
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "SourceBroker":
@@ -48,6 +54,25 @@ class SourceBroker:
                     break
                 time.sleep(0.05)
         pytest.fail("the source mosquitto did not start: %s" % (
+            self.log.read_text() if self.log.exists() else "no log"), pytrace=False)
+
+    def subscriptions(self) -> int:
+        """How many subscriptions the broker has logged (`<client> <qos> <topic>` lines)."""
+        try:
+            text = self.log.read_text(errors="replace")
+        except FileNotFoundError:
+            return 0
+        return len(re.findall(r"^\d+: \S+ [012] \S+$", text, re.M))
+
+    def wait_subscribed(self, more_than: int = 0, timeout: float = 15) -> None:
+        """Wait until a subscription beyond the first `more_than` is in place: a message
+        published from then on reaches the subscriber (this broker keeps no session for it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.subscriptions() > more_than:
+                return
+            time.sleep(0.05)
+        pytest.fail("nobody subscribed on the source broker:\n" + (
             self.log.read_text() if self.log.exists() else "no log"), pytrace=False)
 
     def stop(self) -> None:

@@ -173,7 +173,7 @@ def test_bridge_survives_broker_outage_and_restart(mosquitto, source_broker, tmp
     bridge = Bridge(config)
     bridge.start()
     assert bridge.scales[0].link.connected.wait(10)
-    time.sleep(0.5)  # source subscription in place
+    source_broker.wait_subscribed()  # the home broker keeps no session: publish after it
     scale.weight(0.0)
     for kg in (1.234, 0.5, 2.75):
         scale.load(kg)
@@ -187,9 +187,10 @@ def test_bridge_survives_broker_outage_and_restart(mosquitto, source_broker, tmp
     assert wait_for(lambda: link.spool.count("kitchen-1") == 3)
     bridge.stop()  # and the bridge is restarted while the broker is still away
 
+    subscribed = source_broker.subscriptions()
     bridge = Bridge(config)
     bridge.start()
-    time.sleep(0.5)
+    source_broker.wait_subscribed(subscribed)
     for kg in (4.2, 0.3):
         scale.load(kg)
     assert wait_for(lambda: bridge.scales[0].link.spool.count("kitchen-1") == 5)
@@ -227,11 +228,12 @@ def test_killed_bridge_process_resends_spool_and_leaves_offline_status(
     env = dict(os.environ, PYTHONUNBUFFERED="1")
 
     mosquitto.stop()
+    subscribed = source_broker.subscriptions()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         spool_file = tmp_path / "spool.sqlite3"
         assert wait_for(lambda: spool_file.exists(), timeout=15)
-        time.sleep(1.0)
+        source_broker.wait_subscribed(subscribed)
         scale.weight(0.0)
         for kg in (1.5, 2.5):
             scale.load(kg)
@@ -252,6 +254,7 @@ def test_killed_bridge_process_resends_spool_and_leaves_offline_status(
     status.connect()
     status.subscribe("zw/scales/kitchen-2/status", qos=1)
     log_path = tmp_path / "bridge-2.log"
+    subscribed = source_broker.subscriptions()
     with open(log_path, "wb") as log_file:  # a file, not a pipe nobody reads
         proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
@@ -259,8 +262,7 @@ def test_killed_bridge_process_resends_spool_and_leaves_offline_status(
                         timeout=30)
         assert wait_for(lambda: any(m.payload == b"online" for m in status.messages))
         # The home broker keeps no session for the bridge: publish only once it subscribed.
-        assert wait_for(lambda: b"subscribed to" in log_path.read_bytes(), timeout=15)
-        time.sleep(0.5)  # the SUBACK follows the log line
+        source_broker.wait_subscribed(subscribed)
         scale.load(0.8)
         assert wait_for(lambda: len(first_occurrences(readings(ingest, "kitchen-2"))) >= 3,
                         timeout=15)

@@ -43,9 +43,7 @@ def test_native_tasmota_reading_lands_in_the_tracker(app, world, database_url, m
     try:
         scale = Tasmota(source_broker)
         wait_for(lambda: b"connected" in (tmp_path / "bridge.log").read_bytes(), 10)
-        import time
-
-        time.sleep(1.0)  # the bridge's subscription to the home broker is in place
+        source_broker.wait_subscribed()  # the home broker keeps no session: publish after it
         scale.weight(0.0)
         for kg in (1.234, 0.5, 2.75):
             scale.load(kg)
