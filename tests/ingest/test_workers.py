@@ -218,7 +218,7 @@ class Member:
 
 
 @pytest.mark.parametrize("clean", [False, True], ids=["persistent", "clean-session"])
-def test_mosquitto_keeps_a_dead_members_share(mosquitto, clean):
+def test_mosquitto_keeps_a_dead_members_share(mosquitto, clean, tmp_path):
     """Member B (never acknowledging) is SIGKILLed holding 500 messages in flight, then 1,000
     more are published: A gets only its own turns; B's share waits in B's persistent session
     (redelivered when B returns), or is lost with a clean session."""
@@ -227,25 +227,32 @@ def test_mosquitto_keeps_a_dead_members_share(mosquitto, clean):
     b_args = [sys.executable, "-c", MEMBER, mosquitto.host, str(mosquitto.port),
               mosquitto.ingest_username, mosquitto.ingest_password, "member-b",
               "1" if clean else "0", f"$share/{GROUP}/zw/scales/+/weighin"]
-    b = subprocess.Popen(b_args, stdout=subprocess.PIPE, text=True)
+    received_by_b = tmp_path / "member-b.txt"
+    with open(received_by_b, "w") as out:
+        b = subprocess.Popen(b_args, stdout=out, text=True)
+
+    def at_b() -> int:
+        return len(received_by_b.read_text().split())
     try:
         assert wait_for(lambda: "member-b 1 $share" in mosquitto.log_text(), 10)
         publish_phase(mosquitto, {"sc-1": password}, range(1, 1_001))
-        assert wait_for(lambda: len(a.seqs) >= 500, 10)
-        time.sleep(0.5)  # B's 500 have reached it too
+        assert wait_for(lambda: len(a.seqs) >= 500 and at_b() >= 500, 20)
         b.send_signal(signal.SIGKILL)
-        in_flight_at_b = len(b.communicate(timeout=10)[0].split())
-        assert in_flight_at_b == 500  # unacknowledged when it died
+        b.wait(10)
+        assert at_b() == 500 and len(a.seqs) == 500  # B's unacknowledged when it died
 
         publish_phase(mosquitto, {"sc-1": password}, range(1_001, 2_001))
-        time.sleep(2.0)
         if not clean:  # strict round robin, the dead member included
+            assert wait_for(lambda: len(a.seqs) >= 1_000, 20)
+            time.sleep(1.0)  # and no more
             assert len(a.seqs) == 1_000 and max(a.seqs) > 1_000
         else:  # new readings all go to A; B's 500 in-flight readings are gone
-            assert wait_for(lambda: len(a.seqs) == 1_500, 5)
+            assert wait_for(lambda: len(a.seqs) == 1_500, 20)
 
         back = Member(mosquitto, "member-b", clean=clean)  # acknowledges everything
-        time.sleep(2.0)
+        if not clean:
+            assert wait_for(lambda: len(back.seqs) >= 1_000, 20)
+        time.sleep(1.0)  # and no more
         back.close()
         if not clean:
             assert len(back.seqs) == 1_000  # its 500 in flight (DUP) + its 500 turns of phase 2
