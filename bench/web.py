@@ -4,6 +4,7 @@ their progress, against a trivial endpoint on the same server in the same run.
     python bench/web.py [--phones 20] [--duration 20] [--paced-duration 60] [--workers 2]
                         [--threads 4] [--households 60] [--think 2] [--database-url URL]
                         [--phases one,flat,paced] [--ratelimit] [--keep-database]
+                        [--no-progress]
 
 1. A fresh database (SQLite in a temporary folder; with --database-url of a PostgreSQL server,
    a scratch database made on it and dropped at the end, bench.scratch) with an edition that
@@ -197,7 +198,7 @@ class Recorder:
 
 
 async def phone(port: int, token: str, think: float, recorder: Recorder, stop_at: float,
-                rng: random.Random) -> None:
+                rng: random.Random, progress: bool = True) -> None:
     connection = Connection(port)
     auth = {"Authorization": f"Bearer {token}"}
     post_headers = {**auth, "Content-Type": "application/json"}
@@ -209,9 +210,10 @@ async def phone(port: int, token: str, think: float, recorder: Recorder, stop_at
         status, _ = await connection.request("POST", "/api/v1/weighins", post_headers,
                                              body.encode())
         recorder.add("POST /api/v1/weighins", time.perf_counter() - t0, status, (201,))
-        t0 = time.perf_counter()
-        status, _ = await connection.request("GET", "/progres", auth)
-        recorder.add("GET /progres", time.perf_counter() - t0, status, (200,))
+        if progress:
+            t0 = time.perf_counter()
+            status, _ = await connection.request("GET", "/progres", auth)
+            recorder.add("GET /progres", time.perf_counter() - t0, status, (200,))
         if think:
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
@@ -227,10 +229,12 @@ async def probe(port: int, recorder: Recorder, stop_at: float) -> None:
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
 
-async def load(port: int, tokens: list[str], duration: float, think: float) -> Recorder:
+async def load(port: int, tokens: list[str], duration: float, think: float,
+               progress: bool = True) -> Recorder:
     recorder = Recorder()
     stop_at = time.monotonic() + WARMUP + duration
-    tasks = [asyncio.create_task(phone(port, t, think, recorder, stop_at, random.Random(i)))
+    tasks = [asyncio.create_task(phone(port, t, think, recorder, stop_at, random.Random(i),
+                                       progress))
              for i, t in enumerate(tokens)]
     tasks.append(asyncio.create_task(probe(port, recorder, stop_at)))
     await asyncio.sleep(WARMUP)
@@ -281,6 +285,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="per worker (gthread)")
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--households", type=int, default=60)
+    parser.add_argument("--no-progress", action="store_true",
+                        help="phones only post weigh-ins (a diagnosis: what the progress page "
+                             "costs the weigh-in)")
     parser.add_argument("--think", type=float, default=2.0,
                         help="seconds a phone waits between rounds in the paced phase")
     parser.add_argument("--database-url", default="")
@@ -316,7 +323,8 @@ def main() -> None:
                   "load average before: "
                   f"{os.getloadavg()[0]:.2f}")
             for name, phones, think, seconds in phases:
-                recorder = asyncio.run(load(port, tokens[:phones], seconds, think))
+                recorder = asyncio.run(load(port, tokens[:phones], seconds, think,
+                                            not args.no_progress))
                 results[name] = report(name, recorder)
         finally:
             stop(server)
