@@ -48,7 +48,7 @@ def test_weighins_with_source_status_and_device(staff, cohort, app):
     assert "14/04/2026 08:00" in weighins  # Paris time
     assert "1,234 kg" in weighins and "Balance" in weighins and "sc-martin" in weighins
     assert "#42" in weighins
-    assert "18,000 kg" in weighins and "À vérifier" in weighins and "over 15 kg" in weighins
+    assert "18,000 kg" in weighins and "À vérifier" in weighins and "plus de 15 kg" in weighins
     assert weighins.count('name="decision" value="accepted"') == 1
     sizes = text[text.index('id="sizes-title"'):text.index('id="devices-title"')]
     assert "01/03/2026" in sizes and "12/04/2026" in sizes and "<td>4</td>" in sizes

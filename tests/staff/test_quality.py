@@ -17,7 +17,7 @@ COHORT = f"/equipe/defis/{SLUG}/"
 def test_flagged_readings_are_listed(staff, cohort):
     text = without_charts(page_text(staff.get("/equipe/qualite/")))
     flagged = text[text.index('id="flagged-title"'):text.index('id="letters-title"')]
-    assert "Martin" in flagged and "18,000 kg" in flagged and "over 15 kg" in flagged
+    assert "Martin" in flagged and "18,000 kg" in flagged and "plus de 15 kg" in flagged
     assert "08/04/2026 10:00" in flagged  # Paris time
     assert '<span class="count">1</span>' in flagged
 

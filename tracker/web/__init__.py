@@ -12,6 +12,8 @@ def register(app: Flask) -> None:
 
     security.init_app(app)
     auth.init_app(app)
+    from tracker.web import reasons
+    reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)  # GET /healthz, no database
     app.register_blueprint(family.bp)
