@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from ingest.decode import StatusChange, decode
 from tracker import clock
 from tracker.db import Database
-from tracker.services.ingest import (PreparedReadings, Refusal, ScaleReading, new_refusals,
-                                     prepare_scale_readings, record_dead_letters,
+from tracker.services.ingest import (PreparedReadings, Refusal, ScaleReading,
+                                     keep_dead_letters, prepare_scale_readings,
                                      record_device_status, store_prepared_readings)
 
 log = logging.getLogger(__name__)
@@ -157,8 +157,7 @@ class BatchStore:
                                             seen_at=None if status.retained else now):
                     log.debug("status of unknown scale %s ignored", status.device_id)
             refusals += result.refused
-            fresh = new_refusals(session, refusals)
-            dead = record_dead_letters(session, fresh, now=now)
+            fresh = keep_dead_letters(session, refusals, now=now)
         for refusal in fresh:
             log.info("dead letter from %s: %s; payload %r", refusal.topic, refusal.reason,
                      refusal.payload[:120])
@@ -167,7 +166,7 @@ class BatchStore:
                      len(refusals) - len(fresh))
         return Counts(stored=result.stored, flagged=result.flagged,
                       duplicates=result.duplicates + len(refusals) - len(fresh),
-                      dead_lettered=dead, statuses=len(statuses))
+                      dead_lettered=len(fresh), statuses=len(statuses))
 
 
 def _safe_decode(topic, payload, retained=False, redelivered=False):

@@ -141,8 +141,8 @@ def households_import(file, challenge):
         if not report.ok:
             s.rollback()
         elif report.added:
-            audit.record(s, None, "households.import", actor_name=audit.cli_actor(),
-                         edition_id=edition.id, added=report.added)
+            audit.record_command(s, "households.import", edition_id=edition.id,
+                                 added=report.added)
     _report(report, _("household(s)"))
 
 
@@ -192,9 +192,8 @@ def accounts_create(email, role, household, challenge, password):
                 home = services.get_household(s, services.get_edition(s, challenge), household)
             account = services.create_account(s, email=email, password=password, role=role,
                                               household=home)
-            audit.record(s, None, "account.create", actor_name=audit.cli_actor(),
-                         household_id=home.id if home else None, account=account.id,
-                         role=role)
+            audit.record_command(s, "account.create", household_id=home.id if home else None,
+                                 account=account.id, role=role)
     except DomainError as exc:
         _fail(_("Error: %(message)s", message=exc.message))
     click.echo(_("Account %(email)s (%(role)s) created.", email=email, role=role))
@@ -231,8 +230,8 @@ def weighins_import(file, challenge):
         if not report.ok:
             s.rollback()
         elif report.added:
-            audit.record(s, None, "weighins.import", actor_name=audit.cli_actor(),
-                         edition_id=edition.id, added=report.added)
+            audit.record_command(s, "weighins.import", edition_id=edition.id,
+                                 added=report.added)
     _report(report, _("weigh-in(s)"))
 
 

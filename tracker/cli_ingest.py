@@ -85,9 +85,9 @@ def devices_add(household, challenge, stream, firmware, label):
             # half-paired scale is left in the database.
             with DynsecClient.from_config(cfg) as admin:
                 admin.add_scale(device.id, secret)
-            audit.record(s, None, "device.pair", actor_name=audit.cli_actor(),
-                         edition_id=edition.id, household_id=home.id, device=device.id,
-                         stream=stream, firmware=firmware)
+            audit.record_command(s, "device.pair", edition_id=edition.id,
+                                 household_id=home.id, device=device.id, stream=stream,
+                                 firmware=firmware)
             device_id = device.id
     except DomainError as exc:
         _fail(str(exc.message))
@@ -151,8 +151,8 @@ def devices_revoke(device_id):
     try:
         with _db().session() as s:
             device = device_service.revoke_device(s, device_id)
-            audit.record(s, None, "device.revoke", actor_name=audit.cli_actor(),
-                         household_id=device.household_id, device=device.id)
+            audit.record_command(s, "device.revoke", household_id=device.household_id,
+                                 device=device.id)
     except DomainError as exc:
         _fail(str(exc.message))
     try:  # the database first: even if the broker is away, its readings are refused now

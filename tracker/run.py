@@ -129,7 +129,7 @@ def _sync_revoked(app: Flask, cfg: Config) -> None:
                     fg="yellow")
         return
     if disabled:
-        click.echo("  " + _("%(count)s revoked scale(s) now refused by the broker: "
+        click.echo("  " + _("%(count)s revoked scale(s) refused by the broker from now on: "
                             "%(devices)s", count=len(disabled), devices=", ".join(disabled)))
 
 

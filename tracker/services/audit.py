@@ -23,7 +23,7 @@ def record(session: Session, actor: Account | None, action: str, *,
            edition_id: int | None = None, household_id: int | None = None,
            actor_name: str | None = None, **details) -> AuditEntry:
     """Append an entry; `details` are plain values without personal data (checked). Without
-    an account, `actor_name` says who acted (the `zw` command: `cli_actor()`), else "system"."""
+    an account, `actor_name` says who acted (the `zw` command: `record_command`), else "system"."""
     leaked = PERSONAL_KEYS.intersection(details)
     if leaked:
         raise ValueError(f"personal data in an audit entry: {sorted(leaked)}")
@@ -35,13 +35,14 @@ def record(session: Session, actor: Account | None, action: str, *,
     return entry
 
 
-def cli_actor() -> str:
-    """Who runs a `zw` command: the system user (staff run it on the server)."""
+def record_command(session: Session, action: str, **kwargs) -> AuditEntry:
+    """`record` for a `zw` command: the actor is the system user who ran it (staff run the
+    command on the server), as `zw (<user>)`."""
     try:
         user = getpass.getuser()
     except Exception:  # no user name for this uid (a container): the uid
         user = f"uid {os.getuid()}"
-    return f"zw ({user})"
+    return record(session, None, action, actor_name=f"zw ({user})", **kwargs)
 
 
 def entries(session: Session, *, limit: int = 100, offset: int = 0,

@@ -202,32 +202,31 @@ def record_device_status(session: Session, device_id: str, online: bool, *,
 
 def record_dead_letters(session: Session, refusals: list[Refusal], *,
                         now: dt.datetime | None = None) -> int:
-    """Keep refused messages with the reason (payload cut to a few KiB); return how many.
-    A redelivered refusal kept already is not kept again (`new_refusals`)."""
-    refusals = new_refusals(session, refusals)
-    if not refusals:
-        return 0
-    now = now or clock.now()
-    session.execute(DeadLetter.__table__.insert(), [
-        {"received_at": now, "topic": _text(r.topic.encode("utf-8", "replace"))[:512],
-         "payload": _text(r.payload[:DEAD_LETTER_KEEP_BYTES]), "payload_size": len(r.payload),
-         "reason": r.reason[:500], "device_id": (r.device_id or None) and r.device_id[:64],
-         "fingerprint": dead_letter_fingerprint(r.topic, r.payload)}
-        for r in refusals])
-    return len(refusals)
+    """Keep refused messages with the reason (payload cut to a few KiB); return how many
+    (`keep_dead_letters`: a redelivered refusal kept already is not kept again)."""
+    return len(keep_dead_letters(session, refusals, now=now))
 
 
-def new_refusals(session: Session, refusals: list[Refusal]) -> list[Refusal]:
-    """The refusals to keep: all but the redelivered ones (MQTT DUP flag: the ingest was
-    stopped between the commit and the acknowledgement) whose topic and payload are kept
-    already. A message a scale sent twice is not redelivered, and is kept twice."""
-    again = {dead_letter_fingerprint(r.topic, r.payload) for r in refusals if r.redelivered}
-    if not again:
-        return list(refusals)
+def keep_dead_letters(session: Session, refusals: list[Refusal], *,
+                      now: dt.datetime | None = None) -> list[Refusal]:
+    """Keep refused messages with the reason; return the ones kept: all but the redelivered
+    ones (MQTT DUP flag: the ingest was stopped between the commit and the acknowledgement)
+    whose topic and payload are kept already. A message a scale sent twice is not
+    redelivered, and is kept twice."""
+    prints = [dead_letter_fingerprint(r.topic, r.payload) for r in refusals]
+    again = {fp for r, fp in zip(refusals, prints) if r.redelivered}
     kept = set(session.scalars(select(DeadLetter.fingerprint)
-                               .where(DeadLetter.fingerprint.in_(again))))
-    return [r for r in refusals
-            if not (r.redelivered and dead_letter_fingerprint(r.topic, r.payload) in kept)]
+                               .where(DeadLetter.fingerprint.in_(again)))) if again else set()
+    fresh = [(r, fp) for r, fp in zip(refusals, prints) if not (r.redelivered and fp in kept)]
+    if fresh:
+        now = now or clock.now()
+        session.execute(DeadLetter.__table__.insert(), [
+            {"received_at": now, "topic": _text(r.topic.encode("utf-8", "replace"))[:512],
+             "payload": _text(r.payload[:DEAD_LETTER_KEEP_BYTES]),
+             "payload_size": len(r.payload), "reason": r.reason[:500],
+             "device_id": (r.device_id or None) and r.device_id[:64], "fingerprint": fp}
+            for r, fp in fresh])
+    return [r for r, _ in fresh]
 
 
 def dead_letter_fingerprint(topic: str, payload: bytes) -> str:

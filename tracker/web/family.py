@@ -31,7 +31,8 @@ bp = Blueprint("family", __name__)
 PAGE_SIZE = 20
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 #: Service field names that differ from the form's.
-FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg", "client_uuid": None}
+FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg",
+                 "client_uuid": "_schema"}  # the form's hidden number: shown above the form
 SOURCE_LABELS = {"web": _l("Website"), "api": _l("App (API)"), "import": _l("Import"),
                  "scale": _l("Scale")}
 STATUS_LABELS = {"accepted": _l("Counted"), "flagged": _l("To be checked"),

@@ -44,14 +44,18 @@
     storage: window.localStorage, key: "zw-offline-queue:" + box.dataset.household,
     send: send, uuid: newUuid
   });
-  queue.newId = newUuid;
 
   function say(message) { status.textContent = message; }
 
   // Every page load gives the form a new entry number: the same form sent twice (a double
   // tap, a lost answer) is stored once, and a post the service worker kept is queued under it.
   var entryNumber = form.querySelector("input[name=client_uuid]");
-  function renumber() { if (entryNumber) entryNumber.value = queue.newId(); }
+  if (entryNumber) entryNumber.value = newUuid();
+
+  // The prefilled date left as it was means "now" (as the form's handler reads it).
+  function entryTime(typed, shown) {
+    return typed && shown && typed !== shown ? typed : new Date().toISOString();
+  }
 
   function render(report) {
     var waiting = queue.pending().length;
@@ -97,10 +101,9 @@
     }
     var when = form.querySelector("#measured_at");
     var shown = form.querySelector("input[name=measured_at_shown]");
-    var typed = when && shown && when.value && when.value !== shown.value;
     var note = form.querySelector("#note");
     queue.add({ stream: chosen.value, weight_kg: weight.value.trim(),
-                measured_at: typed ? when.value : new Date().toISOString(),
+                measured_at: entryTime(when && when.value, shown && shown.value),
                 note: note ? note.value : "" });
     weight.value = "";
     render();
@@ -112,7 +115,6 @@
   window.addEventListener("online", flush);
   window.addEventListener("offline", function () { render(); });
   setInterval(flush, 30000);
-  renumber();
   // Back from a form post that did not get through (sw.js): `?hors-ligne=1`, with the entry
   // in `#rescue=` when the service worker could keep it.
   var lostPost = /[?&]hors-ligne=1/.test(location.search);
@@ -122,13 +124,11 @@
     try {
       var entry = JSON.parse(decodeURIComponent(kept[1]));
       if (!queue.pending().some(function (e) { return e.id === entry.id; })) {
-        queue.add({ stream: entry.stream, weight_kg: entry.weight_kg,
-                    measured_at: entry.measured_at, note: entry.note }, entry.id);
+        queue.add({ stream: entry.stream, weight_kg: entry.weight_kg, note: entry.note,
+                    measured_at: entryTime(entry.measured_at, entry.shown) }, entry.id);
       }
       rescued = true;
-    } catch (e) {
-      rescued = false;  // unreadable: asked to type it again, below
-    }
+    } catch (e) {}  // unreadable: asked to type it again, below
   }
   if (lostPost || kept) history.replaceState(null, "", location.pathname);  // not on reload
   if (rescued) {

@@ -35,9 +35,8 @@ self.addEventListener("activate", function (event) {
 function rescued(data) {
   var id = data.get("client_uuid"), stream = data.get("stream"), weight = data.get("weight_kg");
   if (!id || !stream || !weight) return null;  // nothing to keep: the page asks to type it again
-  var when = data.get("measured_at"), shown = data.get("measured_at_shown");
   return { id: id, stream: stream, weight_kg: weight, note: data.get("note") || "",
-           measured_at: when && when !== shown ? when : new Date().toISOString() };
+           measured_at: data.get("measured_at"), shown: data.get("measured_at_shown") };
 }
 
 function isOfflinePage(url) {
