@@ -193,8 +193,8 @@ class IngestService:
         threading.Thread(target=say_stop, name="stop-workers", daemon=True).start()
         for process, _, _ in self._workers:
             process.join(10)
-            if process.is_alive():
-                process.terminate()
+            if process.is_alive():  # SIGKILL: storing processes ignore SIGTERM (worker_main),
+                process.kill()      # and what they hold is unacknowledged, so redelivered
                 process.join(5)
         self._write_status(running=False)
         log.info("ingest stopped: %s", asdict(self.counts))
