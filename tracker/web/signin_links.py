@@ -103,7 +103,7 @@ def password():
         else:
             db().commit()
             session.pop(LINK_SIGN_IN, None)
-            renew_session(current_user)  # cookies with the new generation
+            renew_session(current_user._get_current_object())  # cookies, new generation
             flash(_("Your password is saved. Your other devices are signed out and your API "
                     "tokens revoked."), "success")
             return redirect(url_for("my_account.index"))
