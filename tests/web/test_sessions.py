@@ -70,8 +70,8 @@ def post_form(client, path, data=None):
 
 
 def api_token(client, email=MARTIN, password=PASSWORD, name=""):
-    response = client.post("/api/v1/token", json={"email": email, "password": password,
-                                                   "name": name})
+    body = {"email": email, "password": password, **({"name": name} if name else {})}
+    response = client.post("/api/v1/token", json=body)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["token"]
 
