@@ -230,3 +230,29 @@ def test_a_session_with_the_bare_account_id_is_refused(app, world):
         assert account_id.isdigit() and generation and key
         session["_user_id"] = account_id
     assert not signed_in(phone)
+
+
+def test_guessing_the_current_password_is_rate_limited(app, world):
+    """A stolen session cannot try passwords on the change form faster than at the sign-in."""
+    from tracker.web import ratelimit
+
+    phone = browser(app)
+    tries = int(ratelimit.SIGN_IN_PER_EMAIL.split("/")[0])
+    for n in range(tries):
+        assert post_form(phone, "/compte/mot-de-passe", {
+            "current_password": f"essai-{n}", "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD}).status_code == 422
+    assert post_form(phone, "/compte/mot-de-passe", {
+        "current_password": PASSWORD, "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD}).status_code == 429
+    assert signed_in(browser(app, password=PASSWORD))  # nothing changed
+
+
+def test_a_new_address_or_browser_version_does_not_sign_the_family_out(app, world):
+    """Session protection "basic" (issue 18): a phone moving from Wi-Fi to 4G, or a browser
+    update, keeps its session; revocation is the server's (sign-in rows, generation)."""
+    phone = browser(app)
+    moved = {"REMOTE_ADDR": "10.9.8.7"}
+    assert phone.get(SIGNED_IN_PAGE, environ_base=moved,
+                     headers={"User-Agent": "Firefox/200.0"}).status_code == 200
+    assert signed_in(phone)
