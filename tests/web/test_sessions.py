@@ -256,3 +256,16 @@ def test_a_new_address_or_browser_version_does_not_sign_the_family_out(app, worl
     assert phone.get(SIGNED_IN_PAGE, environ_base=moved,
                      headers={"User-Agent": "Firefox/200.0"}).status_code == 200
     assert signed_in(phone)
+
+
+def test_an_account_keeps_a_bounded_number_of_sign_ins(app, world, monkeypatch):
+    """Browsers that never sign out leave rows; beyond the limit the oldest are signed out."""
+    from tracker.services import sessions
+
+    monkeypatch.setattr(sessions, "MAX_SIGN_INS", 3)
+    first, *others = [browser(app, remember=False) for _ in range(4)]
+    assert not signed_in(first)
+    assert all(signed_in(b) for b in others)
+    with app.extensions["zw_db"].session() as s:
+        account = s.scalar(select(Account).where(Account.email == MARTIN))
+        assert len(sessions.sign_ins(s, account)) == 3

@@ -25,6 +25,9 @@ from tracker.models import Account, Household, SignIn, new_generation
 
 #: A sign-in older than this is forgotten (the remember-me cookie's own lifetime, 365 days).
 SIGN_IN_LIFETIME = dt.timedelta(days=365)
+#: Sign-ins kept per account: a browser that never signs out (no "remember me", closed) leaves
+#: its row behind; beyond this many, the oldest are signed out.
+MAX_SIGN_INS = 20
 
 
 _SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
@@ -50,8 +53,13 @@ def _key_hash(key: str) -> str:
 
 def open_sign_in(session: Session, account: Account, label: str = "") -> str:
     """Record a browser's sign-in; returns its key (kept in the account's get_id) once."""
-    session.execute(delete(SignIn).where(SignIn.account_id == account.id,
-                                         SignIn.created_at < clock.now() - SIGN_IN_LIFETIME))
+    newest = (select(SignIn.id).where(SignIn.account_id == account.id)
+              .order_by(SignIn.created_at.desc(), SignIn.id.desc())
+              .limit(MAX_SIGN_INS - 1).scalar_subquery())
+    session.execute(delete(SignIn).where(
+        SignIn.account_id == account.id,
+        (SignIn.created_at < clock.now() - SIGN_IN_LIFETIME) | SignIn.id.not_in(newest))
+        .execution_options(synchronize_session=False))
     key = secrets.token_urlsafe(16)
     session.add(SignIn(account_id=account.id, key_hash=_key_hash(key), label=label[:200],
                        created_at=clock.now()))
