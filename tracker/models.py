@@ -9,7 +9,7 @@ import secrets
 from typing import Optional
 
 from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
-                        Text, TypeDecorator, UniqueConstraint, func)
+                        Text, TypeDecorator, UniqueConstraint, event, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.domain import DEFAULT_COUNTED, DEFAULT_STREAMS
@@ -166,6 +166,14 @@ class Account(Base):
     def get_id(self) -> str:
         """Flask-Login's alternative id: `<id>:<generation>:<sign-in key>` (see SignIn)."""
         return f"{self.id}:{self.session_generation}:{self.session_key or ''}"
+
+
+@event.listens_for(Account.active, "set", active_history=True)
+def _disabled_signs_out(account, value, oldvalue, _initiator) -> None:
+    """Disabling an account, by whatever path, also retires its cookies: re-enabled later, its
+    old sessions and remember-me cookies stay dead."""
+    if oldvalue is True and not value:
+        account.session_generation = new_generation()
 
 
 class SignIn(Base):

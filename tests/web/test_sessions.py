@@ -269,3 +269,16 @@ def test_an_account_keeps_a_bounded_number_of_sign_ins(app, world, monkeypatch):
     with app.extensions["zw_db"].session() as s:
         account = s.scalar(select(Account).where(Account.email == MARTIN))
         assert len(sessions.sign_ins(s, account)) == 3
+
+
+def test_a_disabled_account_is_signed_out_and_stays_so_when_enabled_again(app, world):
+    """No page disables an account today; whatever path does it later retires the cookies."""
+    phone = browser(app)
+    stolen = cookie(phone, REMEMBER)
+    for active in (False, True):
+        with app.extensions["zw_db"].session() as s:
+            s.scalar(select(Account).where(Account.email == MARTIN)).active = active
+        if not active:
+            assert not signed_in(replay(app, remember=stolen))
+    assert not signed_in(phone) and not signed_in(replay(app, remember=stolen))
+    assert signed_in(browser(app))

@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from tracker import services
 from tracker.extensions import db
 from tracker.services import accounts, sessions
 
@@ -43,7 +42,7 @@ def sign_out_everywhere():
 @login_required
 def revoke_token(token_id: int):
     """Revoke one API token of the account (another account's token: 404)."""
-    if not services.accounts.revoke_api_token(db(), current_user, token_id):
+    if not accounts.revoke_api_token(db(), current_user, token_id):
         abort(404)
     db().commit()
     flash(_("The API token is revoked."), "success")
