@@ -222,6 +222,26 @@ class ReadingSchema(Schema):
         return data
 
 
+class PasswordChangeSchema(Schema):
+    """The password form: the current password (checked against the account by the service,
+    which knows whether one is needed) and the new one typed twice."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token
+
+    current_password = fields.String(load_default="", validate=validate.Length(
+        max=1024, error=_l("This password is too long.")))
+    password = fields.String(required=True, validate=validate.Length(
+        min=1, max=1024, error=_l("Enter a new password of at most 1024 characters.")),
+        error_messages={"required": _l("Enter a new password of at most 1024 characters.")})
+    confirm = fields.String(load_default="")
+
+    @validates_schema
+    def _same_twice(self, data, **kwargs):
+        if data.get("password") and data.get("password") != data.get("confirm"):
+            raise ValidationError(_l("The two passwords are not the same."), "confirm")
+
+
 def messages_as_text(messages) -> dict:
     """marshmallow messages with lazy strings made plain (for JSON and logs)."""
     if isinstance(messages, dict):
@@ -240,3 +260,4 @@ weighin_out = WeighInSchema()
 import_row = ImportRowSchema()
 household_row = HouseholdRowSchema()
 reading = ReadingSchema()
+password_change = PasswordChangeSchema()

@@ -63,6 +63,9 @@ ROUTES: dict[str, Route] = {
     "life_links.password": Route("signed_in", ok={"POST": {422}}),
     "life_news.index": Route("signed_in"),
     "life_news.tips": Route("signed_in"),
+    "my_account.index": Route("signed_in"),
+    "my_account.revoke_token": Route("signed_in", ok={"POST": {302}}),  # another's token: 404
+    "my_account.sign_out_everywhere": Route("signed_in", last=True, ok={"POST": {302}}),
     # --- families
     "family.weigh": Route("family", data={"POST": WEIGHIN_FORM}, ok={"POST": {302}}),
     "family.history": Route("family"),
@@ -151,6 +154,14 @@ def _households(ctx, role, fresh):
             for h in ctx.households]
 
 
+def _api_tokens(ctx, role, fresh):
+    """A new API token of the role's account, and one of another account's."""
+    if role == "anonymous":
+        return [(ctx.make("api_token", role="martin"), None)]
+    other = "durand" if role != "durand" else "martin"
+    return [(ctx.make("api_token", role=role), "own"), (ctx.make("api_token", role=other), "other")]
+
+
 def _fresh_or_seeded(kind):
     def provide(ctx, role, fresh):
         return [(ctx.make(kind) if fresh else ctx.objects[kind], None)]
@@ -165,6 +176,7 @@ ARGS = {
     "event_id": _fresh_or_seeded("event"),
     "post_id": _fresh_or_seeded("post"),
     "device_id": _fresh_or_seeded("device"),
+    "token_id": _api_tokens,
     "slug": lambda ctx, role, fresh: [(ctx.edition_slug, None)],
     "token": lambda ctx, role, fresh: [("zwl-not-a-real-link-0123456789abcdef", None)],
     "filename": lambda ctx, role, fresh: [("css/app.css", None)],

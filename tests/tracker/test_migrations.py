@@ -7,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from tests.conftest import PG_URL
+from tracker.db import make_engine
 from tracker.migrate import downgrade, needs_upgrade, upgrade
 from tracker.models import Base
 
@@ -93,4 +94,40 @@ def test_dead_letters_get_a_fingerprint_and_rows_survive(empty_url):
     with engine.connect() as conn:
         assert "fingerprint" not in {c["name"] for c in inspect(conn).get_columns("dead_letters")}
         assert conn.execute(text("SELECT COUNT(*) FROM dead_letters")).scalar() == 1
+    engine.dispose()
+
+
+def test_accounts_get_a_session_generation_and_their_api_token_survives(empty_url):
+    """0130: each account gets its own random generation; the one API token hash an account had
+    becomes a token named "API" (scripts keep working), and comes back on a downgrade."""
+    upgrade(empty_url, "0120_dead_letter_fingerprint")
+    engine = make_engine(empty_url)  # SQLite with foreign keys on, as the app runs it
+    with engine.begin() as conn:
+        for email, digest in (("a@example.org", "ab" * 32), ("b@example.org", None)):
+            conn.execute(text("INSERT INTO accounts (email, display_name, role, api_token_hash, "
+                              "active, created_at) VALUES (:e, '', 'staff', :d, :t, "
+                              "'2026-03-01 00:00:00')"), {"e": email, "d": digest, "t": True})
+        conn.execute(text("INSERT INTO login_tokens (account_id, token_hash, purpose, "
+                          "created_at, expires_at) SELECT id, 'cd', 'invite', "
+                          "'2026-03-01 00:00:00', '2026-03-08 00:00:00' FROM accounts "
+                          "WHERE email = 'a@example.org'"))
+        conn.execute(text("INSERT INTO audit_log (at, actor_id, actor, action, details) SELECT "
+                          "'2026-03-01 00:00:00', id, email, 'x', '{}' FROM accounts "
+                          "WHERE email = 'a@example.org'"))
+    upgrade(empty_url)
+    with engine.begin() as conn:  # rebuilding `accounts` on SQLite cascaded into these once
+        assert conn.execute(text("SELECT COUNT(*) FROM login_tokens")).scalar() == 1
+        assert conn.execute(text("SELECT actor_id FROM audit_log")).scalar() is not None
+    with engine.begin() as conn:
+        generations = conn.execute(text("SELECT session_generation FROM accounts")).scalars().all()
+        assert len(set(generations)) == 2 and all(len(g) >= 16 for g in generations)
+        tokens = conn.execute(text("SELECT a.email, t.name, t.token_hash FROM api_tokens t "
+                                   "JOIN accounts a ON a.id = t.account_id")).all()
+        assert [tuple(t) for t in tokens] == [("a@example.org", "API", "ab" * 32)]
+        assert "api_token_hash" not in {c["name"] for c in inspect(conn).get_columns("accounts")}
+    downgrade(empty_url, "0120_dead_letter_fingerprint")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT email, api_token_hash FROM accounts ORDER BY email"))
+        assert [tuple(r) for r in rows] == [("a@example.org", "ab" * 32), ("b@example.org", None)]
+        assert not {"api_tokens", "sign_ins"} & set(inspect(conn).get_table_names())
     engine.dispose()

@@ -5,7 +5,7 @@ check the domain rules, change the database, and raise `tracker.domain.DomainErr
 refuses. They never commit: the caller owns the transaction (one per request, file or batch).
 """
 from tracker.services.accounts import authenticate, create_account, issue_api_token, \
-    account_for_token, set_password
+    account_for_token, set_password, change_password
 from tracker.services.editions import create_edition, get_edition
 from tracker.services.households import create_household, get_household, set_household_size
 from tracker.services.weighins import (correct_weighin, delete_weighin, get_weighin,
@@ -14,6 +14,7 @@ from tracker.services.weighins import (correct_weighin, delete_weighin, get_weig
 
 __all__ = [
     "authenticate", "create_account", "issue_api_token", "account_for_token", "set_password",
+    "change_password",
     "create_edition", "get_edition", "create_household", "get_household", "set_household_size",
     "correct_weighin", "delete_weighin", "get_weighin", "list_weighins", "record_weighin",
     "review_weighin", "stream_median",

@@ -1,18 +1,29 @@
-"""Accounts: create, sign in by password, API tokens (only their hashes are kept)."""
+"""Accounts: create, sign in by password, change it, API tokens (only their hashes are kept).
+
+A password change (or reset) signs every other browser out and revokes every API token: whoever
+had the old password, a copied cookie or a token, loses access (tracker.services.sessions).
+"""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tracker import clock
 from tracker.domain import DomainError, _l
-from tracker.models import Account, Household
+from tracker.models import Account, ApiToken, Household
+from tracker.services.sessions import revoke_sessions
 
 ROLES = ("family", "staff", "admin")
 MIN_PASSWORD = 8
+#: Open API tokens per account; issuing one more revokes the least recently used.
+MAX_API_TOKENS = 10
+#: A token's "last used" is written at most this often (not one write per API call).
+LAST_USED_PRECISION = dt.timedelta(minutes=5)
 #: An account with its household and edition, loaded in the same query.
 _WITH_HOUSEHOLD = joinedload(Account.household).joinedload(Household.edition)
 # Checked against when the email is unknown, so both cases take the same time.
@@ -58,9 +69,24 @@ def _set_password(account: Account, password: str) -> None:
 
 
 def set_password(session: Session, account: Account, password: str) -> None:
-    """Change an account's password."""
+    """Change an account's password: every other browser is signed out and every API token
+    revoked (the browser of `account.session_key`, if any, stays signed in)."""
     _set_password(account, password)
+    revoke_sessions(session, account, keep_current=True)
+    revoke_api_tokens(session, account)
     session.flush()
+
+
+def change_password(session: Session, account: Account, *, current: str, new: str,
+                    reset: bool = False) -> None:
+    """Change the password after checking the current one; `reset` (a sign-in by email link
+    just proved the mailbox) and an account without a password skip that check."""
+    if account.password_hash and not reset:
+        if not current:
+            raise DomainError(_l("Enter your current password."), "current_password")
+        if not check_password_hash(account.password_hash, current):
+            raise DomainError(_l("The current password is not right."), "current_password")
+    set_password(session, account, new)
 
 
 def authenticate(session: Session, email: str, password: str) -> Account | None:
@@ -78,18 +104,51 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_api_token(session: Session, account: Account) -> str:
-    """A new API token for the account, returned once; the previous one stops working."""
+def issue_api_token(session: Session, account: Account, name: str = "") -> str:
+    """A new named API token for the account, returned once (only its hash is kept); beyond
+    MAX_API_TOKENS the least recently used one is revoked."""
     token = "zw_" + secrets.token_urlsafe(32)
-    account.api_token_hash = _token_hash(token)
+    session.add(ApiToken(account_id=account.id, name=(name or "").strip()[:100] or "API",
+                         token_hash=_token_hash(token), created_at=clock.now()))
+    session.flush()
+    tokens = api_tokens(session, account)
+    for extra in sorted(tokens, key=lambda t: (t.last_used_at or t.created_at, t.id))[
+            :max(0, len(tokens) - MAX_API_TOKENS)]:
+        session.delete(extra)
     session.flush()
     return token
 
 
 def account_for_token(session: Session, token: str) -> Account | None:
-    """The active account holding this API token, or None."""
-    if not token:
+    """The active account holding this API token, or None; notes when the token was used."""
+    if not token or len(token) > 200:
         return None
-    account = session.scalar(select(Account).where(Account.api_token_hash == _token_hash(token))
-                             .options(_WITH_HOUSEHOLD))  # one query: every API call needs them
-    return account if account is not None and account.active else None
+    found = session.execute(
+        select(ApiToken, Account).join(Account, ApiToken.account_id == Account.id)
+        .where(ApiToken.token_hash == _token_hash(token))
+        .options(_WITH_HOUSEHOLD)).first()  # one query: every API call needs them
+    if found is None or not found.Account.active:
+        return None
+    now = clock.now()
+    if found.ApiToken.last_used_at is None or \
+            found.ApiToken.last_used_at < now - LAST_USED_PRECISION:
+        found.ApiToken.last_used_at = now  # saved when the caller commits
+    return found.Account
+
+
+def api_tokens(session: Session, account: Account) -> list[ApiToken]:
+    """The account's API tokens, newest first (names and dates: the secrets are not kept)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.account_id == account.id)
+                                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_api_token(session: Session, account: Account, token_id: int) -> bool:
+    """Revoke one of the account's tokens; False when it has no such token."""
+    done = session.execute(delete(ApiToken).where(ApiToken.id == token_id,
+                                                  ApiToken.account_id == account.id))
+    return bool(done.rowcount)
+
+
+def revoke_api_tokens(session: Session, account: Account) -> None:
+    """Revoke every API token of the account."""
+    session.execute(delete(ApiToken).where(ApiToken.account_id == account.id))

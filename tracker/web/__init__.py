@@ -15,6 +15,8 @@ def register(app: Flask) -> None:
     from tracker.web import reasons
     reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language
     app.register_blueprint(auth.bp)
+    from tracker.web import account
+    app.register_blueprint(account.bp)  # the account page: sessions and API tokens (issue 14)
     app.register_blueprint(health.bp)  # GET /healthz, no database
     app.register_blueprint(family.bp)
     app.register_blueprint(staff.bp)

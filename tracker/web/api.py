@@ -17,7 +17,7 @@ from flask import abort, g, request
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from tracker import clock, services
@@ -34,8 +34,10 @@ API_DESCRIPTION = """\
 Weigh-ins of the signed-in household.
 
 **Authentication.** Either a bearer token, `Authorization: Bearer zw_...`, obtained once from
-`POST /api/v1/token` with the account's email and password (a new token replaces the previous
-one; it is shown only once, keep it secret), or the session cookie of the web pages, in which
+`POST /api/v1/token` with the account's email and password (each call adds a token, with an
+optional `name`; it is shown only once, keep it secret; the account page lists the tokens and
+revokes them one by one, a password change revokes them all; beyond 10 tokens the least recently
+used is revoked), or the session cookie of the web pages, in which
 case `POST`, `PUT`, `PATCH` and `DELETE` need the page's CSRF token in an `X-CSRFToken` header.
 An unauthenticated request gets `401`. Staff accounts have no household: the weigh-in
 endpoints answer them `403`.
@@ -58,6 +60,8 @@ account_blp = Blueprint("account", __name__, url_prefix="/api/v1",
 class TokenRequestSchema(Schema):
     email = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
+    name = fields.String(load_default="", validate=validate.Length(max=100), metadata={
+        "description": "what the token is for (shown on the account page)"})
 
 
 class TokenSchema(Schema):
@@ -97,6 +101,7 @@ def _authenticate():
         if account is None:
             abort(401, description="Invalid or revoked API token.")
         g.api_account = account
+        db().commit()  # the token's "last used" (written at most every few minutes)
         return
     if current_user.is_authenticated:
         if request.method not in SAFE_METHODS:
@@ -212,11 +217,11 @@ def me():
 @account_blp.response(201, TokenSchema)
 @account_blp.alt_response(401, description="Unknown email or wrong password.")
 def token(credentials):
-    """Exchange email + password for a bearer token, shown once (the previous one stops working)."""
+    """Exchange email + password for a new bearer token, shown once (listed on the account page)."""
     account = services.authenticate(db(), credentials["email"], credentials["password"])
     if account is None:
         abort(401, description="Unknown email or wrong password.")
-    value = services.issue_api_token(db(), account)
+    value = services.issue_api_token(db(), account, credentials["name"])
     db().commit()
     return {"token": value, "token_type": "Bearer"}
 

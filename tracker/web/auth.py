@@ -1,19 +1,24 @@
-"""Sign-in and sign-out (email + password), account loading for pages and API tokens."""
+"""Sign-in and sign-out (email + password), account loading for pages and API tokens.
+
+Each browser's sign-in is recorded (tracker.services.sessions): its cookies carry the account's
+session generation and the sign-in's key, so signing out, signing out everywhere and a password
+change revoke the cookies themselves, not only this browser's copy.
+"""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import COOKIE_NAME, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from tracker import services
 from tracker.extensions import db, login_manager
-from tracker.models import Account, Household
+from tracker.services import sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -27,14 +32,28 @@ class SignInForm(FlaskForm):
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None
-    login_manager.session_protection = "strong"
+    # "basic": a new address or browser version marks the session not fresh instead of signing
+    # the family out (issue 18); stolen cookies are revoked server-side (sign-out, generation).
+    login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def _load_account(account_id: str):
-    account = db().get(Account, int(account_id), options=[  # one query for every page
-        joinedload(Account.household).joinedload(Household.edition)])
-    return account if account is not None and account.active else None
+def _load_account(user_id: str):
+    return sessions.account_for_session(db(), user_id)  # one query for every page
+
+
+def start_session(account, *, remember: bool) -> None:
+    """Sign this browser in: a new sign-in row, then Flask-Login's cookies carrying its key."""
+    sessions.open_sign_in(db(), account, label=sessions.device_label(request.user_agent.string))
+    db().commit()
+    login_user(account, remember=remember)
+
+
+def renew_session(account) -> None:
+    """Give this browser cookies with the account's new generation (after a password change),
+    keeping its remember-me cookie if it had one."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    login_user(account, remember=remembered)
 
 
 @login_manager.request_loader
@@ -85,13 +104,16 @@ def sign_in():
         if account is None:
             flash(_("Unknown email or wrong password."), "error")
         else:
-            login_user(account, remember=form.remember.data)
+            start_session(account, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("family.home"))
     return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" else 400
 
 
 @bp.route("/deconnexion", methods=["POST"])
 def sign_out():
+    if current_user.is_authenticated:
+        sessions.end_sign_in(db(), current_user)  # a copy of this browser's cookies dies too
+        db().commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.sign_in"))

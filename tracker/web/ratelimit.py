@@ -51,9 +51,15 @@ def api_client() -> str:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
-    account_id = session.get("_user_id")
-    if account_id:
-        return f"account:{account_id}"
+    return signed_in_account()
+
+
+def signed_in_account() -> str:
+    """The signed-in account (its id: the session's `<id>:<generation>:<sign-in key>` names one
+    browser), else the address."""
+    user_id = session.get("_user_id")
+    if user_id:
+        return "account:" + str(user_id).split(":", 1)[0]
     return "address:" + client_address()
 
 
@@ -77,6 +83,8 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
     "account.token": (Rule(SIGN_IN_PER_EMAIL, address_and_email, ("POST",)),
                       Rule(SIGN_IN_PER_ADDRESS, client_address, ("POST",), scope="sign-in")),
     "life_links.request_link": (Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),),
+    # Guessing the current password with a stolen session: as many tries as at the sign-in.
+    "life_links.password": (Rule(SIGN_IN_PER_EMAIL, signed_in_account, ("POST",)),),
 }
 API_RULES = (Rule(API_PER_CLIENT, api_client, scope="api"),
              Rule(API_REFUSED_PER_ADDRESS, client_address, deduct_when=_refused,

@@ -3,26 +3,31 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from tracker import clock, services
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models_life import LoginToken
+from tracker.schemas import messages_as_text, password_change
 from tracker.services import enrolment as enrolment_service
 from tracker.services import links
 from tracker.services.preferences import edition_settings, household_settings
 from tracker.web import mailer
-from tracker.web.auth import family_required
+from tracker.web.auth import family_required, renew_session, start_session
 from tracker.web.life import errors_of, form_bool, form_text
 
 bp = Blueprint("life_links", __name__)
 
 #: At most this many sign-in links per account in a lifetime window (no mail-bombing).
 MAX_OPEN_LINKS = 3
+#: Session key: this browser signed in by an email link (the account's id and when), which
+#: lets it set a new password without the current one for a while: the password reset.
+LINK_SIGN_IN = "link_sign_in"
 
 
 @bp.route("/connexion/lien", methods=["GET", "POST"])
@@ -68,7 +73,8 @@ def use_link(token: str):
         db().rollback()
         return render_template("links/invalid.html", message=str(exc.message)), 410
     db().commit()
-    login_user(account, remember=True)
+    start_session(account, remember=True)
+    session[LINK_SIGN_IN] = [account.get_id(), clock.now().timestamp()]
     if invitation and account.password_hash is None:
         flash(_("Welcome! You can choose a password now, or keep signing in by email."),
               "success")
@@ -79,22 +85,41 @@ def use_link(token: str):
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
 @login_required
 def password():
-    """Choose or change the optional password."""
+    """Choose or change the password. The current one is asked for, unless the account has none
+    or this browser has just signed in by an email link (a forgotten password). Other browsers
+    are signed out and API tokens revoked; this browser stays signed in."""
+    reset = _signed_in_by_link()
     errors: dict = {}
     if request.method == "POST":
-        new = request.form.get("password") or ""
-        if new != (request.form.get("confirm") or ""):
-            errors = {"confirm": [_("The two passwords are not the same.")]}
+        try:
+            values = password_change.load(request.form.to_dict())
+            services.change_password(db(), current_user, current=values["current_password"],
+                                     new=values["password"], reset=reset)
+        except ValidationError as exc:
+            errors = messages_as_text(exc.messages)
+        except DomainError as exc:
+            db().rollback()
+            errors = errors_of(exc)
         else:
-            try:
-                services.set_password(db(), current_user, new)
-            except DomainError as exc:
-                errors = errors_of(exc)
-            else:
-                db().commit()
-                flash(_("Your password is saved."), "success")
-                return redirect(url_for("family.home"))
-    return render_template("links/password.html", errors=errors), 422 if errors else 200
+            db().commit()
+            session.pop(LINK_SIGN_IN, None)
+            renew_session(current_user._get_current_object())  # cookies, new generation
+            flash(_("Your password is saved. Your other devices are signed out and your API "
+                    "tokens revoked."), "success")
+            return redirect(url_for("my_account.index"))
+    return render_template("links/password.html", errors=errors,
+                           needs_current=bool(current_user.password_hash) and not reset
+                           ), 422 if errors else 200
+
+
+def _signed_in_by_link() -> bool:
+    """True when this browser, as this account, signed in by an email link in the last
+    30 minutes (a sign-in link's lifetime)."""
+    marker = session.get(LINK_SIGN_IN)
+    if not isinstance(marker, list) or len(marker) != 2 or marker[0] != current_user.get_id():
+        return False
+    age = clock.now().timestamp() - float(marker[1])
+    return 0 <= age <= links.LIFETIME[links.SIGNIN].total_seconds()
 
 
 @bp.route("/foyer/membres", methods=["GET", "POST"])
