@@ -7,8 +7,20 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+#: The Content-Security-Policy of every answer.
+#: - script-src 'self' only: no inline script, no inline handler (onclick=...), no javascript:
+#:   URL, no eval. Page behaviours are static files under tracker/static (data-* attributes
+#:   carry their settings), a chart's figure is a JSON data block drawn by static/js/charts.js,
+#:   and plotly.js is its strict build that needs no `new Function` (tracker/web/charts.py).
+#:   tests/security/test_csp.py scans every template; tests/browser/test_csp.py watches a real
+#:   browser for violations.
+#: - style-src keeps 'unsafe-inline': plotly.js styles what it draws through style attributes
+#:   (d3's .attr("style", ...)) and adds its rules to a <style> element it creates (the mode
+#:   bar, hover labels); without it the charts lose their tool bar and hover boxes. Styles
+#:   cannot run code, and the page's own CSS is in static files.
+#: - object-src 'none': no plugin content anywhere.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-       "script-src 'self' 'unsafe-inline' 'unsafe-eval'; connect-src 'self'; "
+       "script-src 'self'; object-src 'none'; connect-src 'self'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
