@@ -14,10 +14,12 @@ from werkzeug.routing import IntegerConverter
 #:   and plotly.js is its strict build that needs no `new Function` (tracker/web/charts.py).
 #:   tests/security/test_csp.py scans every template; tests/browser/test_csp.py watches a real
 #:   browser for violations.
-#: - style-src keeps 'unsafe-inline': plotly.js styles what it draws through style attributes
-#:   (d3's .attr("style", ...)) and adds its rules to a <style> element it creates (the mode
-#:   bar, hover labels); without it the charts lose their tool bar and hover boxes. Styles
-#:   cannot run code, and the page's own CSS is in static files.
+#: - style-src keeps 'unsafe-inline': plotly.js 3 adds its rules (mode bar, hover labels) to
+#:   <style> elements it creates, and sizes a chart's <div> with a style attribute. With
+#:   `style-src 'self'` chromium refuses both (measured: style-src-elem and style-src-attr
+#:   violations on every chart page) and the tool bar loses its styling; plotly's static
+#:   plotly.css that would replace them is not shipped since 3.0 (plotly/plotly.js#7543).
+#:   Styles cannot run code, and the page's own CSS is in static files.
 #: - object-src 'none': no plugin content anywhere.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
        "script-src 'self'; object-src 'none'; connect-src 'self'; "
