@@ -1,17 +1,17 @@
 """Plotly figure builders for the staff and family dashboards (labels in French).
 
 Builders take the frames of :mod:`dashboards.method` and return ``go.Figure``; the tracker
-embeds them with :func:`figure_html` and serves plotly.js itself from :func:`plotly_js_path`
-(no CDN).
+embeds them with :func:`figure_html` (a ``<div>`` and the figure as JSON, no inline script) and
+serves plotly.js itself (no CDN).
 """
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 import math
+import uuid
 from functools import lru_cache
-from importlib.resources import files
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -45,11 +45,6 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
-def plotly_js_path() -> Path:
-    """Path of the ``plotly.min.js`` bundled with the installed plotly package."""
-    return Path(str(files("plotly") / "package_data" / "plotly.min.js"))
-
-
 #: The look of every figure, added when the figure is turned into HTML (see `figure_html`).
 TEMPLATE = "plotly_white"
 
@@ -62,8 +57,12 @@ def _template_json(name: str) -> dict:
 
 def figure_html(fig: go.Figure | dict, div_id: str | None = None,
                 layout: dict | None = None) -> str:
-    """An HTML ``<div>`` for ``fig``, without plotly.js (the page loads it once).
+    """An HTML ``<div>`` for ``fig`` and its figure as a JSON data block: nothing to execute.
 
+    The page loads plotly.js and the site's ``charts.js`` once; ``charts.js`` draws every
+    ``<script type="application/json" data-plotly-figure="<div id>">`` into its ``<div>``.
+    plotly's own ``to_html`` writes an inline ``<script>`` calling ``Plotly.newPlot``, which a
+    Content-Security-Policy without ``'unsafe-inline'`` refuses; a JSON block is data, never run.
     The template goes in here, as JSON validated once: `update_layout(template=...)` would
     validate the whole template again for every figure (~30 ms, half of a progress page).
     `layout` is merged into the figure's layout the same way, for the page's own settings
@@ -75,8 +74,16 @@ def figure_html(fig: go.Figure | dict, div_id: str | None = None,
         data = fig.to_plotly_json()
     data.setdefault("layout", {})["template"] = _template_json(TEMPLATE)  # every chart's look
     _merge(data["layout"], layout or {})
-    return pio.to_html(data, full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config=PLOTLY_CONFIG, validate=False)
+    div_id = div_id or f"chart-{uuid.uuid4().hex[:12]}"
+    height = data["layout"].get("height")
+    size = f"height:{height}px; width:100%;" if isinstance(height, (int, float)) else \
+        "height:100%; width:100%;"
+    # plotly's encoder (numpy arrays, dates) escapes "<", ">" and "/": the block cannot close early
+    figure = pio.json.to_json_plotly({"data": data["data"], "layout": data["layout"],
+                                      "config": PLOTLY_CONFIG})
+    return (f'<div id="{html.escape(div_id)}" class="plotly-graph-div" style="{size}"></div>'
+            f'<script type="application/json" data-plotly-figure="{html.escape(div_id)}">'
+            f'{figure}</script>')
 
 
 def _merge(target: dict, changes: dict) -> None:

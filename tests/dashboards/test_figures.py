@@ -11,7 +11,6 @@ from dashboards.figures import (
     figure_html,
     household_figure,
     month_label,
-    plotly_js_path,
 )
 from dashboards.method import cohort_progress, household_progress, stream_progress
 
@@ -88,14 +87,21 @@ def test_figure_html_does_not_embed_plotly_js(frames):
     assert 'id="cohorte"' in html
     assert "cdn.plot.ly" not in html
     assert len(html) < 200_000  # plotly.min.js alone is several MB
-    assert '"displaylogo": false' in html
+    assert _plot_json(html)[2]["displaylogo"] is False
 
 
-def test_plotly_js_path_is_the_bundled_file():
-    path = plotly_js_path()
-    assert path.name == "plotly.min.js" and path.is_file()
-    assert path.stat().st_size > 1_000_000
-    assert b"plotly" in path.read_bytes()[:2000].lower()
+def test_figure_html_holds_data_and_no_code(frames):
+    """Only a JSON data block (never executed, so no CSP 'unsafe-inline'), which a title
+    holding "</script>" cannot close early."""
+    import re
+
+    fig = cohort_figure(frames[2], title="</script><script>alert(1)</script>")
+    html = figure_html(fig, div_id="c")
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert scripts == [' type="application/json" data-plotly-figure="c"']
+    assert html.count("</script>") == 1 and html.endswith("</script>")
+    assert "Plotly.newPlot" not in html
+    assert _plot_json(html)[1]["title"]["text"] == "</script><script>alert(1)</script>"
 
 
 def test_month_label():
@@ -104,14 +110,15 @@ def test_month_label():
         "Mois 2<br>dès le 28 février 2026 (en cours)")
 
 
-def _plot_json(html: str) -> tuple[list, dict]:
-    """The traces and layout a plotly <div> hands to Plotly.newPlot."""
+def _plot_json(html: str) -> tuple[list, dict, dict]:
+    """The traces, layout and config that static/js/charts.js hands to Plotly.newPlot."""
     import json
     import re
 
-    call = re.search(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*(\{.*\}),\s*\{\"displaylogo",
-                     html, re.S)
-    return json.loads(call.group(1)), json.loads(call.group(2))
+    block = re.search(r'<script type="application/json" data-plotly-figure="[^"]+">(.*?)</script>',
+                      html, re.S)
+    figure = json.loads(block.group(1))
+    return figure["data"], figure["layout"], figure["config"]
 
 
 def test_household_spec_renders_as_the_validated_figure(frames):
@@ -122,8 +129,8 @@ def test_household_spec_renders_as_the_validated_figure(frames):
     progress, streams, _ = frames
     fast = figure_html(household_figure_spec(streams, progress, 1), div_id="c")
     checked = figure_html(household_figure(streams, progress, 1), div_id="c")
-    fast_data, fast_layout = _plot_json(fast)
-    checked_data, checked_layout = _plot_json(checked)
+    fast_data, fast_layout, _ = _plot_json(fast)
+    checked_data, checked_layout, _ = _plot_json(checked)
     assert fast_layout == checked_layout
     assert len(fast_data) == len(checked_data) == 5
     for ours, theirs in zip(fast_data, checked_data):

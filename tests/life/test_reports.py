@@ -46,7 +46,7 @@ def test_household_report_month_by_month_and_kg_avoided(app, client, finished_mo
     shown = visible(page)
     assert "6,0 kg" in shown and "Martin" in shown and "Durand" not in shown
     assert "/static-vendor/plotly.min.js" in text(page) and "cdn" not in text(page).lower()
-    assert "window.print()" in text(page)
+    assert "data-print" in text(page) and "/static/js/page.js" in text(page)
 
 
 def test_cohort_report_and_publication(app, client, finished_month):

@@ -1,29 +1,31 @@
-"""plotly.js comes from this site (the installed plotly package), never from another host."""
+"""plotly.js comes from this site (its strict build, kept in tracker/static/vendor), never from
+another host."""
 from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 
 import plotly
 
-from dashboards.figures import plotly_js_path
+from tracker.web.charts import PLOTLY_JS, plotly_js_version
 from tests.conftest import sign_in
 from tests.staff.conftest import SLUG
 
 EXTERNAL = re.compile(r"""\b(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 
 
-def test_plotly_js_is_served_from_the_package_with_long_cache(client):
-    response = client.get(f"/static-vendor/plotly.min.js?v={plotly.__version__}")
+def test_plotly_js_is_served_from_the_vendored_strict_bundle_with_long_cache(client):
+    response = client.get(f"/static-vendor/plotly.min.js?v={plotly_js_version()}")
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
-    assert response.data == plotly_js_path().read_bytes()
+    assert response.data == PLOTLY_JS.read_bytes()
     assert "max-age=31536000" in response.headers["Cache-Control"]
     assert "immutable" in response.headers["Cache-Control"]
     packed = client.get("/static-vendor/plotly.min.js",
                         headers={"Accept-Encoding": "gzip, deflate"})
     assert packed.headers["Content-Encoding"] == "gzip"
-    assert gzip.decompress(packed.data) == plotly_js_path().read_bytes()
+    assert gzip.decompress(packed.data) == PLOTLY_JS.read_bytes()
     again = client.get("/static-vendor/plotly.min.js",
                        headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
@@ -52,5 +54,16 @@ def test_pages_with_charts_load_the_local_plotly_once(client, cohort):
     for path in pages(cohort)[1:3] + ["/equipe/comparaison/"]:
         html = client.get(path).get_data(as_text=True)
         scripts = re.findall(r'<script src="([^"]+)"', html)
-        assert scripts == [f"/static-vendor/plotly.min.js?v={plotly.__version__}"], path
-        assert "Plotly.newPlot" in html
+        assert scripts == [f"/static-vendor/plotly.min.js?v={plotly_js_version()}",
+                           "/static/js/charts.js"], path
+        assert 'type="application/json" data-plotly-figure=' in html
+
+
+def test_the_bundle_is_plotly_strict_of_the_python_packages_major_version():
+    """The strict build (no `new Function`: the CSP has no 'unsafe-eval'), of the plotly.js
+    major version the installed plotly writes figures for (docs/dashboards.md: upgrading)."""
+    head = PLOTLY_JS.read_bytes()[:300].decode()
+    assert "plotly.js (strict - minified) v" in head
+    bundled = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").open().read(300)
+    python_js = re.search(r"plotly\.js v(\d+)\.", bundled).group(1)
+    assert plotly_js_version().split(".")[0] == python_js

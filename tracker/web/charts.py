@@ -1,21 +1,29 @@
-"""Charts on pages: plotly.js served from the installed plotly package, figures embedded.
+"""Charts on pages: plotly.js (its strict build) served by this app, figures embedded as data.
 
-No CDN anywhere: the browser loads ``/static-vendor/plotly.min.js?v=<plotly version>`` from
-this app once, then keeps it (a year, immutable: a new plotly version changes the URL). The
-file is sent gzip-compressed to browsers that accept it (4.8 MB becomes about 1.4 MB, which
-matters on a phone).
+No CDN anywhere: the browser loads ``/static-vendor/plotly.min.js?v=<bundle version>`` from
+this app once, then keeps it (a year, immutable: a new bundle changes the URL). The file is sent
+gzip-compressed to browsers that accept it (5.2 MB becomes about 1.6 MB, which matters on a
+phone).
+
+The bundle is plotly's *strict* build (``tracker/static/vendor/plotly-strict.min.js``, from the
+npm package ``plotly.js-strict-dist-min``; version and checksum in docs/dashboards.md): the
+standard build compiles some code with ``new Function``, which the Content-Security-Policy
+(tracker/web/security.py) refuses since ``script-src`` has no ``'unsafe-eval'``. A figure is a
+``<div>`` and a JSON data block (`dashboards.figures.figure_html`), drawn by the static
+``js/charts.js``: no inline script either.
 """
 from __future__ import annotations
 
 import gzip
+import re
 from functools import lru_cache
+from pathlib import Path
 
-import plotly
 import plotly.graph_objects as go
 from flask import Blueprint, Response, request, url_for
 from markupsafe import Markup
 
-from dashboards.figures import SEPARATORS, figure_html, plotly_js_path
+from dashboards.figures import SEPARATORS, figure_html
 
 bp = Blueprint("charts", __name__)
 
@@ -23,18 +31,30 @@ ONE_YEAR = 365 * 24 * 3600
 #: Chart heights that fit a phone screen in portrait without hiding the page.
 HEIGHT = 420
 HEIGHT_SMALL = 360
+#: plotly.js, strict build, kept in the repository (see the module docstring).
+PLOTLY_JS = Path(__file__).resolve().parents[1] / "static" / "vendor" / "plotly-strict.min.js"
 
 
 @lru_cache(maxsize=1)
 def _plotly_js() -> tuple[bytes, bytes]:
     """The plotly.js bundle, plain and gzip-compressed (read once per process)."""
-    raw = plotly_js_path().read_bytes()
+    raw = PLOTLY_JS.read_bytes()
     return raw, gzip.compress(raw, compresslevel=6, mtime=0)
+
+
+@lru_cache(maxsize=1)
+def plotly_js_version() -> str:
+    """The bundle's version, from its header comment (``plotly.js (strict - minified) v3.7.0``)."""
+    with PLOTLY_JS.open("rb") as bundle:
+        found = re.search(rb"plotly\.js[^\n]*? v(\d+\.\d+\.\d+\S*)", bundle.read(500))
+    if found is None:
+        raise RuntimeError(f"{PLOTLY_JS} does not name its plotly.js version")
+    return found.group(1).decode()
 
 
 @bp.route("/static-vendor/plotly.min.js")
 def plotly_js():
-    """plotly.min.js of the installed plotly package, cached for a year."""
+    """plotly.js (strict build) kept in tracker/static/vendor, cached for a year."""
     raw, packed = _plotly_js()
     use_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
     response = Response(packed if use_gzip else raw, mimetype="text/javascript")
@@ -42,17 +62,27 @@ def plotly_js():
         response.headers["Content-Encoding"] = "gzip"
     response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    response.set_etag(f"plotly-{plotly.__version__}-{'gz' if use_gzip else 'id'}")
+    response.set_etag(f"plotly-strict-{plotly_js_version()}-{'gz' if use_gzip else 'id'}")
     return response.make_conditional(request)
 
 
 def plotly_js_url() -> str:
     """The versioned URL of plotly.js on this site."""
-    return url_for("charts.plotly_js", v=plotly.__version__)
+    return url_for("charts.plotly_js", v=plotly_js_version())
+
+
+def chart_scripts() -> Markup:
+    """The scripts a page with charts loads: plotly.js, then js/charts.js that draws them.
+
+    Both deferred: they run in order once the page is parsed, so every figure's data block
+    is there, and the page shows before the 1.5 MB of plotly.js arrive.
+    """
+    return Markup('<script src="{}" defer></script><script src="{}" defer></script>').format(
+        plotly_js_url(), url_for("static", filename="js/charts.js"))
 
 
 def embed(fig: go.Figure | dict, div_id: str, height: int = HEIGHT) -> Markup:
-    """A figure as an HTML ``<div>`` (plotly.js is loaded once by the page, not inlined).
+    """A figure as an HTML ``<div>`` and its data (the page loads `chart_scripts` once).
 
     The page's heading names the chart, so the figure's own title is dropped: on a phone it
     would run under plotly's tool bar.
@@ -89,5 +119,5 @@ def comparison_figure(series: list[tuple[str, list[int], list[float]]],
 
 @bp.app_context_processor
 def _chart_context() -> dict:
-    """``plotly_js_url()`` in every template."""
-    return {"plotly_js_url": plotly_js_url}
+    """``plotly_js_url()`` and ``chart_scripts()`` in every template."""
+    return {"plotly_js_url": plotly_js_url, "chart_scripts": chart_scripts}

@@ -7,8 +7,22 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+#: The Content-Security-Policy of every answer.
+#: - script-src 'self' only: no inline script, no inline handler (onclick=...), no javascript:
+#:   URL, no eval. Page behaviours are static files under tracker/static (data-* attributes
+#:   carry their settings), a chart's figure is a JSON data block drawn by static/js/charts.js,
+#:   and plotly.js is its strict build that needs no `new Function` (tracker/web/charts.py).
+#:   tests/security/test_csp.py scans every template; tests/browser/test_csp.py watches a real
+#:   browser for violations.
+#: - style-src keeps 'unsafe-inline': plotly.js 3 adds its rules (mode bar, hover labels) to
+#:   <style> elements it creates, and sizes a chart's <div> with a style attribute. With
+#:   `style-src 'self'` chromium refuses both (measured: style-src-elem and style-src-attr
+#:   violations on every chart page) and the tool bar loses its styling; plotly's static
+#:   plotly.css that would replace them is not shipped since 3.0 (plotly/plotly.js#7543).
+#:   Styles cannot run code, and the page's own CSS is in static files.
+#: - object-src 'none': no plugin content anywhere.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-       "script-src 'self' 'unsafe-inline' 'unsafe-eval'; connect-src 'self'; "
+       "script-src 'self'; object-src 'none'; connect-src 'self'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
