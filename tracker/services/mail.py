@@ -188,6 +188,32 @@ def read_outbox_file(outbox: Path, name: str) -> EmailMessage | None:
         return BytesParser(policy=policy.default).parse(fh)
 
 
+def forget_outbox_mentions(outbox: Path, needles: list[str]) -> int:
+    """Delete the outbox copies that name any of these addresses (erasure): also copies whose
+    queue row is gone, or half-written ones. Headers and decoded body are searched, as the body
+    may be quoted-printable or base64."""
+    from email import policy
+    from email.parser import BytesParser
+
+    needles = [n.lower() for n in needles if n]
+    if not needles or not outbox.is_dir():
+        return 0
+    gone = 0
+    for path in sorted(outbox.glob("*.eml*")):
+        raw = path.read_bytes()
+        text = raw.decode("utf-8", "replace")
+        try:
+            message = BytesParser(policy=policy.default).parsebytes(raw)
+            body = message.get_body(("plain", "html"))
+            text += "\n" + (body.get_content() if body is not None else "")
+        except Exception:  # noqa: BLE001 - an unreadable copy is still searched raw
+            pass
+        if any(needle in text.lower() for needle in needles):
+            path.unlink()
+            gone += 1
+    return gone
+
+
 def forget_outbox_files(outbox: Path, names: list[str]) -> int:
     """Delete outbox copies (erasure of a household); returns how many files went."""
     gone = 0
