@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import clock
 from tracker.models_life import OutgoingMail
+from tracker.private_files import open_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,11 @@ def _send_smtp(message: EmailMessage, settings: MailSettings) -> None:
 
 
 def _write_eml(message: EmailMessage, mail: OutgoingMail, outbox: Path) -> str:
-    outbox.mkdir(parents=True, exist_ok=True)
+    private_dir(outbox)  # the copies hold live sign-in links
     name = f"{mail.created_at:%Y%m%d-%H%M%S}-{mail.id:06d}.eml"
     tmp = outbox / (name + ".tmp")
-    tmp.write_bytes(bytes(message))
+    with open_private(tmp, "wb") as fh:
+        fh.write(bytes(message))
     os.replace(tmp, outbox / name)  # a reader never sees half a file
     return name
 
