@@ -38,7 +38,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     """Per connection: foreign keys (cascades), WAL, and secure_delete: a deleted or updated row
     is overwritten with zeros instead of lingering in the file's free space, so an erased
     household or a mail body blanked after delivery is really gone from the file (the cost on
-    a weigh-in insert is measured by bench/bench_secure_delete.py)."""
+    a weigh-in insert is measured by bench/secure_delete.py)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA secure_delete=ON")

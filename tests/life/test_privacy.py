@@ -329,3 +329,16 @@ def test_every_reference_to_a_household_account_or_scale_goes_with_it():
         for fk in table.foreign_keys:
             if fk.column.table.name in ("households", "accounts", "devices"):
                 assert fk.ondelete in ("CASCADE", "SET NULL"), f"{table.name}.{fk.parent.name}"
+
+
+def test_audit_anonymisation_replaces_whole_identifiers_only():
+    """"sc-1" is not in "sc-10", "Martin" not in "Martinez"; any case; nested values too."""
+    from tracker.services.erasure import Traces, _pattern, _scrub
+
+    traces = Traces(1, frozenset({5}), frozenset({"martin@example.org"}), frozenset({"Martin"}),
+                    frozenset({"sc-1"}))
+    details = {"device": "sc-1", "other": "sc-10", "note": ["famille MARTIN", "Martinez"],
+               "to": "Martin@Example.org", "n": 3}
+    assert _scrub(details, _pattern(traces)) == {
+        "device": "[erased]", "other": "sc-10", "note": ["famille [erased]", "Martinez"],
+        "to": "[erased]", "n": 3}

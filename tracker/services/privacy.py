@@ -5,7 +5,7 @@ sizes, accounts with their sign-in links, scales, registrations, settings, mails
 request), the dead letters of its scales, and anonymises the audit entries that named it
 (`tracker.services.erasure`). The live cohort figures are computed from the weigh-ins, so they
 no longer include it; a published report keeps the figures frozen when it was published
-(`reports.publish_report`). The audit log keeps one entry with the household's id and the
+(`tracker.services.published`). The audit log keeps one entry with the household's id and the
 counts of what went, nothing personal.
 """
 from __future__ import annotations
