@@ -71,7 +71,10 @@ class Spool:
         self.path = Path(path)
         self.seq_start = max(int(seq_start), topics.SEQ_MIN)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # A household's readings: the file is created 0600 before SQLite opens it (its
+            # -wal and -shm take the file's mode), whatever the umask.
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
                                    timeout=30)

@@ -17,6 +17,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tracker.private_files import UMASK, open_private, private_dir
+
 from ingest.dynsec_file import (  # noqa: F401  (re-exported: ingest.broker.init_dynsec, ...)
     ADMIN_ROLE, DYNSEC_NAME, INGEST_ROLE, hash_password, init_dynsec, sync_dynsec)
 
@@ -109,11 +111,12 @@ def render_config(template_path, data_dir, port: int, bind: str = "127.0.0.1", *
             # mosquitto splits option values on whitespace: fail here, not in the broker.
             raise ValueError(f"{key} must be non-empty and contain no whitespace: {value!r}")
     text = Path(template_path).read_text(encoding="utf-8")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)  # password hashes, persistence (queued readings), logs
     for key, value in values.items():
         text = text.replace(key, value)
     target = data_dir / CONFIG_NAME
-    target.write_text(text, encoding="utf-8")
+    with open_private(target, "w", encoding="utf-8") as fh:
+        fh.write(text)
     return target
 
 
@@ -154,9 +157,10 @@ class Broker:
             return self
         if port_open(self.host, self.port):
             raise BrokerError(f"port {self.port} on {self.host} is already in use")
-        with open(self.log_path, "ab") as log_file:
+        with open_private(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen(
                 [str(self.mosquitto), "-c", str(self.config_path)],
+                umask=UMASK,  # mosquitto.db and the dynsec file it rewrites: 0600
                 stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
                 start_new_session=True)  # a Ctrl-C in `zw run` is handled by us, not sent twice
         deadline = time.monotonic() + self.start_timeout

@@ -15,6 +15,8 @@ import os
 import secrets
 from pathlib import Path
 
+from tracker.private_files import open_private, private_dir
+
 log = logging.getLogger(__name__)
 
 DYNSEC_NAME = "dynamic-security.json"
@@ -72,8 +74,7 @@ def _roles() -> list[dict]:
 
 def _write_private_json(path: Path, document: dict) -> None:
     tmp = path.with_suffix(".json.new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds password hashes
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with open_private(tmp, "w", encoding="utf-8") as fh:  # holds password hashes
         json.dump(document, fh, indent=2)
     os.replace(tmp, path)
 
@@ -86,7 +87,7 @@ def init_dynsec(data_dir, admin_user: str, admin_password: str,
         raise FileExistsError(path)
     if admin_user == ingest_user:
         raise ValueError("the admin and ingest usernames must differ")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     document = {
         "defaultACLAccess": {"publishClientSend": False, "publishClientReceive": False,
                              "subscribe": False, "unsubscribe": True},

@@ -10,6 +10,8 @@ import os
 import time
 from pathlib import Path
 
+from tracker.private_files import open_private, private_dir
+
 try:  # in the `zw` command's language when Flask-Babel is there (tracker.extensions.cli_locale)
     from flask_babel import gettext as _
 except ImportError:  # pragma: no cover - the ingest needs no Flask to run
@@ -28,9 +30,10 @@ def status_path(cfg) -> Path:
 
 def write_status(path: Path, report: dict) -> None:
     """Replace the report atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    with open_private(tmp, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(report, indent=1, default=str))
     os.replace(tmp, path)
 
 

@@ -7,6 +7,7 @@ from flask import Flask
 
 from tracker.config import Config
 from tracker.db import Database
+from tracker.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -14,6 +15,7 @@ log = logging.getLogger(__name__)
 def create_app(config: Config | None = None, **flask_config) -> Flask:
     """Build the web app from a Config (default: the ZW_* environment variables)."""
     cfg = config.resolved() if config is not None else Config.from_env()
+    private_dir(cfg.instance_path)  # the database, secrets, outbox and logs: this user only
     app = Flask(__name__, instance_path=str(cfg.instance_path.resolve()),
                 instance_relative_config=False)
     app.config.update(

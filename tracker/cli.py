@@ -15,6 +15,7 @@ from tracker import services
 from tracker.services import audit
 from tracker.csvio import CsvFormatError, read_rows, write_csv
 from tracker.domain import DomainError, STREAMS
+from tracker.private_files import open_private
 
 
 def _db():
@@ -310,7 +311,7 @@ def progress_export(challenge, as_of, fmt, output):
         text = (progress_csv if fmt == "csv" else progress_json)(result.households)
         data = text.encode("utf-8")
     if output:
-        with open(output, "wb") as fh:
+        with open_private(output, "wb") as fh:  # household names and figures
             fh.write(data)
         click.echo(_("Wrote %(file)s (%(rows)s rows, as of %(date)s).", file=output,
                      rows=len(result.households), date=result.as_of), err=True)

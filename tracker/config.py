@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from tracker.private_files import open_private, private_dir, tighten
+
 DEFAULT_INSTANCE = Path(os.environ.get("ZW_INSTANCE_PATH", Path.cwd() / "instance"))
 
 
@@ -112,12 +114,12 @@ def _hide_password(url: str) -> str:
 
 def _instance_secret(instance: Path, name: str) -> str:
     """A random secret generated once per installation and kept in the instance folder (mode 600)."""
-    instance.mkdir(parents=True, exist_ok=True)
+    private_dir(instance)
     path = instance / f".{name}"
     if path.exists():
+        tighten(path)  # written by an older version with the umask's mode
         return path.read_text().strip()
     value = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
+    with open_private(path, "x") as fh:
         fh.write(value)
     return value

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -10,15 +11,21 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.private_files import private_dir, tighten, touch_private
+
 log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # Created 0600 before SQLite opens it: its -wal and -shm take the file's mode.
+            private_dir(Path(path).parent, tighten_existing=False)
+            touch_private(path)
+            for extra in ("-wal", "-shm"):
+                tighten(path + extra)
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -28,12 +35,34 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """Per connection: foreign keys (cascades), WAL, and secure_delete: a deleted or updated row
+    is overwritten with zeros instead of lingering in the file's free space, so an erased
+    household or a mail body blanked after delivery is really gone from the file (the cost on
+    a weigh-in insert is measured by bench/secure_delete.py)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA secure_delete=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def checkpoint(engine: Engine, attempts: int = 5) -> bool:
+    """Copy SQLite's write-ahead log into the database file and empty it (after an erasure:
+    the WAL still holds the pages as they were before the delete). True when done; False when
+    readers kept it busy (it is retried, then left to SQLite's next automatic checkpoint).
+    Nothing to do on other databases (PostgreSQL: see docs/production.md, VACUUM)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    for attempt in range(attempts):
+        with engine.connect() as conn:
+            busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if not busy:
+            return True
+        time.sleep(0.1 * (attempt + 1))
+    log.warning("the SQLite WAL could not be checkpointed: readers kept it busy")
+    return False
 
 
 class Database:

@@ -5,12 +5,16 @@ box has only paho-mqtt); every other sub-command is a Flask CLI command of the t
 """
 from __future__ import annotations
 
+import os
 import sys
 
 BRIDGE_COMMANDS = ("bridge", "simulate")
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Whatever the command writes (the SQLite database and its -wal, secrets, the broker's
+    # files, logs, exports) is for this user only: tracker.private_files.
+    os.umask(0o077)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in BRIDGE_COMMANDS:
         from firmware_bridge.cli import main as bridge_main

@@ -57,6 +57,8 @@ class EditionSettings(Base):
     teams_enabled: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str] = mapped_column(Text, default="")
     report_published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    #: The published figures, frozen at publication (tracker.services.published).
+    report_figures: Mapped[Optional[dict]] = mapped_column(JSON)
 
     edition: Mapped[Edition] = relationship()
 

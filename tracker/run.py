@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from tracker.config import Config
 from tracker.migrate import needs_upgrade, upgrade
+from tracker.private_files import UMASK, open_private, private_dir
 from tracker.models import Device, Edition
 
 log = logging.getLogger(__name__)
@@ -59,14 +60,13 @@ class Children:
     """Child processes started in order and stopped in reverse order."""
 
     def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir = private_dir(log_dir)
         self.procs: list[tuple[str, subprocess.Popen]] = []
 
     def spawn(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
-        log_file = open(self.log_dir / f"{name}.log", "ab")
+        log_file = open_private(self.log_dir / f"{name}.log", "ab")
         proc = subprocess.Popen([sys.executable, "-m", "tracker.entry", *args], env=env,
-                                stdout=log_file, stderr=subprocess.STDOUT)
+                                stdout=log_file, stderr=subprocess.STDOUT, umask=UMASK)
         log_file.close()
         self.procs.append((name, proc))
         return proc
@@ -111,8 +111,7 @@ def demo_scale(app: Flask, cfg: Config) -> Path | None:
         device, secret = provision_device(s, household, label="balance de démonstration")
         with DynsecClient.from_config(cfg) as admin:
             admin.add_scale(device.id, secret)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
+        with open_private(path, "w") as fh:
             json.dump({device.id: {"username": device.id, "password": secret}}, fh)
     return path
 

@@ -24,6 +24,10 @@ graceful_timeout = 30
 max_requests = 5000  # recycle workers now and then (pandas and plotly caches grow)
 max_requests_jitter = 500
 forwarded_allow_ips = "127.0.0.1"
+# Files the app writes (outbox copies, generated secrets, a SQLite database) are for the zw
+# user only, also when gunicorn is started by hand (the units set UMask=0077 too). gunicorn's
+# own `umask` setting applies to its sockets only; the workers inherit this process's.
+os.umask(0o077)
 accesslog = "-"  # to the journal; the format hides secrets in URLs (below)
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 

@@ -172,3 +172,173 @@ def test_staff_erase_deletes_the_scales_broker_login(app, client, world, mosquit
     assert post(client, path + "/effacer", {"confirm_name": "Martin"},
                 token_from=path).status_code == 302
     assert mqtt_probe(mosquitto, "sc-erase", secret).connack.is_failure
+
+
+# --- erasure leaves no trace: every table, the SQLite file and its WAL, the outbox ---------
+
+GONE = {"name": "Quenouillard", "email": "quenouillard@example.net",
+        "second": "zoe.quenouillard@example.net", "scale": "qnl-7x", "old_scale": "qnl-old9"}
+
+
+def _household_with_everything(app, client, world):
+    """A household that left a trace in every place the app writes: returns its id."""
+    from tracker.models import DeadLetter, Device
+    from tracker.models_life import Enrolment
+    from tracker.services import audit, events as event_service, teams
+    from tracker.services.devices import provision_device, revoke_device
+    from tracker.services.ingest import Refusal, keep_dead_letters
+    from tracker.services.preferences import household_settings
+
+    with app.extensions["zw_db"].session() as s:
+        edition = s.get(Edition, world["edition"])
+        home = services.create_household(s, edition, name=GONE["name"], persons=2,
+                                         commune="Gif")
+        home.emails = GONE["email"]
+        account = services.create_account(s, email=GONE["email"], password="pw-123456789",
+                                          household=home)
+        account.display_name = f"Zoé {GONE['name']}"
+        services.record_weighin(s, home, stream="residual", weight_g=1500, source="web",
+                                check_median=False, note=f"chez {GONE['name']}",
+                                measured_at=dt.datetime(2026, 3, 3, 9, tzinfo=PARIS))
+        s.add(Enrolment(edition_id=edition.id, household_name=GONE["name"], persons=2,
+                        commune="Gif", email=GONE["email"], consent_at=clock_now(),
+                        status="approved", household_id=home.id))
+        for scale in (GONE["scale"], GONE["old_scale"]):
+            provision_device(s, home, device_id=scale)
+            audit.record_command(s, "device.pair", edition_id=edition.id,
+                                 household_id=home.id, device=scale)
+        provision_device(s, s.get(Household, world["durand"]), device_id="dur-1")
+        refusal = Refusal(topic=f"zw/scales/{GONE['scale']}/weighin",
+                          payload=b'{"seq": 1, "note": "' + GONE["scale"].encode() + b'"}',
+                          reason="bad payload", device_id=GONE["scale"])
+        keep_dead_letters(s, [refusal, Refusal(topic="zw/scales/dur-1/weighin",
+                                               payload=b"{}", reason="bad", device_id="dur-1")])
+        revoke_device(s, GONE["scale"])
+        audit.record_command(s, "device.revoke", household_id=home.id, device=GONE["scale"])
+        # refused after the revocation; the second has its id only in the topic
+        keep_dead_letters(s, [Refusal(topic=f"zw/scales/{GONE['scale']}/weighin",
+                                      payload=b'{"seq": 2}', reason="revoked",
+                                      device_id=GONE["scale"]),
+                              Refusal(topic=f"zw/scales/{GONE['scale']}/status",
+                                      payload=b"online", reason="odd")])
+        s.execute(DeadLetter.__table__.update().where(DeadLetter.payload == "online")
+                  .values(device_id=None))
+        # the older scale was removed from the table; its pairing is in the audit log only
+        keep_dead_letters(s, [Refusal(topic=f"zw/scales/{GONE['old_scale']}/weighin",
+                                      payload=b"[]", reason="x", device_id=GONE["old_scale"])])
+        s.delete(s.get(Device, GONE["old_scale"]))
+        event = event_service.create_event(
+            s, edition, None, title="Atelier vrac", capacity=5,
+            starts_at=dt.datetime(2026, 4, 20, 16, tzinfo=dt.timezone.utc),
+            ends_at=dt.datetime(2026, 4, 20, 18, tzinfo=dt.timezone.utc))
+        event_service.register(s, event, home)
+        teams.assign(s, home, teams.create_team(s, edition, "Les Vracs"))
+        household_settings(s, home).erasure_requested_at = clock_now()
+        hid = home.id
+    post(client, "/connexion/lien", {"email": GONE["email"]})      # a sign-in link mailed
+    path = f"/equipe/foyers/{hid}"
+    post(client, path, {"action": "invite", "email": GONE["second"]}, token_from=path)
+    return hid
+
+
+def clock_now():
+    from tracker import clock
+
+    return clock.now()
+
+
+def _text_columns_holding(app, needle: str) -> list[str]:
+    """Every table.column whose text (JSON included) holds the needle, any case."""
+    from sqlalchemy import JSON, String, Text, cast
+
+    from tracker.models import Base
+
+    found = []
+    with app.extensions["zw_db"].session() as s:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if not isinstance(column.type, (String, Text, JSON)):
+                    continue
+                value = func.lower(cast(column, Text))
+                if s.scalar(select(func.count()).select_from(table)
+                            .where(value.contains(needle.lower()))):
+                    found.append(f"{table.name}.{column.name}")
+    return found
+
+
+def test_erasure_leaves_no_trace_in_tables_storage_or_outbox(app, client, world, outbox,
+                                                            now_in_edition):
+    from tracker.models import DeadLetter, Device
+
+    sign_in(client, "staff@example.org")
+    hid = _household_with_everything(app, client, world)
+    needles = [GONE["name"], GONE["email"], GONE["second"], GONE["scale"], GONE["old_scale"]]
+    assert outbox.to(GONE["email"]) and outbox.to(GONE["second"])
+    (outbox.folder / "20260101-000000-999999.eml").write_text(  # a copy whose row is gone
+        f"To: {GONE['email']}\nSubject: x\n\nhello\n")
+    assert set(_text_columns_holding(app, GONE["scale"])) >= {"dead_letters.topic",
+                                                              "audit_log.details"}
+    with app.extensions["zw_db"].session() as s:
+        logged = s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.household_id == hid))
+
+    # as in a database that has lived: the rows are in the file itself, not only in the WAL
+    from tracker.db import checkpoint
+
+    assert checkpoint(app.extensions["zw_db"].engine)
+    path = f"/equipe/foyers/{hid}"
+    assert post(client, path + "/effacer", {"confirm_name": GONE["name"]},
+                token_from=path).status_code == 302
+
+    url = app.extensions["zw_db"].url
+    if url.startswith("sqlite"):  # the file's bytes, free pages and the write-ahead log too
+        from pathlib import Path
+
+        db_file = Path(url.split("///", 1)[1])
+        raw = b"".join(p.read_bytes() for p in (db_file, Path(f"{db_file}-wal"))
+                       if p.exists()).lower()
+        assert raw, "the database file was not read"
+        assert b"durand@example.org" in raw  # the search does find what is there
+        for needle in needles:
+            assert needle.lower().encode() not in raw, f"{needle} left in the SQLite files"
+    for needle in needles:
+        assert _text_columns_holding(app, needle) == [], needle
+    for message in outbox.messages():
+        assert all(n.lower() not in message.as_string().lower() for n in needles)
+    with app.extensions["zw_db"].session() as s:
+        # the facts stay: every audit entry of the household, with its action
+        actions = s.scalars(select(AuditEntry.action).where(AuditEntry.household_id == hid)
+                            .order_by(AuditEntry.id)).all()
+        assert len(actions) == logged + 1 and actions[-1] == "household.erase"
+        assert {"device.pair", "device.revoke", "household.invite_member"} <= set(actions)
+        pairing = s.scalar(select(AuditEntry).where(AuditEntry.action == "device.pair"))
+        assert pairing.details["device"] == "[erased]"
+        erase = s.scalar(select(AuditEntry).where(AuditEntry.action == "household.erase"))
+        assert erase.details["dead_letters"] == 4
+        # another household's scale and refusals are untouched
+        assert s.get(Device, "dur-1") is not None
+        assert s.scalars(select(DeadLetter.device_id)).all() == ["dur-1"]
+
+
+def test_every_reference_to_a_household_account_or_scale_goes_with_it():
+    """A table added later that points at a household, an account or a scale must cascade or
+    let go (SET NULL), or erasure would fail or leave it behind; the audit log's household id
+    has no foreign key on purpose (the entry outlives the household)."""
+    from tracker.models import Base
+
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name in ("households", "accounts", "devices"):
+                assert fk.ondelete in ("CASCADE", "SET NULL"), f"{table.name}.{fk.parent.name}"
+
+
+def test_audit_anonymisation_replaces_whole_identifiers_only():
+    """"sc-1" is not in "sc-10", "Martin" not in "Martinez"; any case; nested values too."""
+    from tracker.services.erasure import Traces, _pattern, _scrub
+
+    traces = Traces(1, frozenset({5}), frozenset({"martin@example.org"}), frozenset({"Martin"}),
+                    frozenset({"sc-1"}))
+    details = {"device": "sc-1", "other": "sc-10", "note": ["famille MARTIN", "Martinez"],
+               "to": "Martin@Example.org", "n": 3}
+    assert _scrub(details, _pattern(traces)) == {
+        "device": "[erased]", "other": "sc-10", "note": ["famille [erased]", "Martinez"],
+        "to": "[erased]", "n": 3}

@@ -83,3 +83,54 @@ def test_report_access_rules(app, client, world, now_in_edition):
     assert client.get("/equipe/editions/defi-2026/bilan").status_code == 403
     assert client.get(f"/equipe/foyers/{world['durand']}/bilan").status_code == 403
     assert client.get("/foyer/bilan").status_code == 200  # no data yet: still a page
+
+
+def test_published_figures_stay_as_published_until_staff_republish(app, client, finished_month):
+    """An erasure after publication changes the live report, not the published one."""
+    anonymous = app.test_client()
+    sign_in(client, "staff@example.org")
+    bilan = "/equipe/editions/defi-2026/bilan"
+    post(client, bilan + "/publier", {"action": "publish"}, token_from=bilan)
+    published = visible(anonymous.get("/resultats/defi-2026"))
+    assert "−30,0 %" in published and "18 kg" in published
+    path = f"/equipe/foyers/{finished_month['durand']}"
+    assert post(client, path + "/effacer", {"confirm_name": "Durand"},
+                token_from=path).status_code == 302
+
+    assert "−20,0 %" in visible(client.get(bilan))               # live: Martin alone
+    public = anonymous.get("/resultats/defi-2026")
+    assert public.status_code == 200 and visible(public) == published  # frozen
+    assert "cohort-chart" in text(public)
+
+    post(client, bilan + "/publier", {"action": "republish"}, token_from=bilan)
+    republished = visible(anonymous.get("/resultats/defi-2026"))
+    assert "−20,0 %" in republished and "−30,0 %" not in republished
+    post(client, bilan + "/publier", {"action": "withdraw"}, token_from=bilan)
+    assert anonymous.get("/resultats/defi-2026").status_code == 404
+    from sqlalchemy import select
+
+    from tracker.models_life import AuditEntry
+
+    with app.extensions["zw_db"].session() as s:
+        actions = s.scalars(select(AuditEntry.action).where(
+            AuditEntry.action.like("report.%")).order_by(AuditEntry.id)).all()
+    assert actions == ["report.publish", "report.republish", "report.withdraw"]
+
+
+def test_a_report_published_before_snapshots_is_frozen_at_its_first_view(app, finished_month):
+    from tracker.services.preferences import edition_settings
+
+    with app.extensions["zw_db"].session() as s:
+        settings = edition_settings(s, s.get(Edition, finished_month["edition"]))
+        settings.report_published_at = clock.now()
+    anonymous = app.test_client()
+    first = visible(anonymous.get("/resultats/defi-2026"))
+    assert "−30,0 %" in first
+    with app.extensions["zw_db"].session() as s:
+        settings = edition_settings(s, s.get(Edition, finished_month["edition"]))
+        assert settings.report_figures["reduction_pct"] == pytest.approx(30.0)
+        household = s.get(Household, finished_month["durand"])
+        services.record_weighin(s, household, stream="residual", weight_g=30000,
+                                source="web", check_median=False,
+                                measured_at=dt.datetime(2026, 4, 20, 9, tzinfo=PARIS))
+    assert visible(anonymous.get("/resultats/defi-2026")) == first

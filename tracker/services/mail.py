@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import clock
 from tracker.models_life import OutgoingMail
+from tracker.private_files import open_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,11 @@ def _send_smtp(message: EmailMessage, settings: MailSettings) -> None:
 
 
 def _write_eml(message: EmailMessage, mail: OutgoingMail, outbox: Path) -> str:
-    outbox.mkdir(parents=True, exist_ok=True)
+    private_dir(outbox)  # the copies hold live sign-in links
     name = f"{mail.created_at:%Y%m%d-%H%M%S}-{mail.id:06d}.eml"
     tmp = outbox / (name + ".tmp")
-    tmp.write_bytes(bytes(message))
+    with open_private(tmp, "wb") as fh:
+        fh.write(bytes(message))
     os.replace(tmp, outbox / name)  # a reader never sees half a file
     return name
 
@@ -186,6 +188,32 @@ def read_outbox_file(outbox: Path, name: str) -> EmailMessage | None:
         return None
     with path.open("rb") as fh:
         return BytesParser(policy=policy.default).parse(fh)
+
+
+def forget_outbox_mentions(outbox: Path, needles: list[str]) -> int:
+    """Delete the outbox copies that name any of these addresses (erasure): also copies whose
+    queue row is gone, or half-written ones. Headers and decoded body are searched, as the body
+    may be quoted-printable or base64."""
+    from email import policy
+    from email.parser import BytesParser
+
+    needles = [n.lower() for n in needles if n]
+    if not needles or not outbox.is_dir():
+        return 0
+    gone = 0
+    for path in sorted(outbox.glob("*.eml*")):
+        raw = path.read_bytes()
+        text = raw.decode("utf-8", "replace")
+        try:
+            message = BytesParser(policy=policy.default).parsebytes(raw)
+            body = message.get_body(("plain", "html"))
+            text += "\n" + (body.get_content() if body is not None else "")
+        except Exception:  # noqa: BLE001 - an unreadable copy is still searched raw
+            pass
+        if any(needle in text.lower() for needle in needles):
+            path.unlink()
+            gone += 1
+    return gone
 
 
 def forget_outbox_files(outbox: Path, names: list[str]) -> int:

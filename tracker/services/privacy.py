@@ -2,8 +2,11 @@
 
 Erasure deletes the household and everything that names it or was measured for it (weigh-ins,
 sizes, accounts with their sign-in links, scales, registrations, settings, mails, the sign-up
-request); the cohort figures are computed from the weigh-ins, so they no longer include it. The
-audit log keeps one entry with the household's id and the counts of what went, nothing personal.
+request), the dead letters of its scales, and anonymises the audit entries that named it
+(`tracker.services.erasure`). The live cohort figures are computed from the weigh-ins, so they
+no longer include it; a published report keeps the figures frozen when it was published
+(`tracker.services.published`). The audit log keeps one entry with the household's id and the
+counts of what went, nothing personal.
 """
 from __future__ import annotations
 
@@ -121,13 +124,16 @@ def request_erasure(session: Session, household: Household, *, cancel: bool = Fa
 
 def erase_household(session: Session, household: Household, actor: Account,
                     confirm_name: str) -> tuple[dict, list[str], list]:
-    """Delete the household and its data; returns (counts, outbox files to delete after the
+    """Delete the household and its data, and clear its traces elsewhere (dead letters, audit
+    details: `tracker.services.erasure`); returns (counts, outbox files to delete after the
     commit, waiting registrations promoted to the seats it held)."""
     if (confirm_name or "").strip() != household.name:
         raise DomainError(_l("Type the household's name exactly to confirm."), "confirm_name")
+    from tracker.services import erasure
+
     hid, edition_id = household.id, household.edition_id
-    emails = [e.lower() for e in session.scalars(select(Account.email).where(
-        Account.household_id == hid))]
+    traces = erasure.traces_of(session, household)
+    emails = sorted(traces.emails)
     mail_filter = or_(OutgoingMail.household_id == hid,
                       func.lower(OutgoingMail.to_addr).in_(emails or [""]))
     outbox_files = [f for f in session.scalars(select(OutgoingMail.outbox_file)
@@ -151,7 +157,9 @@ def erase_household(session: Session, household: Household, actor: Account,
                                        .execution_options(synchronize_session=False)).rowcount
     session.execute(delete(Household).where(Household.id == hid)
                     .execution_options(synchronize_session=False))
+    counts["dead_letters"] = erasure.delete_dead_letters(session, traces.device_ids)
     session.expire_all()
+    counts["audit_anonymised"] = erasure.anonymise_audit(session, traces)
     audit.record(session, actor, "household.erase", edition_id=edition_id, household_id=hid,
                  **{k: v for k, v in counts.items() if k != "settings"})
     from tracker.services.events import _promote

@@ -95,6 +95,7 @@ class CohortReport:
     participation: list[dict]          # per month: month, reporting, households, share
     bins: list[dict]                   # per counted bin: stream, baseline, rate, reduction
     cohort: pd.DataFrame = field(repr=False)
+    target_pct: float | None = None    # the edition's goal when computed (frozen when published)
 
 
 def _bin_reductions(streams: pd.DataFrame, persons: pd.DataFrame, edition: Edition,
@@ -156,4 +157,4 @@ def cohort_report(session: Session, edition: Edition,
         households_at_target=int(head["n_at_target"]) if head is not None else 0,
         households_with_data=int(head["n_with_data"]) if head is not None else 0,
         households=n_households, avoided_kg=_num(avoided.sum()) if len(avoided) else None,
-        participation=participation, bins=bins, cohort=cohort)
+        participation=participation, bins=bins, cohort=cohort, target_pct=edition.target_pct)

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker import clock, services
+from tracker.db import checkpoint
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models import Account, Device, Household, WeighIn
-from tracker.services import audit, enrolment as enrolment_service, links, privacy
+from tracker.services import audit, enrolment as enrolment_service, erasure, links, privacy
 from tracker.services import mail as mail_service
 from tracker.services.preferences import edition_today, household_settings
 from tracker.web import mailer
@@ -160,6 +161,7 @@ def staff_erase(household_id: int):
     slug = household.edition.slug
     device_ids = [d.id for d in session.scalars(select(Device).where(
         Device.household_id == household.id))]
+    emails = sorted(erasure.traces_of(session, household).emails)
     try:
         counts, files, promoted = privacy.erase_household(session, household, current_user,
                                                           form_text("confirm_name", 200))
@@ -170,7 +172,9 @@ def staff_erase(household_id: int):
 
     _notify_promoted(promoted)
     session.commit()
+    checkpoint(session.get_bind())  # the WAL still holds the deleted rows
     mail_service.forget_outbox_files(mailer.outbox_dir(), files)
+    mail_service.forget_outbox_mentions(mailer.outbox_dir(), emails)
     mailer.deliver()
     flash(_("The household is erased (%(n)s weigh-ins deleted).", n=counts["weighins"]),
           "success")

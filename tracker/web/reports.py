@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from dashboards.figures import (SEPARATORS, STREAM_COLORS, STREAM_LABELS, cohort_figure,
                                 household_figure_spec)
-from tracker import clock, services
+from tracker import services
 from tracker.extensions import db
 from tracker.models import Household
-from tracker.services import audit, reports
+from tracker.services import published, reports
 from tracker.services.preferences import edition_phase, edition_settings
 from tracker.web.auth import family_required, staff_required
 from tracker.web.charts import HEIGHT_SMALL, embed
@@ -57,8 +57,7 @@ def staff_household(household_id: int):
                                               household_id=household_id))
 
 
-def _cohort_page(edition, public: bool):
-    report = reports.cohort_report(db(), edition)
+def _cohort_page(edition, report: reports.CohortReport, public: bool):
     charts = {}
     if len(report.cohort):
         charts["cohort"] = embed(cohort_figure(report.cohort), "cohort-chart")
@@ -74,28 +73,38 @@ def _cohort_page(edition, public: bool):
 @bp.route("/equipe/editions/<slug>/bilan")
 @staff_required
 def cohort(slug: str):
-    return _cohort_page(services.get_edition(db(), slug), public=False)
+    """The live figures (staff), beside the state of the publication."""
+    edition = services.get_edition(db(), slug)
+    return _cohort_page(edition, reports.cohort_report(db(), edition), public=False)
 
 
 @bp.route("/equipe/editions/<slug>/bilan/publier", methods=["POST"])
 @staff_required
 def publish(slug: str):
-    """Publish the cohort report at /resultats/<slug> (or withdraw it)."""
+    """Publish the cohort report at /resultats/<slug>, republish today's figures, or withdraw
+    it (`action`: publish, republish, withdraw; none: publish or withdraw, as the button)."""
     edition = services.get_edition(db(), slug)
-    settings = edition_settings(db(), edition)
-    settings.report_published_at = None if settings.report_published_at else clock.now()
-    audit.record(db(), current_user, "report.publish" if settings.report_published_at
-                 else "report.withdraw", edition_id=edition.id)
+    public = edition_settings(db(), edition).report_published_at is not None
+    action = request.form.get("action") or ("withdraw" if public else "publish")
+    if action == "withdraw":
+        published.withdraw(db(), edition, current_user)
+        message = _("The report is no longer public.")
+    elif action in ("publish", "republish"):
+        published.publish(db(), edition, current_user)
+        message = _("The published figures are updated.") if public \
+            else _("The report is published.")
+    else:
+        abort(400)
     db().commit()
-    flash(_("The report is published.") if settings.report_published_at
-          else _("The report is no longer public."), "success")
+    flash(message, "success")
     return redirect(url_for(".cohort", slug=slug))
 
 
 @bp.route("/resultats/<slug>")
 def public_cohort(slug: str):
-    """The published results of an edition (aggregates only), for everyone."""
+    """The published results of an edition (aggregates only), as they were published."""
     edition = services.get_edition(db(), slug)
-    if edition_settings(db(), edition).report_published_at is None:
+    report = published.published_report(db(), edition)
+    if report is None:
         abort(404)
-    return _cohort_page(edition, public=True)
+    return _cohort_page(edition, report, public=True)
