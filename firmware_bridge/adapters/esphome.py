@@ -3,6 +3,11 @@
 An ``hx711`` sensor without filters publishes raw ADC counts; with ``calibrate_linear``
 it publishes whatever unit the calibration maps to. The bridge is told which: ``unit``
 (g, kg, lb or raw) and optionally its own linear calibration, applied first.
+
+A node publishes its other sensors beside the weight (``wifi_signal``, ``uptime``, ...) and
+its ``<node>/status`` (``online``/``offline``): only one sensor feeds the detector, the one
+named by ``object_id``; without it, the first sensor whose object id is not a diagnostic
+one (``OTHER_WORDS``: ``wifi_signal``, ``uptime``...), and the choice is logged.
 """
 
 from __future__ import annotations
@@ -13,10 +18,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Sequence
 
-from firmware_bridge.adapters.base import Sample, decode_text, to_decimal, unit_factor
+import logging
+
+from firmware_bridge.adapters.base import (Sample, decode_text, is_unavailable, to_decimal,
+                                           unit_factor)
+
+log = logging.getLogger(__name__)
 
 UNITS = ("g", "kg", "lb", "raw")
-UNAVAILABLE = {"", "nan", "-nan", "unknown", "unavailable", "none"}
+# What the diagnostic sensors of a node are called (ESPHome's wifi_signal, uptime, ...).
+OTHER_WORDS = ("wifi", "signal", "rssi", "uptime", "temperature", "humidity", "voltage",
+               "battery", "heap", "dbm", "version", "free", "loop")
 
 
 @dataclass(frozen=True)
@@ -74,8 +86,11 @@ class EsphomeAdapter:
 
     unit: str = "g"
     calibration: LinearCalibration | None = None
+    object_id: str | None = None  # the weight sensor; None: guessed (see module docstring)
     kind: str = "esphome"
     settled: bool = False
+    self_settling: bool = False
+    _seen: set = field(default_factory=set, init=False, repr=False)
     _factor: Decimal = field(default=Decimal(1), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,13 +106,27 @@ class EsphomeAdapter:
         """Return the sensor value as one sample ([] for non-state topics or NaN)."""
         if not topic.endswith("/state") or "/sensor/" not in topic:
             return []
+        if not self._is_weight_sensor(topic.rsplit("/", 2)[-2]):
+            return []
         text = decode_text(payload)
-        if text.lower() in UNAVAILABLE:
+        if is_unavailable(text):
             return []
         value = float(to_decimal(text, "state"))
         if self.calibration is not None:
             value = self.calibration.apply(value)
         return [Sample(ts=received_at, grams=value * float(self._factor))]
+
+    def _is_weight_sensor(self, object_id: str) -> bool:
+        if self.object_id is None and not any(w in object_id.lower() for w in OTHER_WORDS):
+            self.object_id = object_id
+            log.info("ESPHome: reading the weight from sensor %r (set the sensor's object id "
+                     "to choose another)", object_id)
+        if object_id != self.object_id and object_id not in self._seen:
+            self._seen.add(object_id)
+            if self.object_id is None:
+                log.info("ESPHome: sensor %r ignored: a diagnostic sensor, not the weight "
+                         "(sensor = ..., --sensor to choose)", object_id)
+        return object_id == self.object_id
 
     def default_device_id(self, topic: str) -> str:
         """``<node>/sensor/<object_id>/state`` -> ``<node>``."""

@@ -130,14 +130,17 @@ def test_theengs_corpus():
         "home/OpenMQTTGateway/BTtoMQTT/C8478C010203") == "C8478C010203"
 
 
+BT = "home/OMG_ESP32_BLE/BTtoMQTT/C8478C010203"
+
+
 def test_theengs_filters_mac_and_reads_battery():
     adapter = TheengsAdapter(mac="c8:47:8c:01:02:03")
     other = {"id": "AA:BB:CC:DD:EE:FF", "type": "SCALE", "weight": 1.0, "unit": "kg"}
-    assert adapter.parse("t", other, RECEIVED) == []
+    assert adapter.parse(BT, other, RECEIVED) == []
     mine = {"id": "C8:47:8C:01:02:03", "weight": 1.5, "unit": "kg", "batt": 64}
-    assert adapter.parse("t", mine, RECEIVED)[0].battery_pct == 64
+    assert adapter.parse(BT, mine, RECEIVED)[0].battery_pct == 64
     with pytest.raises(AdapterError):
-        adapter.parse("t", {"id": "C8:47:8C:01:02:03", "weight": 1.5, "unit": "stone"}, RECEIVED)
+        adapter.parse(BT, {"id": "C8:47:8C:01:02:03", "weight": 1.5, "unit": "stone"}, RECEIVED)
 
 
 def test_make_adapter():
