@@ -287,30 +287,40 @@ class RepeatFilter:
     weighing, less than ``window_s`` after its previous sighting, is the same weighing (each
     sighting extends the window, so the whole rebroadcast is one weighing whatever the
     gateway's cycle, as long as ``window_s`` is longer than a cycle and a missed scan or
-    two). A heavier weighing within the window is a bag put on top: its increase is a new
-    event (the scale reports weighings, not removals, so the total is right and the event
-    comes without waiting 20 minutes for the rebroadcast to end). A lighter one is a new
-    weighing. When the firmware says the weight was removed (Tasmota's Mi scale JSON), the
-    next weighing is new even at the same weight.
+    two). When the firmware says the weight was removed (Tasmota's Mi scale JSON), the next
+    weighing is new even at the same weight.
+
+    A heavier weighing seen right after the current one (within ``interval_factor`` gateway
+    cycles, the cycle measured from the repeats) is a bag put on top: its increase is the
+    new event. The decoder does not say whether the first load was taken off in between, so a
+    bin swapped for a heavier one within a cycle counts as the difference too; waiting for the
+    end of the rebroadcast instead would delay every weigh-in by 20 minutes.
     """
 
     tolerance_g: float = 20.0
     window_s: float = REPEAT_WINDOW_S
     threshold_g: float = 50.0
+    interval_factor: float = 2.5
     _last_g: float | None = field(default=None, init=False)
     _last_t: datetime | None = field(default=None, init=False)
     _removed: bool = field(default=False, init=False)
+    _gaps: list[float] = field(default_factory=list, init=False)
 
     def feed(self, ts: datetime, grams: float, battery_pct: float | None = None,
              removed: bool | None = None) -> list[WeighEvent]:
         """Return one event for a new weighing (or the increase of one), nothing for a repeat."""
-        recent = (self._last_g is not None and self._last_t is not None
-                  and abs((ts - self._last_t).total_seconds()) <= self.window_s
+        gap = None if self._last_t is None else abs((ts - self._last_t).total_seconds())
+        recent = (self._last_g is not None and gap is not None and gap <= self.window_s
                   and not (self._removed and removed is False))
         self._last_t = ts
         self._removed = bool(removed)
         if recent and abs(grams - self._last_g) <= self.tolerance_g:
+            if gap:
+                self._gaps.append(gap)
+                del self._gaps[:-GAPS_KEPT]
             return []
-        base = self._last_g if recent and grams - self._last_g > self.threshold_g else 0.0
+        on_top = (recent and gap is not None and grams - self._last_g > self.threshold_g
+                  and gap <= self.interval_factor * (median(self._gaps) if self._gaps else 24))
+        base = self._last_g if on_top else 0.0
         self._last_g = grams
         return [WeighEvent(ts, grams - base, grams, base, battery_pct)]
