@@ -1,9 +1,11 @@
 """Weigh-event detection: a stream of raw weights in, one event per load taken out.
 
 The model (DESIGN.md, "A weigh-in is one bin (or bag) taken out"): a *session* begins when
-the weight rises more than ``threshold_g`` above the empty level and ends when it comes back
-to it. The session gives **one** event, at its end, worth the highest *settled* level it
-reached, less the empty level. Whatever happens while the load stands there does not add
+the weight rises more than ``threshold_g`` above the empty level and ends when it falls back
+below half of that (hysteresis: a small load's noise must not cut it in two). The session
+gives **one** event, dated when the load came off, worth the highest *settled* level it
+reached (a settled level within ``tolerance_g`` of it replaces it: the latest value of the
+same load), less the empty level. Whatever happens while the load stands there does not add
 events: a pause while placing it (a hand still holding the bag), a hand lifting it half-way
 and setting it back, a bag put on top (counted in the total), a filter that makes the value
 creep up for 30 s (each step of the ramp is lower than the top), the same value repeated by

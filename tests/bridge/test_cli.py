@@ -97,6 +97,7 @@ def test_bridge_modules_do_not_load_the_web_stack():
         import firmware_bridge.bridge, firmware_bridge.link, firmware_bridge.simulate
         import firmware_bridge.translate, firmware_bridge.detect, firmware_bridge.adapters
         import firmware_bridge.topics, firmware_bridge.config, firmware_bridge.pipeline
+        import firmware_bridge.record
         from firmware_bridge import cli
         cli.build_parser()
         heavy = sorted(m for m in sys.modules if m.split('.')[0] in
