@@ -36,7 +36,7 @@ from firmware_bridge.adapters.base import (AdapterError, Sample, decode_json, is
 log = logging.getLogger(__name__)
 
 ACCEPTED_MODES = ("object",)
-TOPIC_PART = "/BTtoMQTT/"
+TOPIC_PART = "BTtoMQTT"  # a topic level: .../BTtoMQTT/<MAC>, or .../BTtoMQTT alone
 MODEL_UNITS = {"SKALE": "g"}  # model_id -> unit, from theengs/decoder's device properties
 LIVE_MODELS = {"SKALE"}  # model_ids that stream live values
 
@@ -54,7 +54,7 @@ class TheengsAdapter:
 
     def parse(self, topic: str, payload: Any, received_at: datetime) -> list[Sample]:
         """Return the object weighing of one message ([] for persons and other devices)."""
-        if TOPIC_PART not in topic:
+        if TOPIC_PART not in topic.split("/"):
             return []  # the gateway's LWT, status or commands
         data = decode_json(payload)
         if not isinstance(data, dict):
