@@ -319,6 +319,20 @@ def build() -> dict[str, dict]:
         "(MiScaleV1Packet_t, wgh_removed/wgh_stabilized/wgh_unit) and xsns_62_esp32_mi.ino",
         why="a Mi scale through Tasmota's BLE driver: live, stabilised, removed")
 
+    add("tasmota_slow_placement", tasmota_hx711(Scene(
+        [(0, 0), (20, 0), (21, 900), (22, 2400), (23, 3900), (24.5, 5200), (150, 5200),
+         (151.5, 2600), (153, 0), (220, 0)])), "tasmota", [5200],
+        source=tasmota, why="a heavy glass bin lowered over 4.5 s and lifted off slowly")
+    add("esphome_slow_placement", esphome_hx711(Scene(
+        [(0, 0), (20, 0), (21, 900), (22, 2400), (23, 3900), (24.5, 5200), (100, 5200),
+         (101.5, 2600), (103, 0), (140, 0)]), median3=True), "esphome", [5200],
+        options={"unit": "kg"}, source=esphome,
+        why="a heavy glass bin lowered over 4.5 s, one sample a second")
+    add("esphome_left_on_at_the_end", esphome_hx711(Scene(
+        [(0, 0)] + place(20, 1800) + [(200, 1800)])), "esphome", [1800], live=[],
+        options={"unit": "kg"}, source=esphome,
+        why="a recording that ends with the bin still on: translate counts it at the end of "
+        "its input, the live bridge only when it comes off (docs/firmware.md, section 4)")
     add("esphome_raw_median", esphome_hx711(Scene(
         [(0, 0)] + place(15, 2480) + [(75, 2480), (75.5, 0), (110, 0)]), median3=True,
         nan_at_boot=2), "esphome", [2480], options={"unit": "kg"},
