@@ -217,3 +217,50 @@ def test_events_are_always_positive_and_above_threshold(values, seed):
     samples.sort(key=lambda s: s[0])
     for event in detect_events(samples, CFG):
         assert event.weight_g > CFG.threshold_g
+
+
+@st.composite
+def sessions(draw):
+    """Sessions in which anything happens while the load stands: pauses while placing, a
+    hand lifting it part-way, bags put on top, short knocks. One weigh-in per session."""
+    step = draw(st.sampled_from([0.5, 1.0, 2.0]))
+    settle = max(CFG.settle_s, CFG.interval_factor * step)
+    held = int(settle / step) + 3  # samples a level needs to be settled, with margin
+    short = max(1, int(settle / step) - 2)  # samples that never settle
+    seed = draw(st.integers(min_value=0, max_value=2**32 - 1))
+    rng = random.Random(seed)
+    n_sessions = draw(st.integers(min_value=1, max_value=4))
+    levels: list[float] = [0.0] * held
+    tops = []
+    for _ in range(n_sessions):
+        top = rng.uniform(CFG.threshold_g + CFG.tolerance_g + 10, 20000)
+        level = top * rng.uniform(0.4, 0.8) if rng.random() < 0.5 else top
+        if level != top:
+            levels += [level] * rng.randint(short, held)  # a pause while placing
+        levels += [top] * held
+        for _ in range(rng.randint(0, 3)):
+            kind = rng.choice(["lift", "knock", "on top"])
+            if kind == "lift":  # part-way, possibly long enough to settle
+                # still on the scale: above the threshold (lower is taking it off)
+                lifted = max(top * rng.uniform(0.3, 0.8), CFG.threshold_g + CFG.tolerance_g)
+                levels += [lifted] * rng.randint(1, held) + [top] * held
+            elif kind == "knock":
+                levels += [top + rng.uniform(300, 3000)] * short + [top] * held
+            else:
+                top += rng.uniform(CFG.threshold_g + CFG.tolerance_g, 3000)
+                levels += [top] * held
+        tops.append(top)
+        levels += [0.0] * held
+    samples = [(T0 + timedelta(seconds=i * step), v + rng.uniform(-NOISE, NOISE))
+               for i, v in enumerate(levels)]
+    return tops, samples
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions())
+def test_one_weigh_in_per_session_worth_its_top_level(scenario):
+    tops, samples = scenario
+    events = detect_events(samples, CFG)
+    assert len(events) == len(tops)
+    for event, top in zip(events, tops):
+        assert abs(event.weight_g - top) <= CFG.tolerance_g
