@@ -6,8 +6,10 @@ it publishes whatever unit the calibration maps to. The bridge is told which: ``
 
 A node publishes its other sensors beside the weight (``wifi_signal``, ``uptime``, ...) and
 its ``<node>/status`` (``online``/``offline``): only one sensor feeds the detector, the one
-named by ``object_id``; without it, the first sensor whose object id is not a diagnostic
-one (``OTHER_WORDS``: ``wifi_signal``, ``uptime``...), and the choice is logged.
+named by ``object_id``; without it, a guess that is logged: the first sensor whose object id
+is not a diagnostic one (``OTHER_WORDS``: ``wifi_signal``, ``uptime``...), replaced once by a
+sensor named like a weight (``WEIGHT_WORDS``: ``poids``, ``weight``, ``hx711``...) if one
+comes later.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from firmware_bridge.adapters.base import (Sample, decode_text, is_unavailable, 
 log = logging.getLogger(__name__)
 
 UNITS = ("g", "kg", "lb", "raw")
+# What a weight sensor is usually called; a sensor so named wins over a first guess.
+WEIGHT_WORDS = ("weight", "poids", "hx711", "scale", "balance", "load", "masse", "gewicht",
+                "peso", "poubelle", "bin")
 # What the diagnostic sensors of a node are called (ESPHome's wifi_signal, uptime, ...).
 OTHER_WORDS = ("wifi", "signal", "rssi", "uptime", "temperature", "humidity", "voltage",
                "battery", "heap", "dbm", "version", "free", "loop")
@@ -91,6 +96,7 @@ class EsphomeAdapter:
     settled: bool = False
     self_settling: bool = False
     _seen: set = field(default_factory=set, init=False, repr=False)
+    configured: bool = field(default=False, init=False)
     _factor: Decimal = field(default=Decimal(1), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -101,6 +107,7 @@ class EsphomeAdapter:
             raise ValueError("unit 'raw' needs a calibration (scale/offset or points) to grams")
         # raw + calibration: the calibration maps ADC counts straight to grams
         self._factor = Decimal(1) if self.unit == "raw" else unit_factor(self.unit)
+        self.configured = self.object_id is not None
 
     def parse(self, topic: str, payload: Any, received_at: datetime) -> list[Sample]:
         """Return the sensor value as one sample ([] for non-state topics or NaN)."""
@@ -117,15 +124,19 @@ class EsphomeAdapter:
         return [Sample(ts=received_at, grams=value * float(self._factor))]
 
     def _is_weight_sensor(self, object_id: str) -> bool:
-        if self.object_id is None and not any(w in object_id.lower() for w in OTHER_WORDS):
-            self.object_id = object_id
-            log.info("ESPHome: reading the weight from sensor %r (set the sensor's object id "
-                     "to choose another)", object_id)
+        """Is this sensor the weight? Configured, else guessed from the names seen."""
+        if not self.configured:
+            guess = self.object_id
+            weighty = any(word in object_id.lower() for word in WEIGHT_WORDS)
+            if (guess is None and not any(w in object_id.lower() for w in OTHER_WORDS)) or (
+                    weighty and guess is not None and guess != object_id
+                    and not any(word in guess.lower() for word in WEIGHT_WORDS)):
+                self.object_id = object_id
+                log.info("ESPHome: reading the weight from sensor %r (set the sensor's object "
+                         "id to choose another)", object_id)
         if object_id != self.object_id and object_id not in self._seen:
             self._seen.add(object_id)
-            if self.object_id is None:
-                log.info("ESPHome: sensor %r ignored: a diagnostic sensor, not the weight "
-                         "(sensor = ..., --sensor to choose)", object_id)
+            log.debug("ESPHome: sensor %r ignored (the weight is %r)", object_id, self.object_id)
         return object_id == self.object_id
 
     def default_device_id(self, topic: str) -> str:

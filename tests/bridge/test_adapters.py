@@ -178,6 +178,10 @@ def test_esphome_reads_only_the_weight_sensor_of_a_node(caplog):
     assert adapter.parse("n/sensor/uptime/state", "4000", RECEIVED) == []
     assert adapter.parse("n/sensor/poids/state", "1.5", RECEIVED)[0].grams == 1500
     assert adapter.parse("n/sensor/other_scale/state", "2.0", RECEIVED) == []  # poids chosen
+    guessed = EsphomeAdapter(unit="kg")
+    assert guessed.parse("n/sensor/last_tare/state", "0.2", RECEIVED)[0].grams == 200
+    assert guessed.parse("n/sensor/hx711_weight/state", "1.5", RECEIVED)[0].grams == 1500
+    assert guessed.parse("n/sensor/last_tare/state", "0.2", RECEIVED) == []  # a weight won
     named = EsphomeAdapter(unit="kg", object_id="poubelle")
     assert named.parse("n/sensor/poids/state", "1.5", RECEIVED) == []
     assert named.parse("n/sensor/poubelle/state", "0.5", RECEIVED)[0].grams == 500
