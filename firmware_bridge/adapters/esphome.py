@@ -140,5 +140,8 @@ class EsphomeAdapter:
         return object_id == self.object_id
 
     def default_device_id(self, topic: str) -> str:
-        """``<node>/sensor/<object_id>/state`` -> ``<node>``."""
-        return topic.split("/sensor/")[0].replace("/", "-") or topic
+        """``<node>/sensor/<object_id>/state`` (or ``<node>/status``) -> ``<node>``."""
+        prefix = topic.split("/sensor/")[0] if "/sensor/" in topic else topic
+        if prefix.endswith("/status"):
+            prefix = prefix[:-len("/status")]
+        return prefix.replace("/", "-") or topic

@@ -117,6 +117,7 @@ def test_esphome_calibrations():
     with pytest.raises(AdapterError):
         EsphomeAdapter().parse("n/sensor/w/state", "heavy", RECEIVED)
     assert EsphomeAdapter().default_device_id("balance/sensor/hx711/state") == "balance"
+    assert EsphomeAdapter().default_device_id("balance/status") == "balance"
 
 
 def test_theengs_corpus():
