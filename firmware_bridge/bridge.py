@@ -76,7 +76,8 @@ class Bridge:
         if spool is None:
             spool = self._spools[path] = Spool(path, seq_start=scale.seq_start)
         adapter = make_adapter(scale.firmware, tz=self.config.timezone, unit=scale.unit,
-                               calibration=scale.calibration, mac=scale.mac)
+                               calibration=scale.calibration, mac=scale.mac,
+                               sensor=scale.sensor)
         device_id = scale.device_id
         pipeline = ScalePipeline(adapter, scale.detector, scale.repeat_window_s,
                                  state=spool.load_state(device_id),

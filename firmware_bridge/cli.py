@@ -16,7 +16,7 @@ import threading
 from typing import Sequence
 
 from firmware_bridge import topics
-from firmware_bridge.detect import DetectorConfig
+from firmware_bridge.detect import REPEAT_WINDOW_S, DetectorConfig
 
 log = logging.getLogger("firmware_bridge")
 
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     bridge.add_argument("--config", metavar="FILE", help="INI file, one section per scale")
     _scale_options(bridge)
     _broker_options(bridge)
-    sub = bridge.add_subparsers(dest="bridge_command", metavar="translate")
+    sub = bridge.add_subparsers(dest="bridge_command", metavar="translate|record")
     translate = sub.add_parser(
         "translate", help="native messages (JSON lines on stdin) -> canonical readings",
         description='Reads {"topic": ..., "payload": ...} lines on stdin (optional '
@@ -49,8 +49,24 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--device-id", help="device id of every reading (default: "
                            "derived from each native topic)")
     translate.add_argument("--seq-start", type=int, default=topics.SEQ_MIN)
+    translate.add_argument("--source-topic", help="only lines on this topic (MQTT wildcards), "
+                           "as the live bridge subscribes")
+    translate.add_argument("--mac", help="BLE scale MAC (theengs)")
     _calibration_options(translate)
     _detector_options(translate)
+
+    record = sub.add_parser(
+        "record", help="save what a scale publishes as JSON lines (input of translate)",
+        description="Subscribes to TOPIC on the firmwares' broker and writes one "
+                    '{"topic", "payload", "received_at"} line per message, until Ctrl-C or '
+                    "--duration: replay it with 'zw bridge translate'.")
+    record.add_argument("topic", nargs="+", metavar="TOPIC",
+                        help="e.g. 'tele/cuisine/#' or 'balance-verre/#'")
+    record.add_argument("--out", metavar="FILE", help="append here (default: stdout)")
+    record.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    record.add_argument("--count", type=int, metavar="N", help="stop after N messages")
+    record.add_argument("--tz", default=topics.DEFAULT_TIMEZONE, help="zone of received_at")
+    _broker_options(record)  # --source-host ... (or --host): the firmwares' broker
 
     simulate = commands.add_parser(
         "simulate", help="a fleet of simulated scales publishing canonical readings",
@@ -106,6 +122,8 @@ def _calibration_options(parser) -> None:
     parser.add_argument("--offset", type=float, help="ESPHome: raw reading of the empty scale")
     parser.add_argument("--calibration", metavar="POINTS",
                         help="ESPHome: 'MEASURED -> GRAMS, MEASURED -> GRAMS'")
+    parser.add_argument("--sensor", help="the weight sensor: ESPHome object id (poids), "
+                        "Tasmota sensor key (HX711, MSCALE2-a1b2c3)")
 
 
 def _detector_options(parser) -> None:
@@ -113,6 +131,11 @@ def _detector_options(parser) -> None:
     parser.add_argument("--threshold-g", type=float, default=d.threshold_g)
     parser.add_argument("--tolerance-g", type=float, default=d.tolerance_g)
     parser.add_argument("--settle-s", type=float, default=d.settle_s)
+    parser.add_argument("--interval-factor", type=float, default=d.interval_factor,
+                        help="a run settles after this many typical gaps between samples")
+    parser.add_argument("--max-settle-s", type=float, default=d.max_settle_s)
+    parser.add_argument("--repeat-window-s", type=float, default=REPEAT_WINDOW_S,
+                        help="BLE: the same weighing again within this is a repeat")
 
 
 def _broker_options(parser: argparse.ArgumentParser) -> None:
@@ -139,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _simulate(args)
     if args.bridge_command == "translate":
         return _translate(args)
+    if args.bridge_command == "record":
+        return _record(args)
     return _bridge(args, parser)
 
 
@@ -154,7 +179,8 @@ def _setup_logging(verbose: int) -> None:
 
 def _detector(args: argparse.Namespace) -> DetectorConfig:
     return DetectorConfig(threshold_g=args.threshold_g, tolerance_g=args.tolerance_g,
-                          settle_s=args.settle_s)
+                          settle_s=args.settle_s, interval_factor=args.interval_factor,
+                          max_settle_s=args.max_settle_s)
 
 
 def _translate(args: argparse.Namespace) -> int:
@@ -164,11 +190,13 @@ def _translate(args: argparse.Namespace) -> int:
     tz = args.tz or topics.DEFAULT_TIMEZONE
     try:
         calibration = calibration_from(args.scale, args.offset, args.calibration)
-        make_adapter(args.firmware, tz=tz, unit=args.unit, calibration=calibration)  # check
+        options = dict(tz=tz, unit=args.unit, calibration=calibration, mac=args.mac,
+                       sensor=args.sensor)
+        make_adapter(args.firmware, **options)  # check
         translator = Translator(
-            make_adapter=lambda: make_adapter(args.firmware, tz=tz, unit=args.unit,
-                                              calibration=calibration),
+            make_adapter=lambda: make_adapter(args.firmware, **options),
             device_id=args.device_id, stream=args.stream, tz=tz, detector=_detector(args),
+            repeat_window_s=args.repeat_window_s, source_topic=args.source_topic,
             seq_start=args.seq_start)
     except ValueError as exc:
         print("zw bridge translate: %s" % exc, file=sys.stderr)
@@ -177,6 +205,35 @@ def _translate(args: argparse.Namespace) -> int:
     if bad:
         print("zw bridge translate: %d bad line(s) skipped" % bad, file=sys.stderr)
     return EXIT_FAILED if bad else EXIT_OK
+
+
+def _record(args: argparse.Namespace) -> int:
+    from firmware_bridge.record import Recorder
+
+    try:
+        broker = _source_broker(args)
+        out = open(args.out, "a", encoding="utf-8") if args.out else sys.stdout
+    except OSError as exc:
+        print("zw bridge record: %s" % exc, file=sys.stderr)
+        return EXIT_USAGE
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    try:
+        recorder = Recorder(broker, args.topic, out, tz=args.tz, count=args.count)
+        return recorder.run(stop, args.duration)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+
+
+def _source_broker(args: argparse.Namespace):
+    from firmware_bridge.config import BrokerSettings
+
+    return BrokerSettings(
+        host=args.source_host or args.host, port=args.source_port or args.port,
+        username=args.source_username,
+        password=args.source_password or os.environ.get(SOURCE_PASSWORD_ENV),
+        tls=args.tls if not args.source_host else False, ca_certs=args.ca_certs)
 
 
 def _bridge(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -216,7 +273,9 @@ def _config_from_args(args: argparse.Namespace):
         "unit": args.unit, "scale": args.scale, "offset": args.offset,
         "calibration": args.calibration, "mac": args.mac, "seq_start": args.seq_start,
         "threshold_g": args.threshold_g, "tolerance_g": args.tolerance_g,
-        "settle_s": args.settle_s,
+        "settle_s": args.settle_s, "interval_factor": args.interval_factor,
+        "max_settle_s": args.max_settle_s, "repeat_window_s": args.repeat_window_s,
+        "sensor": args.sensor,
     }
     scale = scale_from(section_from_mapping("command line", values))
     tracker = BrokerSettings(host=args.host, port=args.port, tls=args.tls,

@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 from firmware_bridge import topics
 from firmware_bridge.adapters import LinearCalibration, calibration_from
-from firmware_bridge.detect import DetectorConfig
+from firmware_bridge.detect import REPEAT_WINDOW_S, DetectorConfig
 
 BROKER_SECTION = "broker"
 DEFAULT_SPOOL = "zw-bridge-spool.sqlite3"
@@ -69,7 +69,8 @@ class ScaleConfig:
     calibration: LinearCalibration | None = None
     mac: str | None = None
     detector: DetectorConfig = field(default_factory=DetectorConfig)
-    repeat_window_s: float = 60.0
+    repeat_window_s: float = REPEAT_WINDOW_S
+    sensor: str | None = None  # ESPHome object id / Tasmota sensor key of the weight
     seq_start: int = topics.SEQ_MIN
 
     @property
@@ -165,14 +166,17 @@ def scale_from(section: "_Section", default_spool: str = DEFAULT_SPOOL) -> Scale
             tolerance_g=section.number("tolerance_g", defaults.tolerance_g),
             settle_s=section.number("settle_s", defaults.settle_s),
             min_samples=int(section.number("min_samples", defaults.min_samples)),
-            stacking=section.flag("stacking", defaults.stacking))
+            interval_factor=section.number("interval_factor", defaults.interval_factor),
+            max_settle_s=section.number("max_settle_s", defaults.max_settle_s))
+        section.flag("stacking")  # accepted, no effect: a bag on top is part of the weigh-in
     except ValueError as exc:
         raise section.error("threshold_g", str(exc)) from None
     config = ScaleConfig(
         name=section.name, firmware=firmware, source_topic=source_topic, device_id=device_id,
         username=section.text("username"), password=password, stream=section.text("stream"),
         spool=section.text("spool", default_spool), unit=unit, calibration=calibration, mac=mac,
-        detector=detector, repeat_window_s=section.number("repeat_window_s", 60.0),
+        detector=detector, repeat_window_s=section.number("repeat_window_s", REPEAT_WINDOW_S),
+        sensor=section.text("sensor"),
         seq_start=int(section.number("seq_start", topics.SEQ_MIN)))
     section.check_unused()
     return config
@@ -180,7 +184,7 @@ def scale_from(section: "_Section", default_spool: str = DEFAULT_SPOOL) -> Scale
 
 def _default_source_topic(firmware: str, mac: str | None) -> str | None:
     if firmware == "theengs" and mac:
-        return topics.THEENGS_BT_TOPIC.format(mac=mac.replace(":", "").upper())
+        return topics.THEENGS_BT_TOPIC.format(gateway="+", mac=mac.replace(":", "").upper())
     return None
 
 

@@ -7,6 +7,7 @@ on ``zw/scales/<device_id>/weighin`` (DESIGN.md, "MQTT").
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,6 +51,10 @@ class Reading:
     def build(cls, seq: int, ts: datetime, weight_g: float, stream: str | None = None,
               battery_pct: float | None = None) -> "Reading":
         """Build a reading from an aware datetime and a weight in grams (rounded)."""
+        if not math.isfinite(weight_g) or (battery_pct is not None
+                                           and not math.isfinite(battery_pct)):
+            raise ReadingError("weight_g %r or battery_pct %r is not a finite number"
+                               % (weight_g, battery_pct))
         battery = None if battery_pct is None else int(round(battery_pct))
         return cls(seq=seq, ts=format_ts(ts), weight_g=int(round(weight_g)), stream=stream,
                    battery_pct=battery)

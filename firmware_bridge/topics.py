@@ -47,7 +47,9 @@ RECONNECT_MAX_DELAY_S = 120
 # Native firmware topics (what the bridge subscribes to), with {placeholders}.
 TASMOTA_SENSOR_TOPIC = "tele/{topic}/SENSOR"
 ESPHOME_STATE_TOPIC = "{node}/sensor/{object_id}/state"
-THEENGS_BT_TOPIC = "home/OpenMQTTGateway/BTtoMQTT/{mac}"
+# <gateway>: OpenMQTTGateway (default), an OpenMQTTGateway image's name (OMG_ESP32_BLE...),
+# TheengsGateway (Theengs Gateway's default publish_topic home/TheengsGateway/BTtoMQTT).
+THEENGS_BT_TOPIC = "home/{gateway}/BTtoMQTT/{mac}"
 FIRMWARE_KINDS = ("tasmota", "esphome", "theengs")
 
 

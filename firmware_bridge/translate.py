@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from firmware_bridge import topics
 from firmware_bridge.adapters import Adapter, AdapterError
-from firmware_bridge.detect import DetectorConfig, WeighEvent
+from firmware_bridge.detect import REPEAT_WINDOW_S, DetectorConfig, WeighEvent
 from firmware_bridge.pipeline import ScalePipeline
 from firmware_bridge.reading import Reading, ReadingError
 
@@ -42,7 +42,8 @@ class Translator:
     stream: str | None = None
     tz: str = topics.DEFAULT_TIMEZONE
     detector: DetectorConfig = field(default_factory=DetectorConfig)
-    repeat_window_s: float = 60.0
+    repeat_window_s: float = REPEAT_WINDOW_S
+    source_topic: str | None = None  # MQTT subscription filter, as the live bridge's
     seq_start: int = topics.SEQ_MIN
     bad_lines: int = 0
     _pipelines: dict[str, ScalePipeline] = field(default_factory=dict, init=False)
@@ -55,7 +56,7 @@ class Translator:
                 continue
             try:
                 device_id, events = self.handle_line(line)
-            except (AdapterError, ValueError) as exc:
+            except (AdapterError, ValueError, ArithmeticError) as exc:
                 self.bad_lines += 1
                 shown = line.strip()[:MAX_SHOWN]
                 err.write("line %d: %s: %s\n" % (number, exc, shown))
@@ -77,6 +78,8 @@ class Translator:
         if "payload" not in message:
             raise ValueError("no payload")
         topic = message["topic"]
+        if self.source_topic and not topic_matches(self.source_topic, topic):
+            return "", []
         received_at = self._received_at(message.get("received_at", message.get("time")))
         pipeline, device_id = self._pipeline_for(topic)
         return device_id, pipeline.handle(topic, message["payload"], received_at)
@@ -114,3 +117,14 @@ class Translator:
             self._next_seq[device_id] = seq + 1
             out.write(json.dumps({"topic": topics.weighin_topic(device_id),
                                   "payload": reading.to_payload()}) + "\n")
+
+
+def topic_matches(subscription: str, topic: str) -> bool:
+    """MQTT topic filter matching (``+`` one level, ``#`` the rest), as the broker does."""
+    sub, parts = subscription.split("/"), topic.split("/")
+    for i, level in enumerate(sub):
+        if level == "#":
+            return True
+        if i >= len(parts) or (level != "+" and level != parts[i]):
+            return False
+    return len(sub) == len(parts)

@@ -28,12 +28,15 @@ def calibration_from(scale: float | None = None, offset: float | None = None,
 
 def make_adapter(kind: str, *, tz: str = topics.DEFAULT_TIMEZONE, unit: str | None = None,
                  calibration: LinearCalibration | None = None, mac: str | None = None,
-                 **_: Any) -> Adapter:
-    """Return a fresh adapter for a firmware kind (tasmota, esphome, theengs)."""
+                 sensor: str | None = None, **_: Any) -> Adapter:
+    """Return a fresh adapter for a firmware kind (tasmota, esphome, theengs).
+
+    ``sensor`` names the weight sensor: the ESPHome object id, the Tasmota sensor key.
+    """
     if kind == "tasmota":
-        return TasmotaAdapter(tz=tz)
+        return TasmotaAdapter(tz=tz, sensor_key=sensor)
     if kind == "esphome":
-        return EsphomeAdapter(unit=unit or "g", calibration=calibration)
+        return EsphomeAdapter(unit=unit or "g", calibration=calibration, object_id=sensor)
     if kind == "theengs":
         return TheengsAdapter(mac=mac, default_unit=unit or "kg")
     raise ValueError("unknown firmware %r (expected one of %s)"

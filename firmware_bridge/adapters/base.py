@@ -17,6 +17,12 @@ GRAMS_PER_UNIT = {
 }
 
 
+# Values firmwares publish when a sensor has no reading (ESPHome "nan", Python-ish "None").
+UNAVAILABLE = {"", "nan", "-nan", "unknown", "unavailable", "none", "null"}
+# No scale weighs 10 tonnes: larger numbers are garbage, not weights (1e400 included).
+MAX_MAGNITUDE = Decimal(10_000_000)
+
+
 class AdapterError(ValueError):
     """A native message this adapter cannot read (malformed, wrong shape, bad unit)."""
 
@@ -28,6 +34,8 @@ class Sample:
     ts: datetime
     grams: float
     battery_pct: float | None = None
+    settled: bool | None = None  # a finished weighing (None: as the adapter says)
+    removed: bool | None = None  # the firmware says the weight was taken off (BLE scales)
 
 
 class Adapter(Protocol):
@@ -35,6 +43,7 @@ class Adapter(Protocol):
 
     kind: str
     settled: bool  # True: each sample is a finished weighing (no detection, only repeats)
+    self_settling: bool  # True: the firmware only publishes values it found stable
 
     def parse(self, topic: str, payload: Any, received_at: datetime) -> list[Sample]:
         """Return the samples of one message ([] for messages that carry no weight)."""
@@ -86,7 +95,18 @@ def to_decimal(value: Any, what: str) -> Decimal:
         raise AdapterError("%s is not a number: %r" % (what, value)) from None
     if not number.is_finite():
         raise AdapterError("%s is not finite: %r" % (what, value))
+    if abs(number) > MAX_MAGNITUDE:
+        raise AdapterError("%s is not a plausible weight: %r" % (what, value))
     return number
+
+
+def is_unavailable(value: Any) -> bool:
+    """A value a firmware sends for 'no reading' (``nan``, ``None``, ``null``, ``unknown``)."""
+    if value is None:
+        return True
+    if isinstance(value, (float, Decimal)) and value != value:  # NaN
+        return True
+    return isinstance(value, str) and value.strip().lower() in UNAVAILABLE
 
 
 def unit_factor(unit: str) -> Decimal:

@@ -11,6 +11,7 @@ from firmware_bridge.adapters import (AdapterError, EsphomeAdapter, LinearCalibr
 from .helpers import corpus_messages
 
 RECEIVED = datetime(2026, 3, 14, 9, 0, tzinfo=timezone.utc)
+BT = "home/OMG_ESP32_BLE/BTtoMQTT/C8478C010203"
 
 
 def parse_all(adapter, name):
@@ -116,6 +117,7 @@ def test_esphome_calibrations():
     with pytest.raises(AdapterError):
         EsphomeAdapter().parse("n/sensor/w/state", "heavy", RECEIVED)
     assert EsphomeAdapter().default_device_id("balance/sensor/hx711/state") == "balance"
+    assert EsphomeAdapter().default_device_id("balance/status") == "balance"
 
 
 def test_theengs_corpus():
@@ -133,11 +135,11 @@ def test_theengs_corpus():
 def test_theengs_filters_mac_and_reads_battery():
     adapter = TheengsAdapter(mac="c8:47:8c:01:02:03")
     other = {"id": "AA:BB:CC:DD:EE:FF", "type": "SCALE", "weight": 1.0, "unit": "kg"}
-    assert adapter.parse("t", other, RECEIVED) == []
+    assert adapter.parse(BT, other, RECEIVED) == []
     mine = {"id": "C8:47:8C:01:02:03", "weight": 1.5, "unit": "kg", "batt": 64}
-    assert adapter.parse("t", mine, RECEIVED)[0].battery_pct == 64
+    assert adapter.parse(BT, mine, RECEIVED)[0].battery_pct == 64
     with pytest.raises(AdapterError):
-        adapter.parse("t", {"id": "C8:47:8C:01:02:03", "weight": 1.5, "unit": "stone"}, RECEIVED)
+        adapter.parse(BT, {"id": "C8:47:8C:01:02:03", "weight": 1.5, "unit": "stone"}, RECEIVED)
 
 
 def test_make_adapter():
@@ -146,3 +148,93 @@ def test_make_adapter():
     assert make_adapter("theengs").settled is True
     with pytest.raises(ValueError):
         make_adapter("zigbee")
+
+
+# --- issue 16: only the weight, whatever else a firmware publishes ----------------------
+
+def test_unavailable_values_are_ignored_on_every_firmware():
+    for text in ("nan", "None", "NaN", "unknown", "null", ""):
+        assert EsphomeAdapter().parse("n/sensor/poids/state", text, RECEIVED) == []
+    assert TasmotaAdapter().parse("tele/s/SENSOR", '{"HX711":{"Weight":null}}', RECEIVED) == []
+    assert TasmotaAdapter().parse("tele/s/SENSOR", '{"HX711":{"Weight":NaN}}', RECEIVED) == []
+    assert TheengsAdapter().parse(BT, {"type": "SCALE", "weight": None}, RECEIVED) == []
+    for adapter, topic, lwt in ((TasmotaAdapter(), "tele/s/LWT", "Offline"),
+                                (EsphomeAdapter(), "n/status", "offline"),
+                                (TheengsAdapter(), "home/OpenMQTTGateway/LWT", "offline"),
+                                (TheengsAdapter(), "home/TheengsGateway/LWT", "online")):
+        assert adapter.parse(topic, lwt, RECEIVED) == []
+
+
+def test_absurd_numbers_are_refused_not_overflowed():
+    for payload in ('{"HX711":{"Weight":1e400}}', '{"HX711":{"Weight":-1e12}}'):
+        with pytest.raises(AdapterError):
+            TasmotaAdapter().parse("tele/s/SENSOR", payload, RECEIVED)
+    with pytest.raises(AdapterError):
+        EsphomeAdapter().parse("n/sensor/poids/state", "1e400", RECEIVED)
+
+
+def test_esphome_reads_only_the_weight_sensor_of_a_node(caplog):
+    adapter = EsphomeAdapter(unit="kg")
+    assert adapter.parse("n/sensor/wifi_signal/state", "-67", RECEIVED) == []
+    assert adapter.parse("n/sensor/uptime/state", "4000", RECEIVED) == []
+    assert adapter.parse("n/sensor/poids/state", "1.5", RECEIVED)[0].grams == 1500
+    assert adapter.parse("n/sensor/other_scale/state", "2.0", RECEIVED) == []  # poids chosen
+    guessed = EsphomeAdapter(unit="kg")
+    assert guessed.parse("n/sensor/last_tare/state", "0.2", RECEIVED)[0].grams == 200
+    assert guessed.parse("n/sensor/hx711_weight/state", "1.5", RECEIVED)[0].grams == 1500
+    assert guessed.parse("n/sensor/last_tare/state", "0.2", RECEIVED) == []  # a weight won
+    named = EsphomeAdapter(unit="kg", object_id="poubelle")
+    assert named.parse("n/sensor/poids/state", "1.5", RECEIVED) == []
+    assert named.parse("n/sensor/poubelle/state", "0.5", RECEIVED)[0].grams == 500
+
+
+def test_tasmota_sensor_key_and_full_topic_in_another_order():
+    both = '{"DS18B20":{"Temperature":19.8},"HX711":{"Weight":0.2},"HX711-2":{"Weight":0.9}}'
+    assert TasmotaAdapter().parse("tele/s/SENSOR", both, RECEIVED)[0].grams == 200
+    assert TasmotaAdapter(sensor_key="HX711-2").parse("tele/s/SENSOR", both,
+                                                      RECEIVED)[0].grams == 900
+    adapter = TasmotaAdapter()
+    assert adapter.default_device_id("home/cuisine/tele/SENSOR") == "cuisine"
+    assert adapter.default_device_id("tele/cuisine/SENSOR") == "cuisine"
+    assert adapter.default_device_id("cuisine/tele/SENSOR") == "cuisine"
+
+
+def test_tasmota_ble_mi_scale_json():
+    adapter = TasmotaAdapter()
+
+    def sample(**fields):
+        scale = dict({"wgh_removed": 0, "wgh_stabilized": 1, "wgh_unit": "kg",
+                      "Weight": 9.55, "RSSI": -70}, **fields)
+        return adapter.parse("tele/ble/SENSOR", {"Time": "2026-03-14T08:21:05",
+                                                 "MSCALE2-a1b2c3": scale}, RECEIVED)
+    [stable] = sample()
+    assert stable.grams == pytest.approx(9550) and stable.settled and stable.removed is False
+    assert sample(wgh_stabilized=0) == []  # live value while the scale settles
+    assert sample(wgh_removed=1)[0].removed is True
+    assert sample(wgh_unit="lbs", Weight=4.4)[0].grams == pytest.approx(1995.8, abs=0.1)
+    other = {"weight_unit": "jin", "stabilized": 1, "weight_removed": 0, "Weight": 4}
+    assert adapter.parse("tele/ble/SENSOR", {"MI_SCALE-010203": other},
+                         RECEIVED)[0].grams == 2000
+
+
+def test_theengs_skale_in_grams_through_the_detector_and_gateway_topics():
+    adapter = TheengsAdapter()
+    skale = {"brand": "Atomax", "model": "Skale I/II", "model_id": "SKALE", "type": "SCALE",
+             "cidc": False, "weight": 29.6}
+    [sample] = adapter.parse("home/TheengsGateway/BTtoMQTT/EF81D70400FF", skale, RECEIVED)
+    assert sample.grams == pytest.approx(29.6) and sample.settled is False
+    mi = {"model_id": "XMTZC01HM/XMTZC04HM", "type": "SCALE", "weighing_mode": "object",
+          "unit": "kg", "weight": 9.55}
+    for gateway in ("OpenMQTTGateway", "OMG_ESP32_BLE", "TheengsGateway"):
+        topic = "home/%s/BTtoMQTT/C8478C010203" % gateway
+        assert adapter.parse(topic, mi, RECEIVED)[0].grams == pytest.approx(9550)
+        assert adapter.default_device_id(topic) == "C8478C010203"
+
+
+def test_theengs_person_weighings_warn_once(caplog):
+    adapter = TheengsAdapter()
+    person = {"type": "SCALE", "weighing_mode": "person", "unit": "kg", "weight": 61.75}
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            assert adapter.parse(BT, person, RECEIVED) == []
+    assert sum("small-object" in r.getMessage() for r in caplog.records) == 1

@@ -208,7 +208,8 @@ def test_bridge_survives_broker_outage_and_restart(mosquitto, source_broker, tmp
     assert [p["weight_g"] for p in got] == [1234, 500, 2750, 3100, 420, 1000, 4200, 300]
     arrival = [p["seq"] for p in readings(both, "kitchen-1")]
     assert arrival == sorted(arrival)  # never reordered (a duplicate may follow its original)
-    assert got[0]["ts"] == "2026-03-14T08:06:00+01:00" and got[0]["stream"] == "residual"
+    # dated when the bag came off (08:09), the weigh-event model
+    assert got[0]["ts"] == "2026-03-14T08:09:00+01:00" and got[0]["stream"] == "residual"
     scale.probe.close()
     ingest2.close()
 

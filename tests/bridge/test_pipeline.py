@@ -32,14 +32,14 @@ def test_state_survives_a_restart_through_the_spool(tmp_path):
 
     first = pipeline()
     first.handle("tele/s/SENSOR", tasmota(T0, 0.0), T0)
-    [event] = first.handle("tele/s/SENSOR", tasmota(T0 + timedelta(seconds=5), 2.0),
-                           T0) + first.tick(T0 + timedelta(seconds=10))
-    assert round(event.weight_g) == 2000
-    assert spool.load_state("d")[1] is not None  # loaded
-    second = pipeline()  # restarted with the bag still on the scale: not counted again
+    assert first.handle("tele/s/SENSOR", tasmota(T0 + timedelta(seconds=5), 2.0), T0) == []
+    assert first.tick(T0 + timedelta(seconds=10)) == []
+    assert spool.load_state("d")[1] == 2000  # the load standing there, not reported yet
+    second = pipeline()  # restarted with the bag still on the scale: counted once, when out
     assert second.handle("tele/s/SENSOR", tasmota(T0 + timedelta(minutes=5), 2.0), T0) == []
     assert second.tick(T0 + timedelta(minutes=1)) == []
-    assert second.handle("tele/s/SENSOR", tasmota(T0 + timedelta(minutes=9), 0.0), T0) == []
+    [event] = second.handle("tele/s/SENSOR", tasmota(T0 + timedelta(minutes=9), 0.0), T0)
+    assert round(event.weight_g) == 2000
     assert spool.load_state("d")[1] is None
     spool.close()
 
@@ -49,8 +49,10 @@ def test_tick_maps_the_bridge_clock_onto_a_skewed_device_clock():
     device_time = T0 - timedelta(hours=3)  # the device clock is 3 h late
     pipe.handle("tele/s/SENSOR", tasmota(device_time, 0.0), T0)
     pipe.handle("tele/s/SENSOR", tasmota(device_time + timedelta(seconds=1), 0.9), T0)
-    assert pipe.tick(T0 + timedelta(seconds=1)) == []
-    [event] = pipe.tick(T0 + timedelta(seconds=3))
+    assert pipe.tick(T0 + timedelta(seconds=1)) == [] and pipe._detector.load_g is None
+    assert pipe.tick(T0 + timedelta(seconds=3)) == [] and pipe._detector.load_g == 900
+    [event] = pipe.handle("tele/s/SENSOR", tasmota(device_time + timedelta(seconds=9), 0.0),
+                          T0 + timedelta(seconds=4))
     assert round(event.weight_g) == 900 and event.ts.hour == device_time.hour
 
 
@@ -64,5 +66,6 @@ def test_esphome_dense_stream_and_theengs_repeats():
     msg = {"weighing_mode": "object", "unit": "kg", "weight": 2.0}
     out = []
     for s in (0, 5, 20, 100):
-        out += ble.handle("t", msg, T0 + timedelta(seconds=s))
+        out += ble.handle("home/TheengsGateway/BTtoMQTT/C8478C010203", msg,
+                          T0 + timedelta(seconds=s))
     assert len(out) == 2 and ble.tick(T0) == [] and ble.flush() == []
