@@ -132,3 +132,12 @@ def test_broker_folder_config_passwords_persistence_and_log_are_private(tmp_path
         broker.stop()  # mosquitto saves its persistence file on the way out
     assert_private(data, data / "mosquitto.conf", data / "dynamic-security.json",
                    data / "mosquitto.db", broker.log_path)
+
+
+def test_zw_run_log_folder_and_files_are_private(tmp_path):
+    from tracker.run import Children
+
+    with usual_umask():
+        proc = Children(tmp_path / "logs").spawn("child", ["--help"], dict(os.environ))
+        assert proc.wait(timeout=60) == 0
+    assert_private(tmp_path / "logs", tmp_path / "logs" / "child.log")
