@@ -13,8 +13,8 @@ from tracker.db import checkpoint, make_engine
 
 
 def test_sqlite_zeroes_deleted_rows_whatever_its_build_default(tmp_path):
-    """secure_delete is set by the tracker, not left to the build (Debian's is on, python.org's
-    and most others' off): a build with it off is simulated by switching it off first."""
+    """secure_delete is set by the tracker, not left to the build (Debian's is on, the SQLite
+    default is off): a build with it off is simulated by switching it off first."""
     path = tmp_path / "z.sqlite3"
 
     def plain_build():
