@@ -13,8 +13,8 @@ from tracker.db import checkpoint, make_engine
 
 
 def test_sqlite_zeroes_deleted_rows_whatever_its_build_default(tmp_path):
-    """secure_delete is set by the tracker, not left to the build (Debian's is on, python.org's
-    and most others' off): a build with it off is simulated by switching it off first."""
+    """secure_delete is set by the tracker, not left to the build (Debian's is on, the SQLite
+    default is off): a build with it off is simulated by switching it off first."""
     path = tmp_path / "z.sqlite3"
 
     def plain_build():
@@ -132,3 +132,12 @@ def test_broker_folder_config_passwords_persistence_and_log_are_private(tmp_path
         broker.stop()  # mosquitto saves its persistence file on the way out
     assert_private(data, data / "mosquitto.conf", data / "dynamic-security.json",
                    data / "mosquitto.db", broker.log_path)
+
+
+def test_zw_run_log_folder_and_files_are_private(tmp_path):
+    from tracker.run import Children
+
+    with usual_umask():
+        proc = Children(tmp_path / "logs").spawn("child", ["--help"], dict(os.environ))
+        assert proc.wait(timeout=60) == 0
+    assert_private(tmp_path / "logs", tmp_path / "logs" / "child.log")
