@@ -25,7 +25,8 @@ SIGN_IN_PER_EMAIL = "10/minute"
 SIGN_IN_PER_ADDRESS = "50/minute"
 #: API calls per token (or per signed-in session); a phone or a script is far below this.
 API_PER_CLIENT = "300/minute"
-#: API calls answered 401 from one address (token guessing); counted only when refused.
+#: API calls answered 401 from one address (token guessing); counted only when refused, and
+#: never applied to a call with a valid token or session (a shared address is not locked out).
 API_REFUSED_PER_ADDRESS = "30/minute"
 #: Mailing endpoints (sign-in links) per address: each one may send a mail.
 MAIL_PER_ADDRESS = "10/minute"
@@ -61,12 +62,24 @@ def _refused(response) -> bool:
     return response.status_code == 401
 
 
+def _valid_credentials() -> bool:
+    """The request carries a valid API token or session: the limit on refusals is not for it.
+
+    Behind a proxy without ZW_PROXY_FIX every visitor shares one address: someone guessing
+    tokens must not lock every family out. Tokens are 256-bit random values, so the limit slows
+    a guesser and keeps the log quiet; it is not what makes a token hard to find."""
+    from tracker.web.api import api_caller  # the API decides who the caller is
+
+    return api_caller() is not None
+
+
 @dataclass(frozen=True)
 class Rule:
     limit: str
     key: Callable[[], str]
     methods: tuple[str, ...] | None = None  # None: every method
     deduct_when: Callable | None = None
+    exempt_when: Callable[[], bool] | None = None
     scope: str | None = None  # a name: the counter is shared by every endpoint of the scope
 
 
@@ -80,7 +93,7 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
 }
 API_RULES = (Rule(API_PER_CLIENT, api_client, scope="api"),
              Rule(API_REFUSED_PER_ADDRESS, client_address, deduct_when=_refused,
-                  scope="api-refused"))
+                  exempt_when=_valid_credentials, scope="api-refused"))
 API_PREFIX = "/api/"
 API_EXEMPT = {"api-docs"}  # the OpenAPI document is static
 
@@ -117,6 +130,7 @@ def _decorator(limiter: Limiter, rule: Rule):
     methods = list(rule.methods) if rule.methods else None
     if rule.scope:
         return limiter.shared_limit(rule.limit, scope=rule.scope, key_func=rule.key,
-                                    methods=methods, deduct_when=rule.deduct_when)
+                                    methods=methods, deduct_when=rule.deduct_when,
+                                    exempt_when=rule.exempt_when)
     return limiter.limit(rule.limit, key_func=rule.key, methods=methods,
-                         deduct_when=rule.deduct_when)
+                         deduct_when=rule.deduct_when, exempt_when=rule.exempt_when)
