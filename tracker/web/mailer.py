@@ -73,6 +73,12 @@ def commit_and_deliver() -> None:
     deliver()
 
 
+def commit_and_deliver_later() -> None:
+    """Commit the request's work now, and send its mails once the answer is sent."""
+    db().commit()
+    after_response(deliver)
+
+
 def after_response(work: Callable[[], None]) -> None:
     """Run `work` (in its own app context) once the answer has been sent to the visitor.
 

@@ -28,8 +28,12 @@ API_PER_CLIENT = "300/minute"
 #: API calls answered 401 from one address (token guessing); counted only when refused, and
 #: never applied to a call with a valid token or session (a shared address is not locked out).
 API_REFUSED_PER_ADDRESS = "30/minute"
-#: Mailing endpoints (sign-in links) per address: each one may send a mail.
+#: Mailing endpoints (sign-in links, sign-ups) per address: each one may send a mail.
 MAIL_PER_ADDRESS = "10/minute"
+#: Invitations a signed-in member sends (a household has a handful of members).
+INVITE_PER_ACCOUNT = "5/hour"
+#: Mails the public forms (sign-up, invitation) may send to one address, whoever asks.
+MAIL_PER_TARGET = "3/day"
 
 
 def client_address() -> str:
@@ -45,6 +49,26 @@ def address_and_email() -> str:
         email = body.get("email") if isinstance(body, dict) else None
     email = email if isinstance(email, str) else ""
     return f"{client_address()}|{email.strip().lower()[:254]}"
+
+
+def target_email() -> str:
+    """The address a form would write to (sign-up, invitation), whoever sends the form."""
+    return "to:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def signed_in_account() -> str:
+    """The signed-in account (the limit follows the person, not the address)."""
+    return f"account:{session.get('_user_id') or client_address()}"
+
+
+def _reminder_switch() -> bool:
+    """The members page also posts the reminders switch, which sends nothing."""
+    return request.form.get("action") == "reminders"
+
+
+def _form_accepted(response) -> bool:
+    """Only a form that was accepted (it redirects) may send a mail: only it is counted."""
+    return response.status_code == 302
 
 
 def api_client() -> str:
@@ -90,6 +114,15 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
     "account.token": (Rule(SIGN_IN_PER_EMAIL, address_and_email, ("POST",)),
                       Rule(SIGN_IN_PER_ADDRESS, client_address, ("POST",), scope="sign-in")),
     "life_links.request_link": (Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),),
+    "life_links.members": (
+        Rule(INVITE_PER_ACCOUNT, signed_in_account, ("POST",), deduct_when=_form_accepted,
+             exempt_when=_reminder_switch),
+        Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
+             exempt_when=_reminder_switch, scope="mail-target")),
+    "life_enrolment.sign_up": (
+        Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),
+        Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
+             scope="mail-target")),
 }
 API_RULES = (Rule(API_PER_CLIENT, api_client, scope="api"),
              Rule(API_REFUSED_PER_ADDRESS, client_address, deduct_when=_refused,
