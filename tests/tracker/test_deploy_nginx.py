@@ -56,3 +56,15 @@ def test_the_site_servers_answer_to_their_name_only():
                                                       for n in names)
         for target in directives(block, "return"):  # a redirect never echoes the client's Host
             assert "$host" not in target and "$http_host" not in target, target
+
+
+def test_nginx_refuses_the_bodies_the_app_would_refuse():
+    from tracker.app import MAX_BODY_BYTES
+
+    sizes = [d for block in server_blocks(CONF.read_text())
+             for d in directives(block, "client_max_body_size")]
+    assert sizes, "client_max_body_size is not set"
+    units = {"k": 1024, "m": 1024 * 1024}
+    for size in sizes:
+        number, unit = re.fullmatch(r"(\d+)([kKmM]?)", size).groups()
+        assert int(number) * units.get(unit.lower(), 1) == MAX_BODY_BYTES, size

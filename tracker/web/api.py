@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from flask import abort, g, request
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
@@ -25,6 +24,7 @@ from tracker.extensions import csrf, db
 from tracker.models import WeighIn
 from tracker.schemas import WeighInInputSchema, WeighInPatchSchema, WeighInSchema, localize
 from tracker.services.offline import record_once  # offline queue: each entry once (issue 6)
+from tracker.web.jsonbody import ApiBlueprint as Blueprint  # bodies read by jsonbody.loads
 from tracker.web.offline import WeighInCreateSchema
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
