@@ -45,7 +45,9 @@ integer grams (`weight_g`). **Times** are ISO 8601; without an offset they are t
 local time (Europe/Paris); omitted on creation, they mean now.
 
 **Errors** are JSON: `{"code": 422, "status": "Unprocessable Entity",
-"errors": {"json": {"weight_kg": ["..."]}}}`; another household's weigh-in is `404`.
+"errors": {"json": {"weight_kg": ["..."]}}}`; another household's weigh-in is `404`; a
+body that is not readable JSON (also: a number of more than 64 digits, `NaN`, arrays or
+objects nested more than 32 deep) is `400` with the reason, a body over 1 MiB `413`.
 Messages are in French unless `?lang=en` is given.
 """
 
