@@ -11,6 +11,9 @@ from tracker.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
+#: The largest request body the app reads (nginx-zw.conf's client_max_body_size is the same).
+MAX_BODY_BYTES = 1024 * 1024
+
 
 def create_app(config: Config | None = None, **flask_config) -> Flask:
     """Build the web app from a Config (default: the ZW_* environment variables)."""
@@ -37,7 +40,9 @@ def create_app(config: Config | None = None, **flask_config) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # Every form and API body is far smaller (a 20,000-character news text is ~180 KiB
+        # encoded); anything larger is refused before it is read (413), never parsed.
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(flask_config)
     app.extensions["zw_db"] = Database(cfg.database_url)

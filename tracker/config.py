@@ -8,6 +8,12 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
+
+#: `Host:` names of this machine itself: on a laptop, any of them reaches `zw run`.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: Addresses that mean "every interface" when serving: not an address to put in a link.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
 from tracker.private_files import open_private, private_dir, tighten
 
@@ -42,6 +48,8 @@ class Config:
     default_locale: str = "fr"
     web_host: str = "127.0.0.1"
     web_port: int = 5000
+    public_url: str = ""  # the site's address for every absolute link; empty: where `zw run` serves
+    trusted_hosts: str = ""  # other host names the site answers to (comma-separated)
     session_cookie_secure: bool = False
     proxy_fix: int = 0  # proxies in front of the app whose X-Forwarded-* headers are trusted
     ratelimit_enabled: bool = True
@@ -75,6 +83,7 @@ class Config:
     def resolved(self) -> "Config":
         """Fill the defaults that depend on the instance folder (database file, secrets)."""
         inst = Path(self.instance_path)
+        _check_public_url(self.public_url)
         changes = {}
         if not self.database_url:
             changes["database_url"] = f"sqlite:///{inst / 'zw.sqlite3'}"
@@ -91,6 +100,28 @@ class Config:
         return replace(self, **changes)
 
     @property
+    def site_url(self) -> str:
+        """The site's address, without a trailing slash: ZW_PUBLIC_URL, else where `zw run` serves.
+
+        Every absolute link (mails, calendar feeds, pages that show the site's address) is built
+        on it, never on the request's `Host:` header, which the client chooses."""
+        if self.public_url:
+            return self.public_url.strip().rstrip("/")
+        host = "127.0.0.1" if self.web_host in WILDCARD_HOSTS else self.web_host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.web_port}"
+
+    @property
+    def host_names(self) -> list[str]:
+        """The `Host:` names the site answers to: the site's own, ZW_TRUSTED_HOSTS, and on a
+        loopback address (a laptop, the tests) the other loopback names as well."""
+        own = (urlsplit(self.site_url).hostname or "").lower()
+        names = [own] + [h.strip().lower() for h in self.trusted_hosts.split(",") if h.strip()]
+        if own in LOOPBACK_HOSTS:
+            names += sorted(LOOPBACK_HOSTS - {own})
+        return list(dict.fromkeys(names))
+
+    @property
     def broker_dir(self) -> Path:
         """Where `zw run` keeps the broker's rendered config, persistence and dynsec file."""
         return Path(self.instance_path) / "broker"
@@ -101,6 +132,17 @@ class Config:
         for url in ("database_url", "ratelimit_storage_url"):
             shown[url] = _hide_password(shown[url])
         return f"Config({shown})"
+
+
+def _check_public_url(url: str) -> None:
+    """Refuse a ZW_PUBLIC_URL that is not a site's address: every link in a mail is built on it."""
+    if not url:
+        return
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"ZW_PUBLIC_URL must be the site's address, such as "
+                         f"https://defi.example.org (not {url!r})")
 
 
 def _hide_password(url: str) -> str:

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from tracker.config import Config
+from tracker.config import WILDCARD_HOSTS, Config
 from tracker.migrate import needs_upgrade, upgrade
 from tracker.private_files import UMASK, open_private, private_dir
 from tracker.models import Device, Edition
@@ -148,6 +149,10 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
     signal.signal(signal.SIGHUP, _exit_on_signal)
     host = host or cfg.web_host
     port = port or cfg.web_port
+    if not cfg.public_url and (host, port) != (cfg.web_host, cfg.web_port):
+        # links in mails and the host names answered follow where this run serves
+        cfg = replace(cfg, web_host=host, web_port=port)
+        app.config.update(ZW=cfg, TRUSTED_HOSTS=cfg.host_names)
     seeded = prepare_database(app, demo)
     children = Children(Path(cfg.instance_path) / "logs")
     broker = None
@@ -169,6 +174,10 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
                     str(Path(cfg.instance_path) / "demo-scale-spool")], env)
         click.secho("\n" + _("Zero-waste tracker on %(url)s", url=f"http://{host}:{port}/"),
                     fg="green", bold=True)
+        if host in WILDCARD_HOSTS and not cfg.public_url:
+            click.echo("  " + _("It answers only to %(names)s: to open it from another device, "
+                                "set ZW_PUBLIC_URL (or ZW_TRUSTED_HOSTS) to the address it "
+                                "uses.", names=", ".join(cfg.host_names)))
         if seeded:
             click.echo("  " + _("family sign-in: %(email)s / %(password)s",
                                 email=seeded["family"], password=seeded["password"]))

@@ -18,6 +18,9 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_lo
 from tracker.domain import MAX_WEIGHT_G, SOURCES, STATUSES, STREAMS, _l, normalize_stream
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+#: Characters of a typed weight: "12,345" and a few spare. A longer number is no weight, and a
+#: million digits would overflow Decimal's arithmetic (or Python's 4,300-digit int limit).
+MAX_WEIGHT_CHARS = 20
 
 
 def parse_weight_kg(value) -> int:
@@ -27,16 +30,24 @@ def parse_weight_kg(value) -> int:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValidationError(_l("The weight must be a number of kilograms."))
+        if value <= 0:
+            raise ValidationError(_l("The weight must be more than 0 kg."))
+        if value > MAX_WEIGHT_G:  # kilograms: far over the limit (and no 5,000-digit str())
+            raise ValidationError(_l("The weight cannot be more than 50 kg for one weigh-in."))
         kg = Decimal(str(value))
     else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "").removesuffix("kg")
-        if not _NUMBER.match(text):
+        text = str(value)[:MAX_WEIGHT_CHARS * 4].strip().replace("\u00a0", "").replace(" ", "")
+        text = text.removesuffix("kg")
+        if len(text) > MAX_WEIGHT_CHARS or not _NUMBER.match(text):
             raise ValidationError(_l("The weight must be a number of kilograms."))
         try:
             kg = Decimal(text.replace(",", "."))
         except InvalidOperation:
             raise ValidationError(_l("The weight must be a number of kilograms.")) from None
-    grams = int((kg * 1000).to_integral_value())
+    try:
+        grams = int((kg * 1000).to_integral_value())
+    except ArithmeticError:  # decimal.Overflow and the like: no weight either
+        raise ValidationError(_l("The weight must be a number of kilograms.")) from None
     if grams <= 0:
         raise ValidationError(_l("The weight must be more than 0 kg."))
     if grams > MAX_WEIGHT_G:

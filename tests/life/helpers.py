@@ -15,9 +15,13 @@ def csrf(client, path: str) -> str:
 
 
 def post(client, path: str, data: dict | None = None, token_from: str | None = None, **kw):
-    """POST a form with the CSRF token of `token_from` (default: the same path)."""
+    """POST a form with the CSRF token of `token_from` (default: the same path).
+
+    Buffered, as a server sends it: the answer is read to its end and closed, so the work a view
+    leaves for after the answer (mailer.after_response: sign-in links, invitations) is done."""
     data = dict(data or {})
     data["csrf_token"] = csrf(client, token_from or path)
+    kw.setdefault("buffered", True)
     return client.post(path, data=data, **kw)
 
 

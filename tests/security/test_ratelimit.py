@@ -88,6 +88,30 @@ def test_api_refusals_are_limited_per_address(client, world):
                       ).status_code == 429
 
 
+def test_a_guesser_does_not_lock_out_valid_tokens_from_the_same_address(app, client, world):
+    """Behind a proxy without ZW_PROXY_FIX every family shares one address: after 30 bad
+    tokens a minute, valid tokens and sessions from that address used to get 429 as well."""
+    martin = {"Authorization": "Bearer " + client.post("/api/v1/token", json={
+        "email": "martin@example.org", "password": PASSWORD}).get_json()["token"]}
+    for n in range(count(ratelimit.API_REFUSED_PER_ADDRESS) + 5):
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer zw_guess{n}"}
+                          ).status_code in (401, 429)
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer zw_guess"}
+                      ).status_code == 429
+    assert client.get("/api/v1/me").status_code == 429  # no credentials: refused as well
+    for _ in range(3):
+        mine = client.get("/api/v1/me", headers=martin)
+        assert mine.status_code == 200 and mine.get_json()["email"] == "martin@example.org"
+    assert client.post("/api/v1/weighins", headers=martin, json={
+        "stream": "residual", "weight_kg": "1,2"}).status_code in (201, 422)
+    browser = app.test_client()  # a signed-in page session from the same address
+    sign_in(browser, "durand@example.org")
+    assert browser.get("/api/v1/me").status_code == 200
+    # ...and valid calls do not refill the guesser's budget
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer zw_guess"}
+                      ).status_code == 429
+
+
 def test_sign_in_links_are_limited_per_address(client, world):
     for _ in range(count(ratelimit.MAIL_PER_ADDRESS)):
         page = client.get("/connexion/lien")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tracker import clock, services
 from tracker.domain import DomainError, NotFound, _l
 from tracker.models import Account, Edition, Household
-from tracker.models_life import Enrolment
+from tracker.models_life import Enrolment, LoginToken
 from tracker.services import audit, links
 from tracker.services.accounts import _normalize_email
 from tracker.services.households import MAX_PERSONS
@@ -124,13 +124,22 @@ def decline_enrolment(session: Session, enrolment: Enrolment, actor: Account) ->
     session.flush()
 
 
+class EmailTaken(DomainError):
+    """The address already has an account (staff may be told; a family's form must not)."""
+
+
+def invitation_address(email: str) -> str:
+    """The address to invite, normalised; a DomainError when it is not an address at all."""
+    return _normalize_email(email)
+
+
 def invite_member(session: Session, household: Household, email: str,
                   actor: Account | None = None,
                   now: dt.datetime | None = None) -> tuple[Account, str]:
     """Add another member's account to a household; returns it and an invitation token."""
     email = _normalize_email(email)
     if session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
-        raise DomainError(_l("An account with this email already exists."), "email")
+        raise EmailTaken(_l("An account with this email already exists."), "email")
     account = services.create_account(session, email=email, password=None, household=household)
     known = [e.strip() for e in (household.emails or "").split(",") if e.strip()]
     if email not in known:
@@ -146,3 +155,16 @@ def members(session: Session, household: Household) -> list[Account]:
     """The household's accounts, oldest first."""
     return list(session.scalars(select(Account).where(Account.household_id == household.id)
                                 .order_by(Account.id)))
+
+
+def joined_members(session: Session, household: Household) -> list[Account]:
+    """The accounts that have joined the household (a password, or a link used), oldest first.
+
+    What the family sees: an invitation still unanswered is not listed, so that the list does
+    not tell an invitation to a new address from one to an address that already has an account
+    (which is never added)."""
+    used_link = select(LoginToken.id).where(LoginToken.account_id == Account.id,
+                                            LoginToken.used_at.is_not(None)).exists()
+    return list(session.scalars(select(Account).where(
+        Account.household_id == household.id,
+        Account.password_hash.is_not(None) | used_link).order_by(Account.id)))

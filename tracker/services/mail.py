@@ -74,12 +74,6 @@ class MailSettings:
                 f" username={self.username!r}, sender={self.sender!r})")
 
 
-def public_url(environ=None) -> str:
-    """The site's address for links in mails sent outside a request (ZW_PUBLIC_URL)."""
-    env = os.environ if environ is None else environ
-    return (env.get("ZW_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
-
-
 def queue_mail(session: Session, *, to: str, subject: str, body: str, kind: str = "",
                household_id: int | None = None) -> OutgoingMail:
     """Add a message to the outgoing queue (sent once the caller has committed)."""

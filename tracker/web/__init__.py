@@ -11,6 +11,9 @@ def register(app: Flask) -> None:
     from tracker.web import api as api_v1
 
     security.init_app(app)
+    from tracker.web import jsonbody, urls
+    urls.init_app(app)  # links on ZW_PUBLIC_URL only; other Host: names refused
+    jsonbody.init_app(app)  # request bodies: too deep or too long numbers are a 400
     auth.init_app(app)
     from tracker.web import reasons
     reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language

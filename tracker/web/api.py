@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from flask import abort, g, request
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
@@ -25,6 +24,7 @@ from tracker.extensions import csrf, db
 from tracker.models import WeighIn
 from tracker.schemas import WeighInInputSchema, WeighInPatchSchema, WeighInSchema, localize
 from tracker.services.offline import record_once  # offline queue: each entry once (issue 6)
+from tracker.web.jsonbody import ApiBlueprint as Blueprint  # bodies read by jsonbody.loads
 from tracker.web.offline import WeighInCreateSchema
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -47,7 +47,9 @@ integer grams (`weight_g`). **Times** are ISO 8601; without an offset they are t
 local time (Europe/Paris); omitted on creation, they mean now.
 
 **Errors** are JSON: `{"code": 422, "status": "Unprocessable Entity",
-"errors": {"json": {"weight_kg": ["..."]}}}`; another household's weigh-in is `404`.
+"errors": {"json": {"weight_kg": ["..."]}}}`; another household's weigh-in is `404`; a
+body that is not readable JSON (also: a number of more than 64 digits, `NaN`, arrays or
+objects nested more than 32 deep) is `400` with the reason, a body over 1 MiB `413`.
 Messages are in French unless `?lang=en` is given.
 """
 
@@ -91,13 +93,29 @@ class MeSchema(Schema):
     household = fields.Nested(HouseholdSchema, allow_none=True)
 
 
+def api_caller():
+    """The account of the request's bearer token, else of its session, else None.
+
+    Looked up once per request: the rate limiter asks first (a caller with valid credentials is
+    never held by the limit on refused calls), then `_authenticate`."""
+    if "api_caller" not in g:
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() == "bearer ":
+            g.api_caller = services.account_for_token(db(), header[7:].strip())
+        elif current_user.is_authenticated:
+            g.api_caller = current_user._get_current_object()
+        else:
+            g.api_caller = None
+    return g.api_caller
+
+
 def _authenticate():
     """Bearer token, else the session cookie (with CSRF on unsafe methods), else 401."""
     if request.endpoint == "account.token":
         return
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
-        account = services.account_for_token(db(), header[7:].strip())
+        account = api_caller()
         if account is None:
             abort(401, description="Invalid or revoked API token.")
         g.api_account = account

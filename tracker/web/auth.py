@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired
 from tracker import services
 from tracker.extensions import db, login_manager
 from tracker.services import sessions
+from tracker.web.urls import safe_target
 
 bp = Blueprint("auth", __name__)
 
@@ -90,12 +91,6 @@ def family_required(view):
     return wrapped
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
 def sign_in():
     form = SignInForm()
@@ -105,7 +100,7 @@ def sign_in():
             flash(_("Unknown email or wrong password."), "error")
         else:
             start_session(account, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("family.home"))
+            return redirect(safe_target(request.args.get("next")) or url_for("family.home"))
     return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" else 400
 
 

@@ -49,7 +49,7 @@ def sign_up(slug: str):
             elif done.outcome == "new":
                 mailer.send(db(), "enrolment_received", done.enrolment.email, edition=edition,
                             enrolment=done.enrolment)
-            mailer.commit_and_deliver()
+            mailer.commit_and_deliver_later()  # as quick whatever the address
             return redirect(url_for(".thanks", slug=slug))
     open_now = settings.enrolment_open and enrolment_service.edition_phase(edition) != "past"
     return render_template("enrolment/sign_up.html", edition=edition, settings=settings,

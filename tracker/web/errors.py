@@ -1,7 +1,7 @@
 """Errors mapped in one place: JSON for the API, a friendly French page for people."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -11,6 +11,11 @@ from tracker.domain import DomainError, NotFound
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+def _too_large() -> str:
+    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
+    return _("What was sent is too large (%(kib)s KiB at most).", kib=limit)
 
 
 def init_app(app: Flask) -> None:
@@ -39,11 +44,16 @@ def init_app(app: Flask) -> None:
                 from tracker.schemas import messages_as_text
 
                 body["errors"] = messages_as_text(data["messages"])
+            elif exc.code == 413:
+                body["message"] = _too_large()
             elif exc.description:
                 body["message"] = exc.description
             return jsonify(body), exc.code
         messages = {404: _("This page does not exist or is not yours to see."),
                     403: _("You are not allowed to see this page."),
-                    429: _("Too many attempts. Please wait a minute and try again.")}
+                    429: _("Too many attempts. Please wait a minute and try again."),
+                    400: _("What was sent could not be read: a value is malformed or too "
+                           "long. Go back, check it and try again."),
+                    413: _too_large()}
         message = messages.get(exc.code, exc.name)
         return render_template("error.html", code=exc.code, message=message), exc.code

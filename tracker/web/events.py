@@ -20,6 +20,7 @@ from tracker.services.preferences import calendar_token
 from tracker.web import mailer
 from tracker.web.auth import family_required, staff_required
 from tracker.web.life import errors_of, form_int, form_text
+from tracker.web.urls import public_host, public_url_for
 
 bp = Blueprint("life_events", __name__)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -49,9 +50,9 @@ def index():
     return render_template("events/index.html", events=events, household=household,
                            mine=event_service.household_registrations(db(), household),
                            zone=ZoneInfo(household.edition.timezone), now=clock.now(),
-                           feed=url_for(".household_feed", token=token, _external=True),
-                           edition_feed=url_for(".edition_feed", slug=household.edition.slug,
-                                                _external=True))
+                           feed=public_url_for(".household_feed", token=token),
+                           edition_feed=public_url_for(".edition_feed",
+                                                       slug=household.edition.slug))
 
 
 @bp.route("/ateliers/<int:event_id>/inscription", methods=["POST"])
@@ -110,7 +111,7 @@ def household_feed(token: str):
     mine = event_service.household_registrations(db(), household)
     events = [(r.event, "CONFIRMED" if r.status == "confirmed" else "TENTATIVE")
               for r in sorted(mine.values(), key=lambda r: r.event.starts_at)]
-    return _ics(ical.calendar(events, name=household.edition.name, host=request.host,
+    return _ics(ical.calendar(events, name=household.edition.name, host=public_host(),
                               now=clock.now(), with_links=True), "ateliers")
 
 
@@ -119,7 +120,7 @@ def edition_feed(slug: str):
     """Every event of an edition (public: video-meeting links are left out)."""
     edition = services.get_edition(db(), slug)
     events = [(e, "CONFIRMED") for e in event_service.edition_events(db(), edition.id)]
-    return _ics(ical.calendar(events, name=edition.name, host=request.host, now=clock.now(),
+    return _ics(ical.calendar(events, name=edition.name, host=public_host(), now=clock.now(),
                               with_links=False), slug)
 
 

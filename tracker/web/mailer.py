@@ -1,18 +1,22 @@
 """Mail from the web app and the CLI: compose from templates, queue, deliver after the commit.
 
 Templates live in `templates/mail/<locale>/<name>.txt`: the first line is the subject, the rest
-the plain-text body. Links are absolute: the request's host in a request, ZW_PUBLIC_URL outside.
+the plain-text body. Links are absolute, always on the site's address (ZW_PUBLIC_URL), never on
+the request's `Host:` header (tracker.web.urls).
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from flask import current_app, has_request_context, render_template, url_for
+from typing import Callable
+
+from flask import after_this_request, current_app, render_template
 from flask_babel import force_locale
 
 from tracker.extensions import db
 from tracker.services import mail as mail_service
+from tracker.web.urls import public_url_for
 
 log = logging.getLogger(__name__)
 MAIL_LOCALES = ("fr", "en")
@@ -29,11 +33,8 @@ def settings() -> mail_service.MailSettings:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link for a mail, inside or outside a request."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=mail_service.public_url()):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for a mail, on ZW_PUBLIC_URL, inside or outside a request."""
+    return public_url_for(endpoint, **values)
 
 
 def compose(name: str, locale: str | None = None, **context) -> tuple[str, str]:
@@ -70,3 +71,32 @@ def commit_and_deliver() -> None:
     """Commit the request's work, then send the mails it queued."""
     db().commit()
     deliver()
+
+
+def commit_and_deliver_later() -> None:
+    """Commit the request's work now, and send its mails once the answer is sent."""
+    db().commit()
+    after_response(deliver)
+
+
+def after_response(work: Callable[[], None]) -> None:
+    """Run `work` (in its own app context) once the answer has been sent to the visitor.
+
+    For forms that must not tell whether an address has an account: looking the address up,
+    issuing a link and talking to the SMTP server take time only when it has one, so a visitor
+    timing the answer would learn it. The WSGI server (gunicorn, werkzeug) closes the response
+    after its last byte is sent, and the work runs then; an error in it is logged, never shown.
+    """
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                work()
+            except Exception:  # noqa: BLE001 - the visitor has their answer already
+                log.exception("work after the response failed")
+
+    @after_this_request
+    def _attach(response):
+        response.call_on_close(run)
+        return response

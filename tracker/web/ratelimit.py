@@ -25,10 +25,15 @@ SIGN_IN_PER_EMAIL = "10/minute"
 SIGN_IN_PER_ADDRESS = "50/minute"
 #: API calls per token (or per signed-in session); a phone or a script is far below this.
 API_PER_CLIENT = "300/minute"
-#: API calls answered 401 from one address (token guessing); counted only when refused.
+#: API calls answered 401 from one address (token guessing); counted only when refused, and
+#: never applied to a call with a valid token or session (a shared address is not locked out).
 API_REFUSED_PER_ADDRESS = "30/minute"
-#: Mailing endpoints (sign-in links) per address: each one may send a mail.
+#: Mailing endpoints (sign-in links, sign-ups) per address: each one may send a mail.
 MAIL_PER_ADDRESS = "10/minute"
+#: Invitations a signed-in member sends (a household has a handful of members).
+INVITE_PER_ACCOUNT = "5/hour"
+#: Mails the public forms (sign-up, invitation) may send to one address, whoever asks.
+MAIL_PER_TARGET = "3/day"
 
 
 def client_address() -> str:
@@ -44,6 +49,21 @@ def address_and_email() -> str:
         email = body.get("email") if isinstance(body, dict) else None
     email = email if isinstance(email, str) else ""
     return f"{client_address()}|{email.strip().lower()[:254]}"
+
+
+def target_email() -> str:
+    """The address a form would write to (sign-up, invitation), whoever sends the form."""
+    return "to:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _reminder_switch() -> bool:
+    """The members page also posts the reminders switch, which sends nothing."""
+    return request.form.get("action") == "reminders"
+
+
+def _form_accepted(response) -> bool:
+    """Only a form that was accepted (it redirects) may send a mail: only it is counted."""
+    return response.status_code == 302
 
 
 def api_client() -> str:
@@ -67,12 +87,24 @@ def _refused(response) -> bool:
     return response.status_code == 401
 
 
+def _valid_credentials() -> bool:
+    """The request carries a valid API token or session: the limit on refusals is not for it.
+
+    Behind a proxy without ZW_PROXY_FIX every visitor shares one address: someone guessing
+    tokens must not lock every family out. Tokens are 256-bit random values, so the limit slows
+    a guesser and keeps the log quiet; it is not what makes a token hard to find."""
+    from tracker.web.api import api_caller  # the API decides who the caller is
+
+    return api_caller() is not None
+
+
 @dataclass(frozen=True)
 class Rule:
     limit: str
     key: Callable[[], str]
     methods: tuple[str, ...] | None = None  # None: every method
     deduct_when: Callable | None = None
+    exempt_when: Callable[[], bool] | None = None
     scope: str | None = None  # a name: the counter is shared by every endpoint of the scope
 
 
@@ -85,10 +117,19 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
     "life_links.request_link": (Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),),
     # Guessing the current password with a stolen session: as many tries as at the sign-in.
     "life_links.password": (Rule(SIGN_IN_PER_EMAIL, signed_in_account, ("POST",)),),
+    "life_links.members": (
+        Rule(INVITE_PER_ACCOUNT, signed_in_account, ("POST",), deduct_when=_form_accepted,
+             exempt_when=_reminder_switch),
+        Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
+             exempt_when=_reminder_switch, scope="mail-target")),
+    "life_enrolment.sign_up": (
+        Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),
+        Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
+             scope="mail-target")),
 }
 API_RULES = (Rule(API_PER_CLIENT, api_client, scope="api"),
              Rule(API_REFUSED_PER_ADDRESS, client_address, deduct_when=_refused,
-                  scope="api-refused"))
+                  exempt_when=_valid_credentials, scope="api-refused"))
 API_PREFIX = "/api/"
 API_EXEMPT = {"api-docs"}  # the OpenAPI document is static
 
@@ -125,6 +166,7 @@ def _decorator(limiter: Limiter, rule: Rule):
     methods = list(rule.methods) if rule.methods else None
     if rule.scope:
         return limiter.shared_limit(rule.limit, scope=rule.scope, key_func=rule.key,
-                                    methods=methods, deduct_when=rule.deduct_when)
+                                    methods=methods, deduct_when=rule.deduct_when,
+                                    exempt_when=rule.exempt_when)
     return limiter.limit(rule.limit, key_func=rule.key, methods=methods,
-                         deduct_when=rule.deduct_when)
+                         deduct_when=rule.deduct_when, exempt_when=rule.exempt_when)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tracker import clock, services
 from tracker.domain import DomainError
 from tracker.extensions import db
+from tracker.models import Account, Household
 from tracker.models_life import LoginToken
 from tracker.schemas import messages_as_text, password_change
 from tracker.services import enrolment as enrolment_service
@@ -32,19 +33,25 @@ LINK_SIGN_IN = "link_sign_in"
 
 @bp.route("/connexion/lien", methods=["GET", "POST"])
 def request_link():
-    """Ask for a sign-in link; the answer is the same whether the address is known or not."""
+    """Ask for a sign-in link; the answer is the same, and as quick, whether the address is
+    known or not: the link is issued and mailed once the answer is sent."""
     if request.method == "POST":
         email = form_text("email", 254)
-        account = links.account_by_email(db(), email)
-        if account is not None and _recent_links(account.id) < MAX_OPEN_LINKS:
-            token = links.issue_link(db(), account, links.SIGNIN)
-            mailer.send(db(), "signin_link", account.email, locale=account.locale,
-                        household_id=account.household_id,
-                        link=mailer.absolute_url(".use_link", token=token),
-                        minutes=int(links.LIFETIME[links.SIGNIN].total_seconds() // 60))
-            mailer.commit_and_deliver()
+        mailer.after_response(lambda: _mail_signin_link(email))
         return render_template("links/sent.html", email=email)
     return render_template("links/request.html")
+
+
+def _mail_signin_link(email: str) -> None:
+    account = links.account_by_email(db(), email)
+    if account is None or _recent_links(account.id) >= MAX_OPEN_LINKS:
+        return
+    token = links.issue_link(db(), account, links.SIGNIN)
+    mailer.send(db(), "signin_link", account.email, locale=account.locale,
+                household_id=account.household_id,
+                link=mailer.absolute_url("life_links.use_link", token=token),
+                minutes=int(links.LIFETIME[links.SIGNIN].total_seconds() // 60))
+    mailer.commit_and_deliver()
 
 
 def _recent_links(account_id: int) -> int:
@@ -122,6 +129,30 @@ def _signed_in_by_link() -> bool:
     return 0 <= age <= links.LIFETIME[links.SIGNIN].total_seconds()
 
 
+def _invite(household_id: int, inviter_id: int, email: str) -> None:
+    """Invite `email` into the household; an address that has an account gets a notice."""
+    session = db()
+    household, inviter = session.get(Household, household_id), session.get(Account, inviter_id)
+    name = inviter.display_name or inviter.email
+    try:
+        account, token = enrolment_service.invite_member(session, household, email, inviter)
+    except enrolment_service.EmailTaken:
+        session.rollback()
+        account = links.account_by_email(session, email)
+        if account is None or account.household_id == household_id:
+            return  # already a member: the members list shows it
+        mailer.send(session, "invitation_refused", account.email, locale=account.locale,
+                    household_id=account.household_id, household=household,
+                    edition=household.edition, inviter=name,
+                    signin_url=mailer.absolute_url("life_links.request_link"))
+    else:
+        mailer.send(session, "invitation", account.email, household_id=household.id,
+                    household=household, edition=household.edition, inviter=name,
+                    link=mailer.absolute_url("life_links.use_link", token=token),
+                    hours=int(links.LIFETIME[links.INVITE] / dt.timedelta(hours=1)))
+    mailer.commit_and_deliver()
+
+
 @bp.route("/foyer/membres", methods=["GET", "POST"])
 @family_required
 def members():
@@ -137,21 +168,17 @@ def members():
         return redirect(url_for(".members"))
     if request.method == "POST":
         try:
-            account, token = enrolment_service.invite_member(
-                db(), household, form_text("email", 254), current_user)
+            email = enrolment_service.invitation_address(form_text("email", 254))
         except DomainError as exc:
-            db().rollback()
             errors = errors_of(exc)
         else:
-            mailer.send(db(), "invitation", account.email, household_id=household.id,
-                        household=household, edition=household.edition,
-                        inviter=current_user.display_name or current_user.email,
-                        link=mailer.absolute_url(".use_link", token=token),
-                        hours=int(links.LIFETIME[links.INVITE] / dt.timedelta(hours=1)))
-            mailer.commit_and_deliver()
-            flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
+            # The same answer whether the address has an account or not (here, elsewhere, or
+            # staff's), and as quick: the invitation is made once the answer is sent.
+            inviter_id, household_id = current_user.id, household.id
+            mailer.after_response(lambda: _invite(household_id, inviter_id, email))
+            flash(_("An invitation was sent to %(email)s.", email=email), "success")
             return redirect(url_for(".members"))
     return render_template("links/members.html", household=household, settings=settings,
                            teams_enabled=edition_settings(db(), household.edition).teams_enabled,
-                           members=enrolment_service.members(db(), household), errors=errors,
+                           members=enrolment_service.joined_members(db(), household), errors=errors,
                            form=request.form), 422 if errors else 200

@@ -20,6 +20,7 @@ from tracker.models import DeadLetter, Edition, Household, WeighIn
 from tracker.services import audit
 from tracker.web.auth import staff_required
 from tracker.web.staff_cohort import LABELS
+from tracker.web.urls import safe_target
 
 bp = Blueprint("staff_quality", __name__, url_prefix="/equipe/qualite")
 
@@ -82,12 +83,6 @@ def index():
         **LABELS)
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/pesees/<int:weighin_id>", methods=["POST"])
 @staff_required
 def review(weighin_id: int):
@@ -102,4 +97,4 @@ def review(weighin_id: int):
     kg = format_decimal(weighin.weight_g / 1000, format="#,##0.###")
     flash(_("Weigh-in of %(kg)s kg accepted: it counts now.", kg=kg) if decision == "accepted"
           else _("Weigh-in of %(kg)s kg rejected: it does not count.", kg=kg), "success")
-    return redirect(_safe_next(request.form.get("next")) or url_for(".index"))
+    return redirect(safe_target(request.form.get("next")) or url_for(".index"))
