@@ -276,7 +276,7 @@ def weighins_export(challenge, fmt, output):
         json.dump(rows, output, ensure_ascii=False, indent=1)
         output.write("\n")
     else:
-        output.write(write_csv(EXPORT_COLUMNS, rows))
+        output.write(write_csv(EXPORT_COLUMNS, rows, numeric=("weight_kg",)))
 
 
 # ---------------------------------------------------------------- progress

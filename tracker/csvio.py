@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from dashboards.csvsafe import csv_text
+
 from tracker.domain import _fold
 
 HEADER_ALIASES = {
@@ -94,11 +96,7 @@ def _table(reader, first: str, required: tuple[str, ...]) -> tuple[list[str], li
     return header, rows
 
 
-def write_csv(columns: list[str], rows) -> str:
-    """A CSV text with a header (comma separated, RFC 4180 quoting, \\n line ends)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
-    return out.getvalue()
+def write_csv(columns: list[str], rows, numeric=()) -> str:
+    """A CSV text with a header (comma separated, RFC 4180 quoting, \\n line ends); formula-like
+    text cells get a leading `'` (dashboards.csvsafe: `numeric` names the columns of numbers)."""
+    return csv_text(columns, rows, numeric=numeric)

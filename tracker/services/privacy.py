@@ -7,7 +7,6 @@ audit log keeps one entry with the household's id and the counts of what went, n
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -16,6 +15,7 @@ import zipfile
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboards.csvsafe import csv_text
 from tracker import clock
 from tracker.domain import DomainError, _l
 from tracker.models import Account, Device, Household, HouseholdSize, WeighIn
@@ -102,12 +102,8 @@ def export_zip(data: dict) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, rows in tables.items():
-            out = io.StringIO()
-            if rows:
-                writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
-                writer.writeheader()
-                writer.writerows(rows)
-            archive.writestr(name, "\ufeff" + out.getvalue())
+            text = csv_text(list(rows[0]), rows, lineterminator="\r\n") if rows else ""
+            archive.writestr(name, "\ufeff" + text)
     return buffer.getvalue()
 
 
