@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from tracker import services
 from tracker.services import audit
-from tracker.csvio import CsvFormatError, read_rows, write_csv
+from tracker.csvio import CsvFormatError, open_rows, write_csv
 from tracker.domain import DomainError, STREAMS
 
 
@@ -128,22 +128,36 @@ def households_import(file, challenge):
     """Import households from CSV: household,persons,email,commune."""
     from tracker.services.imports import import_households
 
+    _import(file, challenge, ("household", "persons"), import_households, "households.import",
+            _("household(s)"))
+
+
+def _import(file, challenge, required, importer, action, noun, bar_label=None) -> None:
+    """A CSV import in one transaction: the rows streamed from the file, all or nothing."""
     try:
-        _header, rows = read_rows(file, ("household", "persons"))
+        table = open_rows(file, required)
     except CsvFormatError as exc:
         _fail(_("Cannot read %(file)s: %(error)s", file=file, error=exc))
-    with _db().session() as s:
+    with table, _db().session() as s:
         try:
             edition = services.get_edition(s, challenge)
         except DomainError as exc:
             _fail(str(exc.message))
-        report = import_households(s, edition, rows)
+        try:
+            if bar_label:
+                with click.progressbar(length=table.lines, label=bar_label, file=sys.stderr,
+                                       show_pos=True) as bar:
+                    report = importer(s, edition, table, progress=bar.update)
+            else:
+                report = importer(s, edition, table)
+        except CsvFormatError as exc:  # met while reading the rows: nothing is kept
+            s.rollback()
+            _fail(_("Cannot read %(file)s: %(error)s", file=file, error=exc))
         if not report.ok:
             s.rollback()
         elif report.added:
-            audit.record_command(s, "households.import", edition_id=edition.id,
-                                 added=report.added)
-    _report(report, _("household(s)"))
+            audit.record_command(s, action, edition_id=edition.id, added=report.added)
+    _report(report, noun)
 
 
 @households_group.command("set-size")
@@ -215,24 +229,8 @@ def weighins_import(file, challenge):
     """Import weigh-ins from CSV: household,date,stream,weight_kg[,time][,note]."""
     from tracker.services.imports import import_weighins
 
-    try:
-        _header, rows = read_rows(file, ("household", "date", "stream", "weight_kg"))
-    except CsvFormatError as exc:
-        _fail(_("Cannot read %(file)s: %(error)s", file=file, error=exc))
-    with _db().session() as s:
-        try:
-            edition = services.get_edition(s, challenge)
-        except DomainError as exc:
-            _fail(str(exc.message))
-        with click.progressbar(length=len(rows), label=_("Checking rows"), file=sys.stderr,
-                               show_pos=True) as bar:
-            report = import_weighins(s, edition, rows, progress=bar.update)
-        if not report.ok:
-            s.rollback()
-        elif report.added:
-            audit.record_command(s, "weighins.import", edition_id=edition.id,
-                                 added=report.added)
-    _report(report, _("weigh-in(s)"))
+    _import(file, challenge, ("household", "date", "stream", "weight_kg"), import_weighins,
+            "weighins.import", _("weigh-in(s)"), bar_label=_("Checking rows"))
 
 
 EXPORT_COLUMNS = ["id", "household", "date", "time", "stream", "weight_kg", "source", "status",
