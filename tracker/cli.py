@@ -145,8 +145,10 @@ def _import(file, challenge, required, importer, action, noun, bar_label=None) -
             _fail(str(exc.message))
         try:
             if bar_label:
+                # redrawn every 0.5 % at most: a terminal drawing 100,000 updates is slow
                 with click.progressbar(length=table.lines, label=bar_label, file=sys.stderr,
-                                       show_pos=True) as bar:
+                                       show_pos=True,
+                                       update_min_steps=max(1, table.lines // 200)) as bar:
                     report = importer(s, edition, table, progress=bar.update)
             else:
                 report = importer(s, edition, table)
