@@ -158,3 +158,21 @@ def test_open_rows_reads_the_file_as_it_goes(tmp_path, monkeypatch, app):
         assert first.line == 2 and first.values["weight_kg"] == "1"
         assert table._binary.tell() < path.stat().st_size / 4
         table.close()
+
+
+def test_household_import_checks_emails_as_the_sign_up_form(app, runner, world, tmp_path):
+    """Before: any text was stored as the household's contact addresses."""
+    path = tmp_path / "foyers.csv"
+    path.write_text("household;persons;email;commune\n"
+                    "Legrand;2;Anne@Example.org, paul@example.org;Gif\n"
+                    "Petit;2;pas une adresse;Orsay\n", encoding="utf-8")
+    result = _import(runner, path, kind="households", french=True)
+    assert result.exit_code == 1, result.output
+    assert "ligne 3 : email: Cette adresse e-mail n'est pas valide." in result.output
+    path.write_text('household,persons,email,commune\n'
+                    'Legrand,2,"Anne@Example.org; paul@example.org",Gif\n', encoding="utf-8")
+    result = _import(runner, path, kind="households")
+    assert result.exit_code == 0, result.output
+    with app.extensions["zw_db"].session() as s:
+        assert s.scalar(select(Household.emails).where(Household.name == "Legrand")) == \
+            "anne@example.org, paul@example.org"
