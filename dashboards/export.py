@@ -7,7 +7,6 @@ would do; a value that rounds to zero is written without a sign. Empty cells (CS
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -15,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from .csvsafe import csv_text
 from .method import COHORT_COLUMNS, PROGRESS_COLUMNS
 
 # decimals per column; columns absent here are written as they are
@@ -31,6 +31,9 @@ DECIMALS = {
 }
 _DATE_COLUMNS = {"month_start", "month_end"}
 _BOOL_COLUMNS = {"complete", "on_track"}
+#: Columns of numbers (written as they are; every other column is text, see dashboards.csvsafe).
+NUMERIC_COLUMNS = frozenset(DECIMALS) | {"month", "weighins", "person_days", "absent_days",
+                                         "weeks_covered", "weeks"}
 _QUANTA = {n: Decimal(1).scaleb(-n) for n in range(6)}
 
 
@@ -81,13 +84,11 @@ def _rows(df: pd.DataFrame, columns: list[str]):
 
 
 def progress_csv(df: pd.DataFrame) -> str:
-    """The Progress CSV (DESIGN.md): exactly its columns, rounding and empty cells."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(PROGRESS_COLUMNS)
-    for row in _rows(df, PROGRESS_COLUMNS):
-        writer.writerow([_cell_text(c, v) for c, v in zip(PROGRESS_COLUMNS, row)])
-    return out.getvalue()
+    """The Progress CSV (DESIGN.md): exactly its columns, rounding and empty cells; a text
+    cell that starts like a formula gets a leading `'` (dashboards.csvsafe)."""
+    rows = ([_cell_text(c, v) for c, v in zip(PROGRESS_COLUMNS, row)]
+            for row in _rows(df, PROGRESS_COLUMNS))
+    return csv_text(PROGRESS_COLUMNS, rows, numeric=NUMERIC_COLUMNS)
 
 
 def progress_json(df: pd.DataFrame) -> str:

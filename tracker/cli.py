@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import sys
 
@@ -13,9 +12,10 @@ from flask_babel import gettext as _
 
 from tracker import services
 from tracker.services import audit
-from tracker.csvio import CsvFormatError, read_rows, write_csv
+from tracker.csvio import CsvFormatError, open_rows, write_csv
 from tracker.domain import DomainError, STREAMS
 from tracker.private_files import open_private
+from tracker.terminal import echo, for_stream, safe, safe_json, secho
 
 
 def _db():
@@ -23,7 +23,7 @@ def _db():
 
 
 def _fail(message: str, code: int = 1):
-    click.secho(message, fg="red", err=True)
+    secho(message, fg="red", err=True)
     sys.exit(code)
 
 
@@ -50,7 +50,7 @@ def db_upgrade(revision):
     from tracker.migrate import upgrade
 
     upgrade(_db().url, revision)
-    click.echo(_("Database up to date."))
+    echo(_("Database up to date."))
 
 
 # ---------------------------------------------------------------- challenges
@@ -79,10 +79,10 @@ def challenges_create(slug, name, start, months, baseline_months, target, stream
                 s, slug=slug, name=name, start=start, months=months,
                 baseline_months=baseline_months, target_pct=target, counted_streams=counted,
                 timezone=timezone)
-            click.echo(_("Created edition %(slug)s: %(name)s, from %(start)s for %(months)s "
-                         "months, target -%(target)s %%, counted: %(counted)s.",
-                         slug=edition.slug, name=edition.name, start=start, months=months,
-                         target=f"{target:g}", counted=", ".join(counted)))
+            echo(_("Created edition %(slug)s: %(name)s, from %(start)s for %(months)s "
+                   "months, target -%(target)s %%, counted: %(counted)s.",
+                   slug=edition.slug, name=edition.name, start=start, months=months,
+                   target=f"{target:g}", counted=", ".join(counted)))
     except DomainError as exc:
         _fail(_("Error (%(field)s): %(message)s", field=exc.field, message=exc.message))
 
@@ -97,9 +97,9 @@ def challenges_list():
 
     with _db().session() as s:
         for e in s.scalars(select(Edition).order_by(Edition.start_date)):
-            click.echo("\t".join((e.slug, str(e.start_date),
-                                  _("%(months)s months", months=e.months),
-                                  _("%(count)s households", count=len(e.households)), e.name)))
+            echo("\t".join((safe(e.slug), str(e.start_date),
+                            _("%(months)s months", months=e.months),
+                            _("%(count)s households", count=len(e.households)), safe(e.name))))
 
 
 # ---------------------------------------------------------------- households
@@ -110,15 +110,15 @@ def households_group():
 
 def _report(report, noun: str) -> None:
     if report.errors:
-        click.secho(_("Nothing imported: %(bad)s bad row(s) out of %(rows)s.",
-                      bad=len(report.errors), rows=report.rows), fg="red", err=True)
+        secho(_("Nothing imported: %(bad)s bad row(s) out of %(rows)s.",
+                bad=len(report.errors), rows=report.rows), fg="red", err=True)
         for line, reason in report.errors:
-            click.echo("  " + _("line %(line)s: %(reason)s", line=line, reason=reason),
-                       err=True)
+            echo("  " + _("line %(line)s: %(reason)s", line=line, reason=safe(reason)),
+                 err=True)
         sys.exit(1)
-    click.echo(_("Imported %(added)s %(noun)s; %(present)s already present; %(rows)s rows "
-                 "read.", added=report.added, noun=noun, present=report.already_present,
-                 rows=report.rows))
+    echo(_("Imported %(added)s %(noun)s; %(present)s already present; %(rows)s rows "
+           "read.", added=report.added, noun=noun, present=report.already_present,
+           rows=report.rows))
 
 
 @households_group.command("import")
@@ -129,22 +129,38 @@ def households_import(file, challenge):
     """Import households from CSV: household,persons,email,commune."""
     from tracker.services.imports import import_households
 
+    _import(file, challenge, ("household", "persons"), import_households, "households.import",
+            _("household(s)"))
+
+
+def _import(file, challenge, required, importer, action, noun, bar_label=None) -> None:
+    """A CSV import in one transaction: the rows streamed from the file, all or nothing."""
     try:
-        _header, rows = read_rows(file, ("household", "persons"))
+        table = open_rows(file, required)
     except CsvFormatError as exc:
         _fail(_("Cannot read %(file)s: %(error)s", file=file, error=exc))
-    with _db().session() as s:
+    with table, _db().session() as s:
         try:
             edition = services.get_edition(s, challenge)
         except DomainError as exc:
             _fail(str(exc.message))
-        report = import_households(s, edition, rows)
+        try:
+            if bar_label:
+                # redrawn every 0.5 % at most: a terminal drawing 100,000 updates is slow
+                with click.progressbar(length=table.lines, label=bar_label, file=sys.stderr,
+                                       show_pos=True,
+                                       update_min_steps=max(1, table.lines // 200)) as bar:
+                    report = importer(s, edition, table, progress=bar.update)
+            else:
+                report = importer(s, edition, table)
+        except CsvFormatError as exc:  # met while reading the rows: nothing is kept
+            s.rollback()
+            _fail(_("Cannot read %(file)s: %(error)s", file=file, error=exc))
         if not report.ok:
             s.rollback()
         elif report.added:
-            audit.record_command(s, "households.import", edition_id=edition.id,
-                                 added=report.added)
-    _report(report, _("household(s)"))
+            audit.record_command(s, action, edition_id=edition.id, added=report.added)
+    _report(report, noun)
 
 
 @households_group.command("set-size")
@@ -163,7 +179,7 @@ def households_set_size(name, challenge, persons, valid_from):
                                   date=z.valid_from) for z in household.sizes)
     except DomainError as exc:
         _fail(_("Error: %(message)s", message=exc.message))
-    click.echo(f"{name}: {history}.")
+    echo(f"{name}: {history}.")
 
 
 # ---------------------------------------------------------------- accounts
@@ -197,9 +213,9 @@ def accounts_create(email, role, household, challenge, password):
                                  account=account.id, role=role)
     except DomainError as exc:
         _fail(_("Error: %(message)s", message=exc.message))
-    click.echo(_("Account %(email)s (%(role)s) created.", email=email, role=role))
+    echo(_("Account %(email)s (%(role)s) created.", email=email, role=role))
     if generated:
-        click.echo(_("Password (shown once): %(password)s", password=password))
+        echo(_("Password (shown once): %(password)s", password=password))
 
 
 # ---------------------------------------------------------------- weighins
@@ -216,24 +232,8 @@ def weighins_import(file, challenge):
     """Import weigh-ins from CSV: household,date,stream,weight_kg[,time][,note]."""
     from tracker.services.imports import import_weighins
 
-    try:
-        _header, rows = read_rows(file, ("household", "date", "stream", "weight_kg"))
-    except CsvFormatError as exc:
-        _fail(_("Cannot read %(file)s: %(error)s", file=file, error=exc))
-    with _db().session() as s:
-        try:
-            edition = services.get_edition(s, challenge)
-        except DomainError as exc:
-            _fail(str(exc.message))
-        with click.progressbar(length=len(rows), label=_("Checking rows"), file=sys.stderr,
-                               show_pos=True) as bar:
-            report = import_weighins(s, edition, rows, progress=bar.update)
-        if not report.ok:
-            s.rollback()
-        elif report.added:
-            audit.record_command(s, "weighins.import", edition_id=edition.id,
-                                 added=report.added)
-    _report(report, _("weigh-in(s)"))
+    _import(file, challenge, ("household", "date", "stream", "weight_kg"), import_weighins,
+            "weighins.import", _("weigh-in(s)"), bar_label=_("Checking rows"))
 
 
 EXPORT_COLUMNS = ["id", "household", "date", "time", "stream", "weight_kg", "source", "status",
@@ -274,10 +274,10 @@ def weighins_export(challenge, fmt, output):
     if fmt == "json":
         for row in rows:
             row["weight_kg"] = float(row["weight_kg"])
-        json.dump(rows, output, ensure_ascii=False, indent=1)
-        output.write("\n")
+        output.write(for_stream(safe_json(rows, indent=1) + "\n", output))
     else:
-        output.write(write_csv(EXPORT_COLUMNS, rows))
+        output.write(for_stream(write_csv(EXPORT_COLUMNS, rows, numeric=("weight_kg",)),
+                                output))
 
 
 # ---------------------------------------------------------------- progress
@@ -309,16 +309,16 @@ def progress_export(challenge, as_of, fmt, output):
         data = progress_xlsx(result.households, result.cohort)
     else:
         text = (progress_csv if fmt == "csv" else progress_json)(result.households)
-        data = text.encode("utf-8")
+        data = (text if output else for_stream(text, sys.stdout)).encode("utf-8")
     if output:
         with open_private(output, "wb") as fh:  # household names and figures
             fh.write(data)
-        click.echo(_("Wrote %(file)s (%(rows)s rows, as of %(date)s).", file=output,
-                     rows=len(result.households), date=result.as_of), err=True)
+        echo(_("Wrote %(file)s (%(rows)s rows, as of %(date)s).", file=output,
+               rows=len(result.households), date=result.as_of), err=True)
     elif fmt == "xlsx" and sys.stdout.isatty():
         _fail(_("An xlsx file is binary: give --output FILE."))
     else:
-        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else click.echo(
+        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else echo(
             data.decode("utf-8", "replace"), nl=False)
 
 

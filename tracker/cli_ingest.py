@@ -1,7 +1,6 @@
 """`zw ingest`, `zw devices ...` and `zw deadletters list`: the scales' side of the `zw` command."""
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -13,6 +12,7 @@ from tracker import services
 from tracker.domain import DomainError, STREAMS
 from tracker.services import audit, devices as device_service
 from tracker.services.ingest import list_dead_letters
+from tracker.terminal import echo, safe, safe_json, secho
 
 
 def _cfg():
@@ -24,7 +24,7 @@ def _db():
 
 
 def _fail(message: str, code: int = 1):
-    click.secho(message, fg="red", err=True)
+    secho(message, fg="red", err=True)
     sys.exit(code)
 
 
@@ -48,7 +48,7 @@ def ingest_command(show_status, as_json, retire):
     cfg = _cfg()
     if show_status:
         report = read_status(status_path(cfg))
-        click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+        echo(safe_json(report, indent=2) if as_json else format_status(report))
         sys.exit(0 if healthy(report) else 1)
     from ingest.service import run_ingest
 
@@ -95,16 +95,16 @@ def devices_add(household, challenge, stream, firmware, label):
         _fail(_("The broker did not register the scale (%(error)s); nothing was saved. Is "
                 "the broker running on %(host)s:%(port)s?", error=exc, host=cfg.mqtt_host,
                 port=cfg.mqtt_port))
-    click.echo(_("Scale paired with %(household)s (%(challenge)s), bin %(stream)s, firmware "
-                 "%(firmware)s.", household=household, challenge=challenge, stream=stream,
-                 firmware=firmware))
-    click.echo(f"device id: {device_id}")
-    click.echo(f"secret:    {secret}")
-    click.echo(_("MQTT: %(host)s:%(port)s, username %(device)s, topic %(topic)s",
-                 host=cfg.mqtt_host, port=cfg.mqtt_port, device=device_id,
-                 topic=f"zw/scales/{device_id}/weighin"))
-    click.secho(_("The secret is shown only this once: configure the scale now."),
-                fg="yellow", err=True)
+    echo(_("Scale paired with %(household)s (%(challenge)s), bin %(stream)s, firmware "
+           "%(firmware)s.", household=household, challenge=challenge, stream=stream,
+           firmware=firmware))
+    echo(f"device id: {device_id}")
+    echo(f"secret:    {secret}")
+    echo(_("MQTT: %(host)s:%(port)s, username %(device)s, topic %(topic)s",
+           host=cfg.mqtt_host, port=cfg.mqtt_port, device=device_id,
+           topic=f"zw/scales/{device_id}/weighin"))
+    secho(_("The secret is shown only this once: configure the scale now."),
+          fg="yellow", err=True)
 
 
 @devices_group.command("list")
@@ -125,10 +125,10 @@ def devices_list(challenge, fmt):
     except DomainError as exc:
         _fail(str(exc.message))
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo(safe_json(rows, indent=2))
         return
     if not rows:
-        click.echo(_("No scales."))
+        echo(_("No scales."))
     for r in rows:
         state = (_("revoked %(date)s", date=r["revoked_at"]) if r["revoked_at"] else
                  {True: _("online"), False: _("offline"),
@@ -136,8 +136,8 @@ def devices_list(challenge, fmt):
         battery = ("" if r["battery_pct"] is None
                    else " " + _("battery %(pct)s %%", pct=r["battery_pct"]))
         seen = _("last seen %(date)s", date=r["last_seen"] or _("never"))
-        click.echo(f"{r['id']}  {r['household']}  {r['stream']}/{r['firmware']}  {state}  "
-                   f"{seen}{battery}")
+        echo(f"{safe(r['id'])}  {safe(r['household'])}  {safe(r['stream'])}/"
+             f"{safe(r['firmware'])}  {state}  {seen}{battery}")
 
 
 @devices_group.command("revoke")
@@ -162,8 +162,8 @@ def devices_revoke(device_id):
         _fail(_("Revoked in the database, but the broker did not disable %(device)s "
                 "(%(error)s); run this command again once the broker is running.",
                 device=device_id, error=exc))
-    click.echo(_("Scale %(device)s revoked: the broker refuses its connections and its "
-                 "readings go to the dead letters.", device=device_id))
+    echo(_("Scale %(device)s revoked: the broker refuses its connections and its "
+           "readings go to the dead letters.", device=device_id))
 
 
 @devices_group.command("sync")
@@ -179,10 +179,10 @@ def devices_sync():
         _fail(_("The broker could not be reached or refused (%(error)s); nothing changed.",
                 error=exc))
     if disabled:
-        click.echo(_("%(count)s revoked scale(s) refused by the broker from now on: "
-                     "%(devices)s", count=len(disabled), devices=", ".join(disabled)))
+        echo(_("%(count)s revoked scale(s) refused by the broker from now on: "
+               "%(devices)s", count=len(disabled), devices=", ".join(disabled)))
     else:
-        click.echo(_("No revoked scale left to disable in the broker."))
+        echo(_("No revoked scale left to disable in the broker."))
 
 
 def sync_revoked_scales(cfg, database) -> list[str]:
@@ -217,14 +217,15 @@ def deadletters_list(fmt, limit, device_id):
                  "payload": d.payload}
                 for d in list_dead_letters(s, limit=limit or None, device_id=device_id)]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo(safe_json(rows, indent=2))
         return
     if not rows:
-        click.echo(_("No dead letters."))
+        echo(_("No dead letters."))
     for r in rows:
-        payload = r["payload"][:80].replace("\n", " ")
+        payload = safe(r["payload"][:80])
         more = "…" if r["payload_size"] > 80 else ""
-        click.echo(f"{r['received_at']}  {r['topic']}  {r['reason']}\n    {payload}{more}")
+        echo(f"{r['received_at']}  {safe(r['topic'])}  {safe(r['reason'])}\n    "
+             f"{payload}{more}")
 
 
 def register(app: Flask) -> None:

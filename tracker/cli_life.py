@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from tracker import clock
 from tracker.services import events as event_service
+from tracker.terminal import echo
 
 
 def _db():
@@ -39,7 +40,7 @@ def mail_send():
         sent, failed = mailer.deliver(session)
     finally:
         session.close()
-    click.echo(_("%(sent)s sent, %(failed)s failed.", sent=sent, failed=failed))
+    echo(_("%(sent)s sent, %(failed)s failed.", sent=sent, failed=failed))
 
 
 def send_event_reminders(session, now: dt.datetime) -> int:
@@ -78,16 +79,16 @@ def reminders_send(dry_run):
         silent = _send_silence_reminders(session, now)
         if dry_run:
             session.rollback()
-            click.echo(_("Would remind %(events)s event registrations and %(silent)s "
-                         "silent households.", events=events, silent=silent))
+            echo(_("Would remind %(events)s event registrations and %(silent)s "
+                   "silent households.", events=events, silent=silent))
             return
         session.commit()
         sent, failed = mailer.deliver(session)
     finally:
         session.close()
-    click.echo(_("Reminded %(events)s event registrations and %(silent)s silent households "
-                 "(%(sent)s mails sent, %(failed)s failed).", events=events, silent=silent,
-                 sent=sent, failed=failed))
+    echo(_("Reminded %(events)s event registrations and %(silent)s silent households "
+           "(%(sent)s mails sent, %(failed)s failed).", events=events, silent=silent,
+           sent=sent, failed=failed))
 
 
 def _send_silence_reminders(session, now: dt.datetime) -> int:
@@ -163,9 +164,9 @@ def life_seed_demo(slug):
                                                                    "Les Hérissons")]
         for index, household in enumerate(households):
             teams.assign(s, household, squads[index % 2])
-    click.echo(_("Edition %(slug)s: sign-up open, 3 workshops, news, %(tips)s tips, 2 teams "
-                 "of %(households)s households.", slug=slug, tips=len(DEMO_TIPS),
-                 households=len(households)))
+    echo(_("Edition %(slug)s: sign-up open, 3 workshops, news, %(tips)s tips, 2 teams "
+           "of %(households)s households.", slug=slug, tips=len(DEMO_TIPS),
+           households=len(households)))
 
 
 def register(app: Flask) -> None:

@@ -25,6 +25,11 @@ SOURCES = ("web", "api", "import", "scale")
 STATUSES = ("accepted", "flagged", "rejected")
 
 MAX_WEIGHT_G = 50_000
+#: Lengths of what people type, the same for every entry point (form, API, CSV import): the
+#: schemas and the service layer read them here.
+NOTE_MAX_LENGTH = 500
+NAME_MAX_LENGTH = 200
+COMMUNE_MAX_LENGTH = 200
 #: A valid reading above this is stored as `flagged`, not counted until staff accept it.
 FLAG_WEIGHT_G = 15_000
 #: Clock skew allowed for "not in the future" (phones and scales are rarely exact).

@@ -7,6 +7,7 @@ service layer's. Error messages are lazy strings: French on pages, English where
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,8 @@ from zoneinfo import ZoneInfo
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, \
     validates_schema
 
-from tracker.domain import MAX_WEIGHT_G, SOURCES, STATUSES, STREAMS, _l, normalize_stream
+from tracker.domain import (COMMUNE_MAX_LENGTH, MAX_WEIGHT_G, NAME_MAX_LENGTH, NOTE_MAX_LENGTH,
+                            SOURCES, STATUSES, STREAMS, _l, normalize_stream)
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 #: Characters of a typed weight: "12,345" and a few spare. A longer number is no weight, and a
@@ -34,16 +36,27 @@ def parse_weight_kg(value) -> int:
             raise ValidationError(_l("The weight must be more than 0 kg."))
         if value > MAX_WEIGHT_G:  # kilograms: far over the limit (and no 5,000-digit str())
             raise ValidationError(_l("The weight cannot be more than 50 kg for one weigh-in."))
-        kg = Decimal(str(value))
-    else:
-        text = str(value)[:MAX_WEIGHT_CHARS * 4].strip().replace("\u00a0", "").replace(" ", "")
-        text = text.removesuffix("kg")
-        if len(text) > MAX_WEIGHT_CHARS or not _NUMBER.match(text):
-            raise ValidationError(_l("The weight must be a number of kilograms."))
-        try:
-            kg = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            raise ValidationError(_l("The weight must be a number of kilograms.")) from None
+        return _grams(Decimal(str(value)))
+    text = str(value)[:MAX_WEIGHT_CHARS * 4]
+    # A CSV import repeats the same few hundred weights: short texts are remembered.
+    return _weight_cached(text) if len(text) <= 16 else _weight_text(text)
+
+
+def _weight_text(value: str) -> int:
+    text = value.strip().replace("\u00a0", "").replace(" ", "").removesuffix("kg")
+    if len(text) > MAX_WEIGHT_CHARS or not _NUMBER.match(text):
+        raise ValidationError(_l("The weight must be a number of kilograms."))
+    try:
+        kg = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(_l("The weight must be a number of kilograms.")) from None
+    return _grams(kg)
+
+
+_weight_cached = functools.lru_cache(maxsize=4096)(_weight_text)
+
+
+def _grams(kg: Decimal) -> int:
     try:
         grams = int((kg * 1000).to_integral_value())
     except ArithmeticError:  # decimal.Overflow and the like: no weight either
@@ -78,7 +91,11 @@ class Stream(fields.String):
 
 def parse_date(value: str) -> dt.date:
     """`YYYY-MM-DD` or `DD/MM/YYYY` (also `DD-MM-YYYY`, `DD.MM.YYYY`)."""
-    text = str(value).strip()
+    return _date_text(str(value).strip())
+
+
+@functools.lru_cache(maxsize=4096)  # a CSV import repeats the same few hundred dates
+def _date_text(text: str) -> dt.date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -89,7 +106,12 @@ def parse_date(value: str) -> dt.date:
 
 def parse_time(value: str) -> dt.time:
     """`HH:MM`, `HH:MM:SS` or `HHhMM`."""
-    text = str(value).strip().lower().replace("h", ":")
+    return _time_text(str(value).strip().lower())
+
+
+@functools.lru_cache(maxsize=4096)  # a CSV import repeats the same times of day
+def _time_text(text: str) -> dt.time:
+    text = text.replace("h", ":")
     if text.endswith(":"):
         text += "00"
     for fmt in ("%H:%M", "%H:%M:%S"):
@@ -106,6 +128,23 @@ class LocalDate(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.isoformat()
+
+
+def note_field(**kwargs) -> fields.String:
+    """A weigh-in's note, the same rule for the form, the API and the CSV import."""
+    return fields.String(validate=validate.Length(max=NOTE_MAX_LENGTH, error=_l(
+        "The note is limited to %(max)s characters.", max=NOTE_MAX_LENGTH)), **kwargs)
+
+
+def text_field(max_length: int, empty: str | None = None, **kwargs) -> fields.String:
+    """A short text typed by a person (household name, commune) with its length limit; `empty`:
+    the message refusing an empty one (then it is required)."""
+    checks = [validate.Length(max=max_length, error=_l("%(max)s characters at most.",
+                                                       max=max_length))]
+    if empty is not None:
+        checks.insert(0, validate.Length(min=1, error=empty))
+        kwargs.update(required=True, error_messages={"required": empty})
+    return fields.String(validate=checks, **kwargs)
 
 
 def localize(value: dt.datetime, tz: str) -> dt.datetime:
@@ -132,7 +171,7 @@ class WeighInInputSchema(Schema):
         load_default=None, metadata={"description": "ISO 8601; without offset: the edition's "
                                                     "local time; default now"},
         error_messages={"invalid": _l("Unknown date or time.")})
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = note_field(load_default="")
 
 
 class WeighInPatchSchema(WeighInInputSchema):
@@ -143,8 +182,7 @@ class WeighInPatchSchema(WeighInInputSchema):
                         error_messages={"null": _l("Enter the weight.")})
     measured_at = fields.DateTime(error_messages={"invalid": _l("Unknown date or time."),
                                                   "null": _l("Enter a date and time.")})
-    note = fields.String(validate=validate.Length(max=500),
-                         error_messages={"null": _l("Leave the note empty rather than null.")})
+    note = note_field(error_messages={"null": _l("Leave the note empty rather than null.")})
 
 
 class WeighInSchema(Schema):
@@ -168,14 +206,13 @@ class ImportRowSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    household = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                              error_messages={"required": _l("Missing household.")})
+    household = text_field(NAME_MAX_LENGTH, empty=_l("Missing household."))
     date = LocalDate(required=True, error_messages={"required": _l("Missing date.")})
     time = fields.Method(deserialize="_time", load_default=None)
     stream = Stream(required=True, error_messages={"required": _l("Missing bin.")})
     weight_g = WeightKg(required=True, data_key="weight_kg",
                         error_messages={"required": _l("Missing weight.")})
-    note = fields.String(load_default="")
+    note = note_field(load_default="")
 
     def _time(self, value):
         return parse_time(value) if str(value).strip() else None
@@ -187,14 +224,14 @@ class HouseholdRowSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    household = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    household = text_field(NAME_MAX_LENGTH, empty=_l("Missing household."))
     persons = fields.Integer(required=True, strict=False,
                              validate=validate.Range(1, 30, error=_l(
                                  "A household has 1 to %(n)s persons.", n=30)),
                              error_messages={"invalid": _l("The number of persons must be a "
                                                            "whole number.")})
     email = fields.String(load_default="")
-    commune = fields.String(load_default="")
+    commune = text_field(COMMUNE_MAX_LENGTH, load_default="")
 
 
 class StrictInt(fields.Integer):

@@ -6,7 +6,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.domain import DomainError, NotFound, _l, add_months
+from tracker.domain import (COMMUNE_MAX_LENGTH, NAME_MAX_LENGTH, DomainError, NotFound, _l,
+                            add_months)
 from tracker.models import Edition, Household, HouseholdSize
 
 MAX_PERSONS = 30
@@ -24,12 +25,17 @@ def create_household(session: Session, edition: Edition, *, name: str, persons: 
     name = (name or "").strip()
     if not name:
         raise DomainError(_l("The household name is required."), "household")
+    commune = (commune or "").strip()
+    for field, value, limit in (("household", name, NAME_MAX_LENGTH),
+                                ("commune", commune, COMMUNE_MAX_LENGTH)):
+        if len(value) > limit:  # the same limits as the forms and the CSV import (schemas)
+            raise DomainError(_l("%(max)s characters at most.", max=limit), field)
     _check_persons(persons)
     if session.scalar(select(Household.id).where(Household.edition_id == edition.id,
                                                  Household.name == name)) is not None:
         raise DomainError(_l("A household named %(name)s already exists in this edition.",
                              name=name), "household")
-    household = Household(edition=edition, name=name, commune=(commune or "").strip(),
+    household = Household(edition=edition, name=name, commune=commune,
                           emails=(emails or "").strip())
     household.sizes.append(HouseholdSize(persons=persons,
                                          valid_from=valid_from or edition.start_date))

@@ -10,7 +10,6 @@ counts of what went, nothing personal.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -19,6 +18,7 @@ import zipfile
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboards.csvsafe import csv_text
 from tracker import clock
 from tracker.domain import DomainError, _l
 from tracker.models import Account, Device, Household, HouseholdSize, WeighIn
@@ -105,12 +105,8 @@ def export_zip(data: dict) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, rows in tables.items():
-            out = io.StringIO()
-            if rows:
-                writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
-                writer.writeheader()
-                writer.writerows(rows)
-            archive.writestr(name, "\ufeff" + out.getvalue())
+            text = csv_text(list(rows[0]), rows, lineterminator="\r\n") if rows else ""
+            archive.writestr(name, "\ufeff" + text)
     return buffer.getvalue()
 
 

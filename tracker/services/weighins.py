@@ -19,15 +19,19 @@ MEDIAN_MIN_SAMPLES = 5
 
 
 def check_measured_at(household: Household, measured_at: dt.datetime,
-                      now: dt.datetime | None = None) -> None:
-    """Refuse a naive time, a time in the future, or one outside the household's edition."""
+                      now: dt.datetime | None = None,
+                      bounds: tuple[dt.datetime, dt.datetime] | None = None) -> None:
+    """Refuse a naive time, a time in the future, or one outside the household's edition
+    (`bounds`: the edition's, when the caller checks many weigh-ins of one edition)."""
     if measured_at.tzinfo is None:
         raise DomainError(_l("The date and time need a time zone."), "measured_at")
     now = now or clock.now()
     if measured_at > now + FUTURE_TOLERANCE:
         raise DomainError(_l("The date is in the future."), "measured_at")
-    edition = household.edition
-    start, end = edition_bounds(edition.start_date, edition.months, edition.timezone)
+    if bounds is None:
+        edition = household.edition
+        bounds = edition_bounds(edition.start_date, edition.months, edition.timezone)
+    start, end = bounds
     if not start <= measured_at < end:
         raise DomainError(_l("The date is outside the challenge (%(start)s to %(end)s).",
                              start=start.date().strftime("%d/%m/%Y"),
@@ -61,25 +65,37 @@ def stream_median(session: Session, household_id: int, stream: str, last: int = 
     return float(statistics.median(weights))
 
 
+def weighin_values(household: Household, *, stream: str, weight_g: int,
+                   measured_at: dt.datetime, source: str, note: str = "",
+                   median_g: float | None = None, now: dt.datetime | None = None,
+                   bounds: tuple[dt.datetime, dt.datetime] | None = None) -> dict:
+    """Check one weigh-in and return its column values (status and flag reason decided): the
+    rules of every source, for one row (`record_weighin`) or a bulk insert (the CSV import)."""
+    if source not in SOURCES:
+        raise DomainError(f"unknown source {source!r}", "source")
+    check_stream(household, stream)
+    check_weight(weight_g)
+    check_measured_at(household, measured_at, now, bounds)
+    reason = flag_reason(weight_g, median_g)
+    return {"household_id": household.id, "stream": stream, "weight_g": weight_g,
+            "measured_at": measured_at, "source": source,
+            "status": "flagged" if reason else "accepted", "flag_reason": reason,
+            "note": note or ""}
+
+
 def record_weighin(session: Session, household: Household, *, stream: str, weight_g: int,
                    measured_at: dt.datetime, source: str, device: Device | None = None,
                    seq: int | None = None, note: str = "", import_key: str | None = None,
                    median_g: float | None = None, now: dt.datetime | None = None,
                    check_median: bool = True, flush: bool = True) -> WeighIn:
     """Check and add one weigh-in; doubtful ones are stored `flagged` and not counted."""
-    if source not in SOURCES:
-        raise DomainError(f"unknown source {source!r}", "source")
-    check_stream(household, stream)
-    check_weight(weight_g)
-    check_measured_at(household, measured_at, now)
+    check_stream(household, stream)  # before the median's query
     if median_g is None and check_median:
         median_g = stream_median(session, household.id, stream)
-    reason = flag_reason(weight_g, median_g)
-    weighin = WeighIn(household_id=household.id, stream=stream, weight_g=weight_g,
-                      measured_at=measured_at, source=source,
-                      status="flagged" if reason else "accepted", flag_reason=reason,
-                      device_id=device.id if device else None, seq=seq, note=note or "",
-                      import_key=import_key)
+    weighin = WeighIn(**weighin_values(household, stream=stream, weight_g=weight_g,
+                                       measured_at=measured_at, source=source, note=note,
+                                       median_g=median_g, now=now),
+                      device_id=device.id if device else None, seq=seq, import_key=import_key)
     session.add(weighin)
     if flush:
         session.flush()
