@@ -254,6 +254,42 @@ class DynsecClient:
             log.info("%d revoked scales disabled in the broker", len(wanted))
         return wanted
 
+    def pin_scales(self, device_ids) -> list[str]:
+        """Scales of `device_ids` registered by an older version, in the running broker: tie
+        each login to its client id and narrow its role to its two topics (what sync_dynsec
+        does to the file at start); the ones changed, sorted. Only those are touched."""
+        wanted = {d for d in device_ids if DEVICE_ID_RE.fullmatch(d)}
+        (clients,) = self.execute({"command": "listClients", "verbose": True, "count": -1,
+                                   "offset": 0})
+        (roles,) = self.execute({"command": "listRoles", "verbose": True, "count": -1,
+                                 "offset": 0})
+        acls = {r["rolename"]: r.get("acls", []) for r in roles.get("data", {}).get("roles", [])}
+        commands, changed = [], set()
+        for client in clients.get("data", {}).get("clients", []):
+            username = client.get("username")
+            if username not in wanted:
+                continue
+            if client.get("clientid") != username:
+                commands.append({"command": "setClientId", "username": username,
+                                 **scale_client_fields(username)})
+                changed.add(username)
+            role = SCALE_ROLE_PREFIX + username
+            have, want = acls.get(role), scale_role_acls(username)
+            if have is None or _acl_set(have) == _acl_set(want):
+                continue
+            changed.add(username)
+            commands += [{"command": "removeRoleACL", "rolename": role,
+                          "acltype": a["acltype"], "topic": a["topic"]}
+                         for a in have if _acl_key(a) not in _acl_set(want)]
+            commands += [{"command": "addRoleACL", "rolename": role, **a}
+                         for a in want if _acl_key(a) not in _acl_set(have)]
+        for start in range(0, len(commands), self.BATCH):
+            self.execute(*commands[start:start + self.BATCH],
+                         ignore=("ACL not found", "ACL with this topic already exists"))
+        if changed:
+            log.info("%d scales pinned to their client id in the broker", len(changed))
+        return sorted(changed)
+
     def restore_scale(self, device_id: str) -> None:
         """Allow a revoked (disabled) scale to connect again."""
         self.execute({"command": "enableClient", "username": check_device_id(device_id)})
@@ -285,3 +321,11 @@ class DynsecClient:
         """The broker's record of one client: username, roles, groups, disabled flag."""
         (reply,) = self.execute({"command": "getClient", "username": username})
         return reply.get("data", {}).get("client", {})
+
+
+def _acl_key(acl: dict) -> tuple:
+    return (acl.get("acltype"), acl.get("topic"), bool(acl.get("allow")))
+
+
+def _acl_set(acls: list[dict]) -> set[tuple]:
+    return {_acl_key(a) for a in acls}
