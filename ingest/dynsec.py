@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 REQUEST_TOPIC = "$CONTROL/dynamic-security/v1"
 RESPONSE_TOPIC = REQUEST_TOPIC + "/response"
-SCALE_TOPIC_ROOT = "zw/scales"
 # One topic level that is a safe MQTT username, role-name suffix and topic level: no '/',
 # '+', '#', '$', spaces or control characters.
 DEVICE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")

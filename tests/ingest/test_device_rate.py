@@ -39,7 +39,8 @@ def test_readings_past_the_hourly_limit_are_flagged_across_batches(session, scal
     assert result.stored == 3 and result.flagged == 3
     assert statuses(session, "sc-martin") == {"accepted": 10, "flagged": 5}
     reasons = session.scalars(select(WeighIn.flag_reason).where(WeighIn.status == "flagged"))
-    assert set(reasons) == {rate_reason(10)} == {"more than 10 readings from this scale in one hour"}
+    assert set(reasons) == {rate_reason(10)} == {
+        "more than 10 readings from this scale in one hour"}
     # The next hour, another scale, a redelivery: each counted on its own.
     record_scale_readings(session, readings("sc-martin", range(16, 19), AT + dt.timedelta(hours=1))
                           + readings("sc-durand", range(1, 4)) + readings("sc-martin", [1]),
