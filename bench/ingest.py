@@ -86,7 +86,7 @@ def publish_backlog(port, scales, total, ts):
                                       separators=(",", ":")).encode()
                            for s in range(1, per + 1)) + b"\n"
         p = subprocess.Popen(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-u",
-                              device_id, "-P", secret, "-i", f"bench-pub-{i}", "-q", "1",
+                              device_id, "-P", secret, "-i", device_id, "-q", "1",
                               "-M", "200", "-l", "-t", f"zw/scales/{device_id}/weighin"],
                              stdin=subprocess.PIPE)
         p.stdin.write(lines)
@@ -190,7 +190,7 @@ def drain_ingest(env, instance, db, total):
 def steady_delay(port, scales, db, rate, seconds):
     """Publish at `rate` readings/s; return publish-to-visible delays in ms."""
     device_id, secret = scales[0]
-    c = client("bench-steady", device_id, secret, clean=True)
+    c = client(device_id, device_id, secret, clean=True)  # a scale connects as itself
     c.max_inflight_messages_set(1000)
     c.connect("127.0.0.1", port)
     c.loop_start()

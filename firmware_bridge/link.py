@@ -2,7 +2,8 @@
 
 Each scale connects with its own credentials (username = device id) because the broker
 lets a scale publish only under ``zw/scales/<device_id>/`` and because the last will
-(``offline``, retained) is per connection.
+(``offline``, retained) is per connection. Its client id is its username: the broker ties
+each scale's login to that one client id (docs/broker.md) and refuses any other.
 
 Flow: ``submit`` writes the reading to the spool (seq allocated there) and wakes the
 worker thread; the worker hands spooled rows to paho in seq order (QoS 1) while
@@ -72,7 +73,7 @@ class ScaleLink:
         self.broker = broker
         self.stream = stream
         self.status_topic = topics.status_topic(device_id)
-        self.client = new_client(client_id or "zw-bridge-" + device_id, broker,
+        self.client = new_client(client_id or username or device_id, broker,
                                  username or device_id, password)
         self.client.will_set(self.status_topic, topics.STATUS_OFFLINE, qos=topics.STATUS_QOS,
                              retain=topics.STATUS_RETAIN)

@@ -130,8 +130,7 @@ class Fleet:
         stream = _pick(rng, STREAM_SHARE)
         link = ScaleLink(device_id, self.spool, opts.broker,
                          username=creds.get("username") or device_id,
-                         password=creds.get("password") or None, stream=stream,
-                         client_id="zw-sim-%s" % device_id)
+                         password=creds.get("password") or None, stream=stream)
         scale = SimScale(device_id, persons, stream, rng.random() < opts.noisy_fraction, link)
         if rng.random() < opts.offline_fraction:
             span = opts.duration or 600.0

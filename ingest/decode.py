@@ -6,6 +6,7 @@ the service layer's (tracker.services.ingest).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -43,7 +44,15 @@ def _parse_float(text: str) -> float:
 
 
 def decode(topic: str, payload: bytes, retained: bool = False):
-    """A ScaleReading, a StatusChange or a Refusal (with the reason) for one message."""
+    """A ScaleReading, a StatusChange or a Refusal (with the reason) for one message; a
+    reading or refusal delivered from the retained store is marked so (refused once)."""
+    decoded = _decode(topic, payload, retained)
+    if retained and isinstance(decoded, (ScaleReading, Refusal)):
+        return dataclasses.replace(decoded, retained=True)
+    return decoded
+
+
+def _decode(topic: str, payload: bytes, retained: bool):
     device_id, leaf = split_topic(topic)
     if device_id is None or leaf not in (WEIGHIN_LEAF, STATUS_LEAF):
         return Refusal(topic, payload, "unexpected topic", device_id)

@@ -15,15 +15,18 @@ import uuid
 
 import paho.mqtt.client as mqtt
 
+from ingest.dynsec_file import SCALE_ROLE_PREFIX, scale_client_fields, scale_role_acls
+
 log = logging.getLogger(__name__)
 
 REQUEST_TOPIC = "$CONTROL/dynamic-security/v1"
 RESPONSE_TOPIC = REQUEST_TOPIC + "/response"
-SCALE_ROLE_PREFIX = "zw-scale-"
-SCALE_TOPIC_ROOT = "zw/scales"
 # One topic level that is a safe MQTT username, role-name suffix and topic level: no '/',
 # '+', '#', '$', spaces or control characters.
 DEVICE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+#: Client ids and logins of the services (zw-ingest, zw-ingest-2, zw-admin-...): a scale's
+#: client id is its device id, so a device id there could take a service's session.
+RESERVED_PREFIX = "zw-"
 
 
 class DynsecError(RuntimeError):
@@ -44,6 +47,9 @@ def check_device_id(device_id: str) -> str:
     if not isinstance(device_id, str) or not DEVICE_ID_RE.fullmatch(device_id):
         raise ValueError(f"invalid device id {device_id!r}: 1-64 of A-Z a-z 0-9 . _ : - "
                          "starting with a letter or digit")
+    if device_id.lower().startswith(RESERVED_PREFIX):
+        raise ValueError(f"invalid device id {device_id!r}: {RESERVED_PREFIX!r} starts the "
+                         "client ids of the ingest and the admin")
     return device_id
 
 
@@ -52,9 +58,9 @@ def scale_role(device_id: str) -> str:
     return SCALE_ROLE_PREFIX + check_device_id(device_id)
 
 
-def scale_topic_filter(device_id: str) -> str:
-    """The only topics a scale may publish to: zw/scales/<device_id>/#."""
-    return f"{SCALE_TOPIC_ROOT}/{check_device_id(device_id)}/#"
+def scale_acls(device_id: str) -> list[dict]:
+    """The only topics a scale may publish to: its weigh-in and status topics."""
+    return scale_role_acls(check_device_id(device_id))
 
 
 class DynsecClient:
@@ -192,19 +198,18 @@ class DynsecClient:
 
     # --- scales ---------------------------------------------------------------------------
     def add_scale(self, device_id: str, password: str) -> None:
-        """Register a scale: username = device_id, may publish only under zw/scales/<id>/#."""
+        """Register a scale: username and client id = device_id, may publish only its
+        zw/scales/<id>/weighin and .../status."""
         role = scale_role(device_id)
-        topic = scale_topic_filter(device_id)
         if not password:
             raise ValueError("a scale needs a password")
         self.execute(
             # A role left by an earlier half-done add has exactly these ACLs: reuse it.
             {"command": "createRole", "rolename": role, "textname": f"scale {device_id}",
-             "acls": [{"acltype": "publishClientSend", "topic": topic, "allow": True,
-                       "priority": 0}]},
+             "acls": scale_acls(device_id)},
             ignore=("Role already exists",))
         self.execute({"command": "createClient", "username": device_id, "password": password,
-                      "textname": f"scale {device_id}",
+                      "textname": f"scale {device_id}", **scale_client_fields(device_id),
                       "roles": [{"rolename": role, "priority": 0}]})
         log.info("scale %s registered with the broker", device_id)
 
@@ -215,10 +220,10 @@ class DynsecClient:
             if not password:
                 raise ValueError(f"scale {device_id} needs a password")
             roles.append({"command": "createRole", "rolename": scale_role(device_id),
-                          "acls": [{"acltype": "publishClientSend", "allow": True,
-                                    "topic": scale_topic_filter(device_id), "priority": 0}]})
+                          "acls": scale_acls(device_id)})
             clients.append({"command": "createClient", "username": device_id,
                             "password": password, "textname": f"scale {device_id}",
+                            **scale_client_fields(device_id),
                             "roles": [{"rolename": scale_role(device_id), "priority": 0}]})
         # The plugin rewrites its JSON file after every change: small requests keep each
         # answer well within the timeout even when the file has grown large.
@@ -247,6 +252,42 @@ class DynsecClient:
         if wanted:
             log.info("%d revoked scales disabled in the broker", len(wanted))
         return wanted
+
+    def pin_scales(self, device_ids) -> list[str]:
+        """Scales of `device_ids` registered by an older version, in the running broker: tie
+        each login to its client id and narrow its role to its two topics (what sync_dynsec
+        does to the file at start); the ones changed, sorted. Only those are touched."""
+        wanted = {d for d in device_ids if DEVICE_ID_RE.fullmatch(d)}
+        (clients,) = self.execute({"command": "listClients", "verbose": True, "count": -1,
+                                   "offset": 0})
+        (roles,) = self.execute({"command": "listRoles", "verbose": True, "count": -1,
+                                 "offset": 0})
+        acls = {r["rolename"]: r.get("acls", []) for r in roles.get("data", {}).get("roles", [])}
+        commands, changed = [], set()
+        for client in clients.get("data", {}).get("clients", []):
+            username = client.get("username")
+            if username not in wanted:
+                continue
+            if client.get("clientid") != username:
+                commands.append({"command": "setClientId", "username": username,
+                                 **scale_client_fields(username)})
+                changed.add(username)
+            role = SCALE_ROLE_PREFIX + username
+            have, want = acls.get(role), scale_role_acls(username)
+            if have is None or _acl_set(have) == _acl_set(want):
+                continue
+            changed.add(username)
+            commands += [{"command": "removeRoleACL", "rolename": role,
+                          "acltype": a["acltype"], "topic": a["topic"]}
+                         for a in have if _acl_key(a) not in _acl_set(want)]
+            commands += [{"command": "addRoleACL", "rolename": role, **a}
+                         for a in want if _acl_key(a) not in _acl_set(have)]
+        for start in range(0, len(commands), self.BATCH):
+            self.execute(*commands[start:start + self.BATCH],
+                         ignore=("ACL not found", "ACL with this topic already exists"))
+        if changed:
+            log.info("%d scales pinned to their client id in the broker", len(changed))
+        return sorted(changed)
 
     def restore_scale(self, device_id: str) -> None:
         """Allow a revoked (disabled) scale to connect again."""
@@ -279,3 +320,11 @@ class DynsecClient:
         """The broker's record of one client: username, roles, groups, disabled flag."""
         (reply,) = self.execute({"command": "getClient", "username": username})
         return reply.get("data", {}).get("client", {})
+
+
+def _acl_key(acl: dict) -> tuple:
+    return (acl.get("acltype"), acl.get("topic"), bool(acl.get("allow")))
+
+
+def _acl_set(acls: list[dict]) -> set[tuple]:
+    return {_acl_key(a) for a in acls}

@@ -23,6 +23,10 @@ DYNSEC_NAME = "dynamic-security.json"
 ADMIN_ROLE = "zw-admin"
 INGEST_ROLE = "zw-ingest"
 DYNSEC_ITERATIONS = 101  # what mosquitto 2.0's plugin uses for the clients it creates
+SCALE_ROLE_PREFIX = "zw-scale-"
+#: The only topics a scale may publish to, under zw/scales/<device_id>/: a wildcard there
+#: would let it leave any number of retained messages on subtopics nobody reads.
+SCALE_LEAVES = ("weighin", "status")
 
 
 def hash_password(password: str, *, salt: bytes | None = None,
@@ -51,13 +55,29 @@ def admin_role_acls() -> list[dict]:
 
 
 def ingest_role_acls() -> list[dict]:
-    """The ingest reads weigh-ins and status (plain or shared subscriptions), writes zw/ingest/#."""
+    """The ingest reads weigh-ins and status (plain or shared subscriptions), writes zw/ingest/#,
+    and may publish on weigh-in topics: only to delete a retained weigh-in (an empty retained
+    message, ingest.service), which no role can be allowed without the right to publish
+    there. It holds the database's credentials anyway."""
     acls = []
     for topic in ("zw/scales/+/weighin", "zw/scales/+/status"):
         acls += [_acl("publishClientReceive", topic), _acl("subscribePattern", topic),
                  _acl("subscribePattern", "$share/+/" + topic)]
-    acls += [_acl("publishClientSend", "zw/ingest/#"), _acl("unsubscribePattern", "#")]
+    acls += [_acl("publishClientSend", "zw/ingest/#"),
+             _acl("publishClientSend", "zw/scales/+/weighin"), _acl("unsubscribePattern", "#")]
     return acls
+
+
+def scale_role_acls(device_id: str) -> list[dict]:
+    """A scale publishes its readings and its (retained) status, nothing else."""
+    return [_acl("publishClientSend", f"zw/scales/{device_id}/{leaf}") for leaf in SCALE_LEAVES]
+
+
+def scale_client_fields(device_id: str) -> dict:
+    """What ties a scale's login to its client id: mosquitto refuses (CONNACK "not
+    authorised", before any session takeover) a login that connects with another client id,
+    so a scale can take neither the ingest's session nor another scale's."""
+    return {"clientid": device_id}
 
 
 def _login(username: str, password: str, role: str, textname: str) -> dict:
@@ -111,13 +131,36 @@ def _password_matches(client: dict, password: str) -> bool:
     return secrets.compare_digest(expected["password"], client.get("password", ""))
 
 
+def _pin_scales(document: dict) -> bool:
+    """Scales registered by an older version: tie each login to its client id and narrow its
+    role to its two topics (see scale_client_fields, scale_role_acls). True if changed."""
+    changed = False
+    roles = {role["rolename"]: role for role in document.get("roles", [])}
+    for client in document.get("clients", []):
+        username = client.get("username", "")
+        role = roles.get(SCALE_ROLE_PREFIX + username)
+        if role is None or role["rolename"] not in [r.get("rolename")
+                                                    for r in client.get("roles", [])]:
+            continue
+        for key, value in scale_client_fields(username).items():
+            if client.get(key) != value:
+                client[key] = value
+                changed = True
+        if role.get("acls") != scale_role_acls(username):
+            role["acls"] = scale_role_acls(username)
+            changed = True
+    return changed
+
+
 def sync_dynsec(data_dir, admin_user: str, admin_password: str,
                 ingest_user: str, ingest_password: str) -> bool:
     """Bring the admin and ingest logins and roles of a STOPPED broker's file up to date.
 
     The configuration is the source of truth for these two logins: a changed password or a
     newer version of their ACLs is written into dynamic-security.json before the broker
-    starts. Scales are left alone. Returns True when the file was rewritten.
+    starts. Scales keep their passwords and state; those registered by an older version get
+    their client id pinned and their role narrowed (_pin_scales). Returns True when the file
+    was rewritten.
     """
     path = Path(data_dir) / DYNSEC_NAME
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -148,6 +191,7 @@ def sync_dynsec(data_dir, admin_user: str, admin_password: str,
             changed = True
         if client.pop("disabled", False):
             changed = True
+    changed |= _pin_scales(document)
     if changed:
         _write_private_json(path, document)
         log.info("dynamic security logins of %s and %s brought up to date in %s",

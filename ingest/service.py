@@ -19,6 +19,14 @@ dispatcher: the network thread then reads more slowly, TCP pushes back, and the 
 in the broker instead of our memory. During a database outage this admits one message per
 PENDING_WAIT_S, so keepalives still go out.
 
+Retained weigh-ins: a reading is an event, but a scale may publish it retained, and the
+broker then sends it again at every subscription (each restart of the ingest). What comes
+from the retained store (`retain` set: MQTT 3.1.1 clears the flag on live deliveries, so the
+copy delivered live is handled as any reading) is refused (a dead letter, kept once), and the
+retained copy is deleted: an empty retained message on its topic, whose echo the ingest then
+skips. Shared subscriptions get no retained messages (MQTT 5, 4.8.2): with ZW_INGEST_GROUP
+they stay in the broker, refused by nobody and harmless.
+
 Several workers (ZW_INGEST_GROUP): each subscribes `$share/<group>/...` with its own client id.
 mosquitto keeps giving a stopped member's persistent session its turn of every new message
 until it returns (docs/scaling.md), so a worker that leaves for good is *retired*
@@ -40,7 +48,7 @@ import paho.mqtt.client as mqtt
 
 from ingest.status import status_path, write_status
 from ingest.store import Counts
-from ingest.topics import SUBSCRIBE_QOS, subscriptions
+from ingest.topics import SUBSCRIBE_QOS, WEIGHIN_LEAF, split_topic, subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +100,7 @@ class IngestService:
         self._stopping = False
         self._started_at = time.time()
         self._last_commit: float | None = None
+        self._clearing: set[str] = set()  # weigh-in topics whose retained copy we deleted
         self._db_error: tuple[float, str] | None = None
         self._workers: list = []  # (process, inbox, outbox) of each storing process
         self._turn = None  # ingest.worker.CommitTurn shared with the storing processes
@@ -288,8 +297,9 @@ class IngestService:
 
     def _on_message(self, client, userdata, message):
         try:
+            payload = self._retained_weighin(client, message)
             item = (self._generation, message.mid, message.qos, message.topic,
-                    message.payload, bool(message.retain), bool(message.dup))
+                    payload, bool(message.retain), bool(message.dup))
             self._last_message = time.monotonic()
             with self._cond:
                 if len(self._pending) >= self._max_pending:  # backpressure, see above
@@ -303,6 +313,21 @@ class IngestService:
                     self._cond.notify()
         except Exception:  # e.g. a topic that is not UTF-8: left unacknowledged, logged
             log.exception("message %s could not be queued", getattr(message, "mid", "?"))
+
+    def _retained_weighin(self, client, message):
+        """The payload to store; None for the echo of our own deletion of a retained weigh-in.
+
+        A weigh-in from the retained store is deleted from it here (and refused by the
+        storing process); the deletion, an empty message, comes back to us once."""
+        topic, payload = message.topic, message.payload
+        if not payload and topic in self._clearing:
+            self._clearing.discard(topic)
+            return None
+        if message.retain and payload and split_topic(topic)[1] == WEIGHIN_LEAF:
+            self._clearing.add(topic)
+            client.publish(topic, b"", qos=SUBSCRIBE_QOS, retain=True)
+            log.warning("retained weigh-in on %s refused and deleted from the broker", topic)
+        return payload
 
     # --- batches -------------------------------------------------------------------------
     def _dispatch_loop(self) -> None:

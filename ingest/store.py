@@ -64,9 +64,11 @@ def database_unavailable(exc: BaseException) -> bool:
 class BatchStore:
     """Stores batches of raw MQTT messages (topic, payload, retained) in one database."""
 
-    def __init__(self, database_url: str, *, flag_weight_g: int, retry_max_s: float = RETRY_MAX_S):
+    def __init__(self, database_url: str, *, flag_weight_g: int, max_per_hour: int = 0,
+                 retry_max_s: float = RETRY_MAX_S):
         self.db = Database(database_url)
         self.flag_weight_g = flag_weight_g
+        self.max_per_hour = max_per_hour
         self.retry_max_s = retry_max_s
         if self.db.engine.dialect.name == "sqlite":
             event.listen(self.db.engine, "connect", _short_busy_timeout)
@@ -82,7 +84,8 @@ class BatchStore:
     def prepare(self, items, *, on_retry=None, keep_going=lambda: True) -> "Batch":
         """Decode, validate and check raw messages against their devices: only reads, so
         several storing processes may prepare batches at the same time."""
-        batch = Batch([_safe_decode(*item) for item in items], clock.now())
+        decoded = (_safe_decode(*item) for item in items)
+        batch = Batch([d for d in decoded if d is not None], clock.now())
         readings = [d for d in batch.decoded if isinstance(d, ScaleReading)]
         try:
             batch.prepared = self._retrying(lambda: self._prepare(readings, batch.now),
@@ -151,7 +154,8 @@ class BatchStore:
                 readings = [d for d in decoded if isinstance(d, ScaleReading)]
                 prepared = prepare_scale_readings(session, readings, now=now)
             result = store_prepared_readings(session, prepared, now=now,
-                                             flag_weight_g=self.flag_weight_g)
+                                             flag_weight_g=self.flag_weight_g,
+                                             max_per_hour=self.max_per_hour)
             for status in statuses:
                 if not record_device_status(session, status.device_id, status.online,
                                             seen_at=None if status.retained else now):
@@ -170,6 +174,8 @@ class BatchStore:
 
 
 def _safe_decode(topic, payload, retained=False, redelivered=False):
+    if payload is None:  # the ingest's own deletion of a retained weigh-in (ingest.service)
+        return None
     try:
         decoded = decode(topic, payload, retained)
     except Exception as exc:  # decode is total by design; this is the belt to its braces

@@ -64,7 +64,8 @@ def worker_main(cfg, inbox, outbox, turn: CommitTurn | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     configure(cfg)
-    store = BatchStore(cfg.database_url, flag_weight_g=cfg.flag_weight_g)
+    store = BatchStore(cfg.database_url, flag_weight_g=cfg.flag_weight_g,
+                       max_per_hour=cfg.ingest_max_readings_per_hour)
     parent = mp.parent_process()
 
     def keep_going() -> bool:

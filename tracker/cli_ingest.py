@@ -170,7 +170,8 @@ def devices_revoke(device_id):
 @with_appcontext
 def devices_sync():
     """Disable in the broker every scale revoked in the database (after a revocation made
-    while the broker was away); `zw run` does it at every start."""
+    while the broker was away), and tie scales paired by an older version to their client
+    id; `zw run` does it at every start."""
     from ingest.dynsec import DynsecError
 
     try:
@@ -186,15 +187,19 @@ def devices_sync():
 
 
 def sync_revoked_scales(cfg, database) -> list[str]:
-    """Disable in the running broker the scales revoked in the database; the ones disabled."""
+    """Disable in the running broker the scales revoked in the database; the ones disabled.
+    Scales registered by an older version are also tied to their client id on the way
+    (DynsecClient.pin_scales)."""
     from ingest.dynsec import DynsecClient
 
     with database.session() as s:
         revoked = device_service.revoked_device_ids(s)
-    if not revoked:
+        paired = [d.id for d in device_service.list_devices(s)]
+    if not paired:
         return []
     with DynsecClient.from_config(cfg) as admin:
-        return admin.disable_scales(revoked)
+        admin.pin_scales(paired)
+        return admin.disable_scales(revoked) if revoked else []
 
 
 # ---------------------------------------------------------------- dead letters

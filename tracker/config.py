@@ -55,6 +55,8 @@ class Config:
     ratelimit_enabled: bool = True
     ratelimit_storage_url: str = "memory://"  # redis://host:6379/0 with several workers
     flag_weight_g: int = 15000
+    #: a scale's readings past this many in one hour (of their time) are stored flagged; 0: off
+    ingest_max_readings_per_hour: int = 30
     extra: dict = field(default_factory=dict)
 
     @classmethod

@@ -261,6 +261,21 @@ class WeighIn(Base):
     )
 
 
+class DeviceRate(Base):
+    """How many readings a scale has stored per hour of their time (`ts`), kept by the ingest
+    in the transaction that stores them: its plausibility limit
+    (ZW_INGEST_MAX_READINGS_PER_HOUR) then holds across batches, storing processes, workers
+    and restarts without counting rows again."""
+
+    __tablename__ = "device_rates"
+
+    device_id: Mapped[str] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    #: hours since 1970-01-01 00:00 UTC of the readings' time
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    readings: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class DeadLetter(Base):
     """An MQTT message the ingest refused, kept with the reason so nothing is lost from view."""
 

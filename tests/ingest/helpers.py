@@ -125,7 +125,7 @@ def publish_lines(mosquitto, device_id: str, password: str, payloads, *,
     """
     proc = subprocess.Popen(
         ["mosquitto_pub", "-h", mosquitto.host, "-p", str(mosquitto.port), "-u", device_id,
-         "-P", password, "-i", f"pub-{device_id}-{uuid.uuid4().hex[:6]}",
+         "-P", password, "-i", device_id,  # the broker ties a scale's login to this id
          "-t", f"zw/scales/{device_id}/weighin", "-q", str(qos), "-l", "-M", "200"],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     proc.stdin.write(b"\n".join(payloads) + b"\n")

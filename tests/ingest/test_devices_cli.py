@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
+from tests.support.mqtt import MQTTv5
 from tracker.models import Device
 from tracker.models_life import AuditEntry
 from tracker.services.devices import check_secret
@@ -125,3 +126,31 @@ def test_sync_without_a_broker_fails_cleanly(app, runner, world):
     result = runner.invoke(args=["devices", "sync"])
     assert result.exit_code == 1
     assert "could not be reached" in result.output
+
+
+def test_sync_ties_older_scales_to_their_client_id_in_the_running_broker(cli, mosquitto,
+                                                                         mqtt_probe):
+    """A scale registered by a version that pinned nothing (no client id, zw/scales/<id>/#)
+    is pinned by `zw devices sync` (and `zw run`) without a broker restart; scales already
+    pinned are not touched (a changed client id would disconnect them)."""
+    old, old_secret = add_scale(cli)
+    new, new_secret = add_scale(cli)
+    role = f"zw-scale-{old}"
+    with mosquitto.admin() as admin:  # what the older version registered
+        admin.execute({"command": "deleteClient", "username": old},
+                      {"command": "deleteRole", "rolename": role})
+        admin.execute({"command": "createRole", "rolename": role, "acls": [
+            {"acltype": "publishClientSend", "topic": f"zw/scales/{old}/#", "allow": True}]})
+        admin.execute({"command": "createClient", "username": old, "password": old_secret,
+                       "roles": [{"rolename": role}]})
+    assert not mqtt_probe(mosquitto, old, old_secret, client_id="zw-ingest").connack.is_failure
+    untouched = mqtt_probe(mosquitto, new, new_secret)
+    result = cli.invoke(args=["devices", "sync"])
+    assert result.exit_code == 0, result.output
+    assert mqtt_probe(mosquitto, old, old_secret, client_id="zw-ingest").connack.is_failure
+    scale = mqtt_probe(mosquitto, old, old_secret, protocol=MQTTv5)
+    assert str(scale.publish(f"zw/scales/{old}/x", "x", retain=True)) == "Not authorized"
+    assert not scale.publish(f"zw/scales/{old}/status", "online", retain=True).is_failure
+    assert untouched.connected
+    with mosquitto.admin() as admin:
+        assert admin.pin_scales([old, new]) == []  # done already

@@ -11,6 +11,7 @@ from tests.ingest.corpus import bad_messages
 from tracker.models import Household
 from tracker.services.ingest import (Refusal, ScaleReading, record_dead_letters,
                                      record_scale_readings)
+from tracker.services.device_rate import rate_reason
 from tracker.services.weighins import flag_reason, record_weighin
 from tracker.web.reasons import _FIELDS, _RULE, reason_text
 
@@ -31,9 +32,10 @@ def every_reason_the_code_writes(session) -> list[str]:
         _reading(1, device="ghost"), _reading(2, device="sc-revoked"),
         _reading(3, ts=dt.datetime(2026, 5, 10, 12, 30, tzinfo=UTC)),
         _reading(4, ts=dt.datetime(2026, 2, 1, tzinfo=UTC)), _reading(5, stream="paper"),
-        _reading(6, weight_g=0), _reading(7, weight_g=60_000)], now=NOW).refused
+        _reading(6, weight_g=0), _reading(7, weight_g=60_000),
+        _reading(8, retained=True)], now=NOW).refused
     reasons += [r.reason for r in refused]
-    reasons += [flag_reason(16_000, None), flag_reason(9_000, 500.0)]
+    reasons += [flag_reason(16_000, None), flag_reason(9_000, 500.0), rate_reason(30)]
     reasons += ["internal error: KeyError", "unexpected topic"]
     return reasons
 

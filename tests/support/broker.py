@@ -149,12 +149,17 @@ def mqtt_probe():
     """Factory of test MQTT clients (tests.support.mqtt.Probe), all closed at teardown.
 
     mqtt_probe(broker, username, password, connect=True, **Probe kwargs) -> Probe
+
+    Without a client_id, a scale's probe connects as a scale must (client id = its username:
+    the broker refuses any other); the ingest's and the admin's get a random one.
     """
     from tests.support.mqtt import Probe
 
     probes: list[Probe] = []
 
     def make(broker, username, password, *, connect: bool = True, **kwargs) -> Probe:
+        if username and username not in (broker.ingest_username, broker.admin_username):
+            kwargs.setdefault("client_id", username)
         probe = Probe.for_broker(broker, username, password, **kwargs)
         probes.append(probe)
         if connect:

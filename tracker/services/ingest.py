@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from tracker import clock
 from tracker.domain import FLAG_WEIGHT_G, DomainError, check_weight
 from tracker.models import DeadLetter, Device, Household, WeighIn
+from tracker.services.device_rate import add_counts, hour_of, rate_reason, stored_counts
 from tracker.services.weighins import check_measured_at, check_stream, flag_reason, \
     stream_median
 
@@ -41,6 +42,8 @@ class ScaleReading:
     payload: bytes = b""
     #: delivered again by the broker (MQTT DUP flag): it may have been handled already
     redelivered: bool = False
+    #: delivered from the broker's retained store (on subscribing): refused, see RETAINED
+    retained: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,13 @@ class Refusal:
     reason: str
     device_id: str | None = None
     redelivered: bool = False
+    #: a copy the broker kept (retained) and sends again at every subscription: kept once
+    retained: bool = False
+
+
+#: Why a retained weigh-in is refused: a reading is an event, stored once, while the broker
+#: sends a retained message again to every new subscription (each ingest restart).
+RETAINED_REASON = "retained weigh-in (a reading is published without retain)"
 
 
 @dataclass
@@ -66,11 +76,13 @@ class BatchResult:
 
 def record_scale_readings(session: Session, readings: list[ScaleReading], *,
                           now: dt.datetime | None = None,
-                          flag_weight_g: int = FLAG_WEIGHT_G) -> BatchResult:
+                          flag_weight_g: int = FLAG_WEIGHT_G,
+                          max_per_hour: int = 0) -> BatchResult:
     """Check and store a batch of scale readings; return counts and refusals (not committed)."""
     now = now or clock.now()
     prepared = prepare_scale_readings(session, readings, now=now)
-    return store_prepared_readings(session, prepared, now=now, flag_weight_g=flag_weight_g)
+    return store_prepared_readings(session, prepared, now=now, flag_weight_g=flag_weight_g,
+                                   max_per_hour=max_per_hour)
 
 
 @dataclass
@@ -80,7 +92,7 @@ class PreparedReadings:
     `store_prepared_readings`: duplicates of stored readings, the medians, the insert."""
 
     dialect: str
-    #: in arrival order: (key, Refusal) or (key, household_id, stream, weight_g, row)
+    #: in arrival order: (key, Refusal) or (key, household_id, stream, weight_g, hour, row)
     entries: list[tuple] = field(default_factory=list)
     duplicates: int = 0  # within the batch
     last_battery: dict[str, int] = field(default_factory=dict)
@@ -108,10 +120,16 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
                 (("source", "scale"), ("note", ""), ("created_at", now))}
     devices = _devices(session, {r.device_id for r in readings})
     seen: set[tuple[str, int]] = set()
+    if any(r.retained for r in readings):  # a retained copy after the live one: a duplicate
+        readings = sorted(readings, key=lambda r: r.retained)
     for r in readings:
         key = (r.device_id, r.seq)
         if key in seen:
             prepared.duplicates += 1
+            continue
+        if r.retained:  # stored already (it came live first): a duplicate, else refused
+            prepared.entries.append((key, Refusal(r.topic, r.payload, RETAINED_REASON,
+                                                  r.device_id, r.redelivered, retained=True)))
             continue
         device = devices.get(r.device_id)
         reason = _device_problem(device, r.device_id)
@@ -133,17 +151,20 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
                **constant}
         for name, processor in per_row:  # SQLite: the time as a UTC string
             row[name] = processor(row[name])
-        prepared.entries.append((key, device.household_id, stream, r.weight_g, row))
+        prepared.entries.append((key, device.household_id, stream, r.weight_g,
+                                 hour_of(r.measured_at), row))
         if r.battery_pct is not None:
             prepared.last_battery[r.device_id] = r.battery_pct
     return prepared
 
 
 def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
-                            now: dt.datetime,
-                            flag_weight_g: int = FLAG_WEIGHT_G) -> BatchResult:
+                            now: dt.datetime, flag_weight_g: int = FLAG_WEIGHT_G,
+                            max_per_hour: int = 0) -> BatchResult:
     """Insert a prepared batch: readings already stored are duplicates (also a refused one: it
-    was stored before its device was revoked), doubtful ones are flagged; not committed."""
+    was stored before its device was revoked), doubtful ones are flagged, and so are a
+    scale's readings past `max_per_hour` in one hour (tracker.services.device_rate; 0: no
+    limit); not committed."""
     result = BatchResult(duplicates=prepared.duplicates)
     if not prepared.entries:
         return result
@@ -154,6 +175,10 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
     existing = _existing_keys(session, {entry[0] for entry in prepared.entries})
     medians: dict[tuple[int, str], float | None] = {}
     rows, stored_devices = [], set()
+    hourly = stored_counts(session, {(e[0][0], e[4]) for e in prepared.entries
+                                     if len(e) > 2 and e[0] not in existing}) \
+        if max_per_hour else {}
+    added: dict[tuple[str, int], int] = {}
     for key, *rest in prepared.entries:
         if key in existing:
             result.duplicates += 1
@@ -161,11 +186,16 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
         if len(rest) == 1:
             result.refused.append(rest[0])
             continue
-        household_id, stream, weight_g, row = rest
+        household_id, stream, weight_g, hour, row = rest
         mkey = (household_id, stream)
         if mkey not in medians:
             medians[mkey] = stream_median(session, *mkey)
         doubt = flag_reason(weight_g, medians[mkey], flag_weight_g)
+        if max_per_hour:
+            rkey = (key[0], hour)
+            added[rkey] = added.get(rkey, 0) + 1
+            if hourly.get(rkey, 0) + added[rkey] > max_per_hour:
+                doubt = rate_reason(max_per_hour)
         result.flagged += bool(doubt)
         rows.append({**row, "status": _bound(processors, "status",
                                              "flagged" if doubt else "accepted"),
@@ -179,6 +209,7 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
             session.connection().exec_driver_sql(
                 statement, [tuple(row[name] for name in names) for row in rows])
     result.stored = len(rows)
+    add_counts(session, added)
     if stored_devices:
         for device in session.scalars(select(Device).where(Device.id.in_(stored_devices))):
             device.last_seen = now
@@ -211,13 +242,19 @@ def keep_dead_letters(session: Session, refusals: list[Refusal], *,
                       now: dt.datetime | None = None) -> list[Refusal]:
     """Keep refused messages with the reason; return the ones kept: all but the redelivered
     ones (MQTT DUP flag: the ingest was stopped between the commit and the acknowledgement)
-    whose topic and payload are kept already. A message a scale sent twice is not
-    redelivered, and is kept twice."""
+    and the retained ones (the broker sends them again at every subscription) whose topic and
+    payload are kept already, or kept by this batch. A message a scale sent twice is neither,
+    and is kept twice."""
     prints = [dead_letter_fingerprint(r.topic, r.payload) for r in refusals]
-    again = {fp for r, fp in zip(refusals, prints) if r.redelivered}
+    again = {fp for r, fp in zip(refusals, prints) if r.redelivered or r.retained}
     kept = set(session.scalars(select(DeadLetter.fingerprint)
                                .where(DeadLetter.fingerprint.in_(again)))) if again else set()
-    fresh = [(r, fp) for r, fp in zip(refusals, prints) if not (r.redelivered and fp in kept)]
+    fresh = []
+    for r, fp in zip(refusals, prints):
+        if (r.redelivered or r.retained) and fp in kept:
+            continue
+        fresh.append((r, fp))
+        kept.add(fp)
     if fresh:
         now = now or clock.now()
         session.execute(DeadLetter.__table__.insert(), [

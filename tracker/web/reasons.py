@@ -35,6 +35,10 @@ _FORMS = [(re.compile(pattern), template) for pattern, template in (
      _l("device %(device)s was revoked on %(when)s UTC")),
     (r"status is neither online nor offline", _l("status is neither online nor offline")),
     (r"internal error: (?P<detail>.*)", _l("internal error: %(detail)s")),
+    (r"retained weigh-in \(a reading is published without retain\)",
+     _l("retained weigh-in (a reading is published without retain)")),
+    (r"more than (?P<limit>\d+) readings from this scale in one hour",
+     _l("more than %(limit)s readings from this scale in one hour")),
 )]
 
 #: A rule of the service refused the reading: "<field>: <the rule's own message>".

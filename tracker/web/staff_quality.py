@@ -1,4 +1,5 @@
-"""Staff data quality: doubtful (flagged) readings to accept or reject, and the dead letters.
+"""Staff data quality: doubtful (flagged) readings to accept or reject, scales that send more
+readings than is plausible, and the dead letters.
 
 A flagged reading does not count until staff accept it (`services.review_weighin`); a
 rejected one never counts. Dead letters are the MQTT messages the ingest refused, latest
@@ -11,13 +12,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import services
 from tracker.extensions import db
 from tracker.models import DeadLetter, Edition, Household, WeighIn
 from tracker.services import audit
+from tracker.services.device_rate import RATE_REASON_LIKE
 from tracker.web.auth import staff_required
 from tracker.web.staff_cohort import LABELS
 from tracker.web.urls import safe_target
@@ -53,6 +55,26 @@ def flagged_weighins(edition: Edition | None, page: int) -> tuple[list[WeighIn],
     return list(rows), total
 
 
+def busy_scales(edition: Edition | None, limit: int = 50) -> list[dict]:
+    """Scales with readings past the hourly limit (flagged by the ingest), latest first: the
+    household, how many readings went past it, how many still wait for a decision."""
+    where = [WeighIn.flag_reason.like(RATE_REASON_LIKE)]
+    if edition is not None:
+        where.append(Household.edition_id == edition.id)
+    latest = func.max(WeighIn.measured_at)
+    rows = db().execute(
+        select(WeighIn.device_id, WeighIn.household_id, func.count(WeighIn.id),
+               func.sum(case((WeighIn.status == "flagged", 1), else_=0)), latest)
+        .join(Household).where(*where).group_by(WeighIn.device_id, WeighIn.household_id)
+        .order_by(latest.desc()).limit(limit)).all()
+    homes = {h.id: h for h in db().scalars(
+        select(Household).where(Household.id.in_({r[1] for r in rows}))
+        .options(joinedload(Household.edition)))}
+    return [{"device_id": device_id, "household": homes[household_id], "past": past,
+             "to_check": int(to_check or 0), "latest": when}
+            for device_id, household_id, past, to_check, when in rows]
+
+
 def dead_letters(page: int) -> tuple[list[DeadLetter], int]:
     """A page of dead letters, latest first; and how many in all."""
     total = db().scalar(select(func.count(DeadLetter.id)))
@@ -76,6 +98,8 @@ def index():
     letters, n_letters = dead_letters(letters_page)
     return render_template(
         "staff/quality.html", edition=edition, flagged=flagged, n_flagged=n_flagged,
+        busy=busy_scales(edition),
+        hourly_limit=current_app.config["ZW"].ingest_max_readings_per_hour,
         page=page, pages=_pages(n_flagged, FLAGGED_PAGE), letters=letters,
         n_letters=n_letters, letters_page=letters_page,
         letters_pages=_pages(n_letters, LETTERS_PAGE), payload_shown=PAYLOAD_SHOWN,

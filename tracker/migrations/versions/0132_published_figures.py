@@ -6,7 +6,7 @@ here (JSON: the headline numbers, per-bin table, participation, the chart's mont
 Reports published before this revision have none: they are frozen at their next public view.
 
 Revision ID: 0132_published_figures
-Revises: 0130_session_generation
+Revises: 0131_device_rate
 Create Date: 2026-12-02 05:00:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0132_published_figures'
-down_revision = '0130_session_generation'
+down_revision = '0131_device_rate'
 branch_labels = None
 depends_on = None
 
