@@ -30,7 +30,7 @@ DECIMALS = {
     "persons": 2,
 }
 _DATE_COLUMNS = {"month_start", "month_end"}
-_BOOL_COLUMNS = {"complete", "on_track"}
+_BOOL_COLUMNS = {"complete", "on_track", "reliable"}
 _QUANTA = {n: Decimal(1).scaleb(-n) for n in range(6)}
 
 
