@@ -142,8 +142,7 @@ class Grid:
         joined = self.joined[np.maximum(h, 0)] if H else np.full(len(h), _FAR_FUTURE)
         ok &= day >= np.where(h >= 0, joined, _FAR_FUTURE)
         self.cell = (h * M + m)[ok]
-        # the week block (0..3) of the month: days 1-7, 8-14, 15-21, 22 to the end
-        self.block = self.cell * 4 + np.minimum((day[ok] - self.ms[m[ok]]) // 7, 3)
+        self.day = day[ok]
         scodes, self.streams = pd.factorize(w["stream"].to_numpy()[ok])
         counted_codes = np.array([s in self.params.counted_streams for s in self.streams], bool)
         self.stream_code = scodes
@@ -210,7 +209,10 @@ class Grid:
         # a block has started on its first date; one wholly before the household joined never
         self.block_started = (bs < self.asof_end) & (be > joined)
         mask = self.accepted & self.counted
-        self.block_weighins = np.bincount(self.block[mask], minlength=H * M * 4).astype(np.int64)
+        # the week block (0..3) of a weigh-in: days 1-7, 8-14, 15-21, 22 to the month's end
+        cell = self.cell[mask]
+        block = cell * 4 + np.minimum((self.day[mask] - self.ms[cell % M]) // 7, 3)
+        self.block_weighins = np.bincount(block, minlength=H * M * 4).astype(np.int64)
         self.block_covered = self.block_started & (
             (self.block_weighins > 0) | (2 * self.block_absent >= be - bs))
         self.weeks = self.block_started.reshape(-1, 4).sum(axis=1).astype(np.int64)

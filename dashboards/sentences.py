@@ -65,7 +65,8 @@ def month_sentence(row: Mapping, baseline_months: int = 1) -> str:
     reduction = row["reduction_pct"]
     decimals = 0
     # never print "−11 %" and "−11 %" for a household that is just short of the target
-    while (not bool(row["on_track"]) and decimals < 2
+    judged_ok = not _missing(row["on_track"]) and bool(row["on_track"])
+    while (not judged_ok and decimals < 2
            and format_change(reduction, decimals) == format_change(target, decimals)):
         decimals += 1
     return (f"Ce mois-ci{NBSP}: {format_change(reduction, decimals)} par rapport {reference}"
