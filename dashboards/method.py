@@ -55,6 +55,13 @@ Coverage and absences (DESIGN.md "Coverage and absences")
   figures. The cohort's ``n_unreliable`` counts the households with a reduction left out.
 * Rate and reduction are computed and shown whatever the coverage.
 
+Too early to tell
+-----------------
+* A month in progress with fewer than ``TOO_EARLY_DAYS`` (7) elapsed dates (``as_of``
+  included) is ``too_early``: a rate over a day or two swings with a single bin (+43 % on
+  the 2nd). The table keeps its figures (exports are a contract), but pages show the
+  weigh-ins so far and no percentage, no projection per year and no verdict for it.
+
 Documented choices (where DESIGN.md is silent)
 ----------------------------------------------
 * Month k covers local dates ``[start + (k-1) months, start + k months)``, each bound computed
@@ -103,6 +110,8 @@ from .edition import (  # noqa: F401  (re-exported: the method's public names)
 from .grid import Grid, local_days  # noqa: F401
 
 WEEKS_PER_YEAR = 52.18
+#: Fewer elapsed dates than this in the month in progress: too early to tell (see above).
+TOO_EARLY_DAYS = 7
 ON_TRACK_TOLERANCE = 1e-9
 
 PROGRESS_COLUMNS = [
@@ -113,7 +122,7 @@ PROGRESS_COLUMNS = [
 PROGRESS_EXTRA_COLUMNS = [
     "household_id", "baseline_month", "days", "persons", "baseline_g_per_person_week",
     "kg_per_person_year", "diverted_kg", "weighins_diverted", "flagged", "rejected",
-    "accepted", "baseline_reliable", "in_cohort",
+    "accepted", "baseline_reliable", "in_cohort", "too_early",
 ]
 WEEK_COLUMNS = ["household_id", "household", "month", "week", "week_start", "week_end",
                 "weighins", "absent_dates", "covered"]
@@ -188,6 +197,7 @@ def _progress_from_grid(g: Grid) -> pd.DataFrame:
         "accepted": g.staff_accepted,
         "baseline_reliable": base_ok_cell,
         "in_cohort": ~np.isnan(red) & trusted,
+        "too_early": np.tile(np.minimum(g.me, g.asof_end) - g.ms < TOO_EARLY_DAYS, H),
     })
     return pd.DataFrame({name: cols[name] for name in PROGRESS_COLUMNS + PROGRESS_EXTRA_COLUMNS})
 

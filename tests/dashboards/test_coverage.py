@@ -327,3 +327,19 @@ def test_declaring_an_absence_never_uncovers_a_week_nor_adds_person_days(case):
     assert (after["person_days"] <= before["person_days"]).all()
     assert (after["weeks"] == before["weeks"]).all()
     assert (after["weighins"] == before["weighins"]).all()
+
+
+@pytest.mark.parametrize("as_of,early,latest_early", [
+    (D(2026, 4, 1), True, True), (D(2026, 4, 6), True, True), (D(2026, 4, 7), False, False),
+    (D(2026, 5, 1), False, True)])  # May 1: April complete, May (month 3) on its first day
+def test_too_early_to_tell_is_the_first_six_days_of_the_month_in_progress(as_of, early,
+                                                                          latest_early):
+    from dashboards.sentences import current_sentence
+
+    w = weighins(weekly(1, D(2026, 3, 1), 2000) + [noon(D(2026, 4, 1), 1, "residual", 900)])
+    df = household_progress(w, ONE, A, MARCH, as_of)
+    assert not row(df, 1, 1)["too_early"]  # a complete month never is
+    assert bool(row(df, 1, 2)["too_early"]) is early
+    sentence = current_sentence(df, 1)
+    assert sentence.startswith("Trop tôt pour juger") is latest_early
+    assert ("%" in sentence) is not latest_early

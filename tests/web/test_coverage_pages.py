@@ -78,7 +78,7 @@ def test_progress_names_the_forgotten_weeks_and_links_to_a_past_weigh_in(
     add_weighin(world["martin"], "residual", 1000, dt.datetime(2026, 4, 2, 8, tzinfo=UTC))
     page = text(martin.get("/progres")).replace("\u00a0", " ")
     assert "Il manque des pesées la semaine du 8 avril." in page
-    assert "Il manque des pesées la semaine du 15 avril." in page
+    assert "Pas encore de pesée cette semaine (depuis le 15 avril)." in page
     assert "semaine du 1 avril" not in page and "semaine du 1er avril" not in page
     assert "Pas assez de pesées pour juger ce mois-ci" in page
     assert "1 semaine(s) sur 3 avec des pesées (il en faut 3)" in page
@@ -141,3 +141,21 @@ def test_families_cannot_use_the_staff_forms(app, martin, world):
     assert response.status_code == 403
     with app.extensions["zw_db"].session() as s:
         assert s.scalar(select(AcceptedMonth.id)) is None
+
+
+def test_too_early_to_tell_shows_the_weigh_ins_but_no_percentage(martin, world, add_weighin,
+                                                                 monkeypatch):
+    from tracker import clock
+
+    for day in (2, 9, 16, 23):
+        add_weighin(world["martin"], "residual", 2000, dt.datetime(2026, 3, day, 8, tzinfo=UTC))
+    add_weighin(world["martin"], "residual", 900, dt.datetime(2026, 4, 2, 8, tzinfo=UTC))
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 4, 3, 10, tzinfo=UTC))
+    page = text(martin.get("/progres")).replace("\u00a0", " ").replace("\u202f", " ")
+    summary = page[page.index('class="summary"'):page.index('class="table-wrap"')]
+    assert "Trop tôt pour juger ce mois-ci (3 jours écoulés) : 1 pesée jusqu'ici." in summary
+    assert "%" not in summary and "par an" not in summary
+    assert "Dans les clous" not in page and "Pas encore sur la trajectoire" not in page
+    # from the 7th day on, the figures come back
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 4, 7, 10, tzinfo=UTC))
+    assert "Trop tôt" not in text(martin.get("/progres"))

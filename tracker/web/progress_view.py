@@ -270,6 +270,7 @@ def family_progress(session: Session, household: Household) -> dict:
     has_any = bool(hp["weighins"].sum() > 0 or hp["weighins_diverted"].sum() > 0)
     weeks = progress_weeks(session.connection(), edition, household.id, result.as_of)
     context.update(
+        too_early=bool(row.get("too_early")),
         missing=missing_weeks(weeks, month, result.as_of),
         needed=int(weeks_needed(row["weeks"])),
         baseline_unreliable=bool(row["g_per_person_week"] is not None
