@@ -159,3 +159,13 @@ def test_too_early_to_tell_shows_the_weigh_ins_but_no_percentage(martin, world, 
     # from the 7th day on, the figures come back
     monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 4, 7, 10, tzinfo=UTC))
     assert "Trop tôt" not in text(martin.get("/progres"))
+
+
+def test_the_cohort_page_says_who_is_left_out(client, world, add_weighin):
+    for day in (2, 9, 16, 23):
+        add_weighin(world["martin"], "residual", 2000, dt.datetime(2026, 3, day, 8, tzinfo=UTC))
+    add_weighin(world["martin"], "residual", 1000, dt.datetime(2026, 4, 2, 8, tzinfo=UTC))
+    assert sign_in(client, "staff@example.org").status_code == 302
+    page = text(client.get("/equipe/defis/defi-2026/"))
+    assert "1 foyer(s) avec trop peu de semaines pesées" in page
+    assert "pesées manquantes : pas de verdict" in page
