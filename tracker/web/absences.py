@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -61,7 +61,6 @@ def delete(absence_id: int):
         coverage.delete_absence(db(), current_user.household, absence_id, actor=current_user)
     except DomainError:
         db().rollback()
-        from flask import abort
         abort(404)
     db().commit()
     flash(_("Absence withdrawn."), "success")
