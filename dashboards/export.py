@@ -30,7 +30,7 @@ DECIMALS = {
     "persons": 2,
 }
 _DATE_COLUMNS = {"month_start", "month_end"}
-_BOOL_COLUMNS = {"complete", "on_track"}
+_BOOL_COLUMNS = {"complete", "on_track", "reliable"}
 #: Columns of numbers (written as they are; every other column is text, see dashboards.csvsafe).
 NUMERIC_COLUMNS = frozenset(DECIMALS) | {"month", "weighins", "person_days", "absent_days",
                                          "weeks_covered", "weeks"}

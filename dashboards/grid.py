@@ -48,10 +48,26 @@ def local_days(measured_at: pd.Series, timezone: str) -> np.ndarray:
     return np.where(local.isna().to_numpy(), _FAR_PAST, np.floor_divide(ns, _NS_PER_DAY))
 
 
+def merge_ranges(h: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """Overlapping or touching day ranges ``[lo, hi)`` of the same household merged into one
+    (two declarations of the same week count its dates once); ``h < 0`` and empty ranges go."""
+    ok = (h >= 0) & (hi > lo)
+    h, lo, hi = h[ok], lo[ok], hi[ok]
+    if not len(h):
+        return h, lo, hi
+    order = np.lexsort((lo, h))
+    h, lo, hi = h[order], lo[order], hi[order]
+    reach = pd.Series(hi).groupby(h).cummax().to_numpy()
+    prev = np.r_[_FAR_PAST, reach[:-1]]
+    new = np.r_[True, h[1:] != h[:-1]] | (lo > prev)
+    return h[new], lo[new], np.maximum.reduceat(hi, np.flatnonzero(new))
+
+
 class Grid:
     """The dense household × started-month grid and the weigh-ins placed on it."""
 
-    def __init__(self, weighins, sizes, households, params: EditionParams, as_of: dt.date):
+    def __init__(self, weighins, sizes, households, params: EditionParams, as_of: dt.date,
+                 absences=None, accepted=None):
         self.params = params
         self.as_of = as_of
         started = [b for b in month_dates(params) if b[1] <= as_of]
@@ -74,6 +90,8 @@ class Grid:
         self.asof_end = _day(as_of) + 1  # as_of inclusive
         self._person_days(sizes)
         self._place(weighins)
+        self._absences(absences)
+        self._coverage(accepted)
         self._columns = self._grid_columns()  # both tables of the method start from these
 
     def _person_days(self, sizes):
@@ -94,6 +112,7 @@ class Grid:
         keep = np.r_[(sh[1:] != sh[:-1]) | (sday[1:] != sday[:-1]), True] if len(sh) else \
             np.zeros(0, bool)
         sh, sday, sp = sh[keep], sday[keep], sp[keep]
+        self._ws, self._we = ws, we
         first = np.r_[True, sh[1:] != sh[:-1]] if len(sh) else np.zeros(0, bool)
         last = np.r_[sh[1:] != sh[:-1], True] if len(sh) else np.zeros(0, bool)
         seg_start = np.where(first, _FAR_PAST, sday)
@@ -107,6 +126,7 @@ class Grid:
         lo = np.maximum(np.repeat(seg_start, M), ws[key] if len(key) else ws[:0])
         hi = np.minimum(np.repeat(seg_end, M), we[key] if len(key) else we[:0])
         overlap = np.clip(hi - lo, 0, None)
+        self._segments = (sh, seg_start, seg_end, sp)  # absences take their persons off
         self.person_days = np.bincount(
             key, weights=np.repeat(sp, M) * overlap, minlength=H * M
         ).astype(np.int64)
@@ -122,6 +142,7 @@ class Grid:
         joined = self.joined[np.maximum(h, 0)] if H else np.full(len(h), _FAR_FUTURE)
         ok &= day >= np.where(h >= 0, joined, _FAR_FUTURE)
         self.cell = (h * M + m)[ok]
+        self.day = day[ok]
         scodes, self.streams = pd.factorize(w["stream"].to_numpy()[ok])
         counted_codes = np.array([s in self.params.counted_streams for s in self.streams], bool)
         self.stream_code = scodes
@@ -132,6 +153,77 @@ class Grid:
         self.flagged = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "flagged"))
         self.rejected = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "rejected"))
         self.grams = w["weight_g"].to_numpy(dtype=np.float64)[ok]
+
+    def _absences(self, absences):
+        """Absent dates per cell (counted dates only) and per week block (all its dates);
+        absent days leave the person-days."""
+        HM = self.H * self.M
+        self.absent_days = np.zeros(HM, np.int64)
+        self.block_absent = np.zeros(HM * 4, np.int64)
+        if absences is None or not len(absences) or not HM:
+            return
+        ih, lo, hi = merge_ranges(self.index.get_indexer(absences["household_id"].to_numpy()),
+                                  _days_of(absences["date_from"], _FAR_FUTURE),
+                                  _days_of(absences["date_to"], _FAR_PAST) + 1)
+        M = self.M
+        rh, rm = np.repeat(ih, M), np.tile(np.arange(M), len(ih))
+        key = rh * M + rm
+        olo = np.maximum(np.repeat(lo, M), self._ws[key])
+        ohi = np.minimum(np.repeat(hi, M), self._we[key])
+        self.absent_days = np.bincount(key, weights=np.clip(ohi - olo, 0, None),
+                                       minlength=HM).astype(np.int64)
+        # the persons of each absent date: the absences cut by the size segments
+        sh, s0, s1, sp = self._segments
+        pieces = pd.DataFrame({"h": ih, "lo": lo, "hi": hi}).merge(
+            pd.DataFrame({"h": sh, "s0": s0, "s1": s1, "p": sp}), on="h")
+        plo = np.maximum(pieces["lo"].to_numpy(), pieces["s0"].to_numpy())
+        phi = np.minimum(pieces["hi"].to_numpy(), pieces["s1"].to_numpy())
+        ph, pp = pieces["h"].to_numpy(), pieces["p"].to_numpy()
+        pkey = np.repeat(ph, M) * M + np.tile(np.arange(M), len(ph))
+        plo2 = np.maximum(np.repeat(plo, M), self._ws[pkey] if len(pkey) else plo[:0])
+        phi2 = np.minimum(np.repeat(phi, M), self._we[pkey] if len(pkey) else phi[:0])
+        self.person_days = self.person_days - np.bincount(
+            pkey, weights=np.repeat(pp, M) * np.clip(phi2 - plo2, 0, None), minlength=HM
+        ).astype(np.int64)
+        bs, be = self.block_bounds()
+        bkey = np.repeat(key, 4) * 4 + np.tile(np.arange(4), len(key))
+        cell_blocks = np.repeat(rm, 4) * 4 + np.tile(np.arange(4), len(key))
+        blo = np.maximum(np.repeat(np.repeat(lo, M), 4), bs[cell_blocks])
+        bhi = np.minimum(np.repeat(np.repeat(hi, M), 4), be[cell_blocks])
+        self.block_absent = np.bincount(bkey, weights=np.clip(bhi - blo, 0, None),
+                                        minlength=HM * 4).astype(np.int64)
+
+    def block_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end (exclusive) day numbers of the 4 week blocks of every started month,
+        flattened month-major (month m, block b at m * 4 + b)."""
+        starts = self.ms[:, None] + np.array([0, 7, 14, 21])
+        ends = np.concatenate([self.ms[:, None] + np.array([7, 14, 21]), self.me[:, None]], 1)
+        return starts.ravel(), ends.ravel()
+
+    def _coverage(self, accepted):
+        """Started and covered week blocks, and the months staff accepted, per cell."""
+        H, M = self.H, self.M
+        bs, be = self.block_bounds()
+        bs, be = np.tile(bs, H), np.tile(be, H)
+        joined = np.repeat(self.joined, M * 4)
+        # a block has started on its first date; one wholly before the household joined never
+        self.block_started = (bs < self.asof_end) & (be > joined)
+        mask = self.accepted & self.counted
+        # the week block (0..3) of a weigh-in: days 1-7, 8-14, 15-21, 22 to the month's end
+        cell = self.cell[mask]
+        block = cell * 4 + np.minimum((self.day[mask] - self.ms[cell % M]) // 7, 3)
+        self.block_weighins = np.bincount(block, minlength=H * M * 4).astype(np.int64)
+        self.block_covered = self.block_started & (
+            (self.block_weighins > 0) | (2 * self.block_absent >= be - bs))
+        self.weeks = self.block_started.reshape(-1, 4).sum(axis=1).astype(np.int64)
+        self.weeks_covered = self.block_covered.reshape(-1, 4).sum(axis=1).astype(np.int64)
+        self.staff_accepted = np.zeros(H * M, bool)
+        if accepted is not None and len(accepted) and H * M:
+            ah = self.index.get_indexer(accepted["household_id"].to_numpy())
+            am = np.searchsorted(self.months, accepted["month"].to_numpy(dtype=np.int64))
+            ok = (ah >= 0) & (am < M)
+            ok[ok] &= self.months[am[ok]] == accepted["month"].to_numpy(dtype=np.int64)[ok]
+            self.staff_accepted[ah[ok] * M + am[ok]] = True
 
     def count(self, mask, weights=None):
         """Sum (or count) over the weigh-ins selected by ``mask``, per grid cell."""

@@ -27,6 +27,41 @@ streams, time zone).
 
 ``as_of``: a local ``datetime.date``, "today".
 
+``absences`` (optional): columns ``household_id`` (int), ``date_from``, ``date_to`` (local
+    dates, both included): the whole household away. Ranges may overlap (each date counts once).
+
+``accepted`` (optional): columns ``household_id`` (int), ``month`` (int): household-months
+    staff accepted as reliable.
+
+Coverage and absences (DESIGN.md "Coverage and absences")
+---------------------------------------------------------
+* Absent dates count 0 person-days; weigh-ins on them still count. ``absent_days`` = absent
+  dates among the dates the month counts (from ``joined_on``, up to ``as_of``), so
+  ``person_days`` = Σ persons over the counted dates that are not absent. A month wholly absent
+  has 0 person-days, hence no data, whatever was weighed.
+* Month k is cut into 4 week blocks from its first date: days 1-7, 8-14, 15-21, 22 to the end
+  (7 to 10 days). A block has started when its first date is ``<= as_of``; a block whose dates
+  are all before ``joined_on`` is never started for that household (it was not in the défi).
+* A block is covered when it holds an accepted weigh-in of a counted stream that the month
+  counts (dated ``<= as_of``, from ``joined_on``), or when at least half of *all* its dates
+  (``2 × absent >= length``) are declared absent: an absence declared ahead covers the week
+  it starts, as the family told us in advance.
+* ``weeks`` = started blocks, ``weeks_covered`` = covered ones among them; ``reliable`` =
+  ``weeks_covered >= ceil(0.75 × weeks)`` or staff accepted the month; empty when the rate is.
+* The baseline is trusted (``baseline_reliable``) when every baseline month that has data is
+  reliable (a baseline month without data is skipped, as for the baseline itself).
+* ``on_track`` is empty unless the month is reliable and the baseline trusted; ``in_cohort``
+  (reduction present, month reliable, baseline trusted) selects the rows of the cohort
+  figures. The cohort's ``n_unreliable`` counts the households with a reduction left out.
+* Rate and reduction are computed and shown whatever the coverage.
+
+Too early to tell
+-----------------
+* A month in progress with fewer than ``TOO_EARLY_DAYS`` (7) elapsed dates (``as_of``
+  included) is ``too_early``: a rate over a day or two swings with a single bin (+43 % on
+  the 2nd). The table keeps its figures (exports are a contract), but pages show the
+  weigh-ins so far and no percentage, no projection per year and no verdict for it.
+
 Documented choices (where DESIGN.md is silent)
 ----------------------------------------------
 * Month k covers local dates ``[start + (k-1) months, start + k months)``, each bound computed
@@ -75,16 +110,27 @@ from .edition import (  # noqa: F401  (re-exported: the method's public names)
 from .grid import Grid, local_days  # noqa: F401
 
 WEEKS_PER_YEAR = 52.18
+#: Fewer elapsed dates than this in the month in progress: too early to tell (see above).
+TOO_EARLY_DAYS = 7
 ON_TRACK_TOLERANCE = 1e-9
 
 PROGRESS_COLUMNS = [
     "household", "month", "month_start", "month_end", "complete", "weighins", "counted_kg",
     "person_days", "g_per_person_week", "reduction_pct", "target_pct", "on_track",
+    "absent_days", "weeks_covered", "weeks", "reliable",
 ]
 PROGRESS_EXTRA_COLUMNS = [
     "household_id", "baseline_month", "days", "persons", "baseline_g_per_person_week",
     "kg_per_person_year", "diverted_kg", "weighins_diverted", "flagged", "rejected",
+    "accepted", "baseline_reliable", "in_cohort", "too_early",
 ]
+WEEK_COLUMNS = ["household_id", "household", "month", "week", "week_start", "week_end",
+                "weighins", "absent_dates", "covered"]
+
+
+def weeks_needed(weeks):
+    """ceil(0.75 × weeks), in integers (3 of 4, 2 of 2, 1 of 1)."""
+    return -(-3 * np.asarray(weeks, dtype=np.int64) // 4)
 
 
 def _progress_from_grid(g: Grid) -> pd.DataFrame:
@@ -113,8 +159,15 @@ def _progress_from_grid(g: Grid) -> pd.DataFrame:
     if p.baseline_months == 1:
         red = np.where((month == 1) & ~np.isnan(red), 0.0, red)
     target = target_path(p)[month - 1] if M else np.zeros(0)
+    reliable_b = (g.weeks_covered >= weeks_needed(g.weeks)) | g.staff_accepted
+    # the baseline is trusted when each of its months that has data is reliable
+    base_ok = (reliable_b.reshape(H, M)[:, :b] | ~has2[:, :b]).all(axis=1)
+    base_ok_cell = np.repeat(base_ok, M)
+    trusted = reliable_b & base_ok_cell
     on_track = pd.array(red >= target - ON_TRACK_TOLERANCE, dtype="boolean")
-    on_track[np.isnan(red)] = pd.NA
+    on_track[np.isnan(red) | ~trusted] = pd.NA
+    reliable = pd.array(reliable_b, dtype="boolean")
+    reliable[~has] = pd.NA
     days = g.days
     with np.errstate(divide="ignore", invalid="ignore"):
         persons = np.where(days > 0, pdays / np.where(days > 0, days, 1), np.nan)
@@ -127,6 +180,10 @@ def _progress_from_grid(g: Grid) -> pd.DataFrame:
         "reduction_pct": red,
         "target_pct": target,
         "on_track": on_track,
+        "absent_days": g.absent_days,
+        "weeks_covered": g.weeks_covered,
+        "weeks": g.weeks,
+        "reliable": reliable,
         "household_id": np.repeat(g.ids, M),
         "baseline_month": month <= p.baseline_months,
         "days": days.astype(np.int64),
@@ -137,14 +194,45 @@ def _progress_from_grid(g: Grid) -> pd.DataFrame:
         "weighins_diverted": g.count(acc_d).astype(np.int64),
         "flagged": g.count(g.flagged).astype(np.int64),
         "rejected": g.count(g.rejected).astype(np.int64),
+        "accepted": g.staff_accepted,
+        "baseline_reliable": base_ok_cell,
+        "in_cohort": ~np.isnan(red) & trusted,
+        "too_early": np.tile(np.minimum(g.me, g.asof_end) - g.ms < TOO_EARLY_DAYS, H),
     })
     return pd.DataFrame({name: cols[name] for name in PROGRESS_COLUMNS + PROGRESS_EXTRA_COLUMNS})
 
 
 def household_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
-                       params: EditionParams, as_of: dt.date) -> pd.DataFrame:
+                       params: EditionParams, as_of: dt.date, absences=None, accepted=None
+                       ) -> pd.DataFrame:
     """One row per household and started month: the Progress CSV columns, then extras."""
-    return _progress_from_grid(Grid(weighins, sizes, households, params, as_of))
+    return _progress_from_grid(Grid(weighins, sizes, households, params, as_of,
+                                    absences, accepted))
+
+
+def week_coverage(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
+                  params: EditionParams, as_of: dt.date, absences=None) -> pd.DataFrame:
+    """One row per household, started month and started week block: its dates (``week_end``
+    exclusive), counted weigh-ins, absent dates and whether it is covered."""
+    g = Grid(weighins, sizes, households, params, as_of, absences)
+    bs, be = g.block_bounds()
+    H, M = g.H, g.M
+    epoch = np.datetime64("1970-01-01", "D")
+    cols = {
+        "household_id": np.repeat(g.ids, M * 4),
+        "household": np.repeat(g.names, M * 4),
+        "month": np.tile(np.repeat(g.months, 4), H),
+        "week": np.tile(np.arange(1, 5), H * M),
+        "week_start": np.tile(bs, H),
+        "week_end": np.tile(be, H),
+        "weighins": g.block_weighins,
+        "absent_dates": g.block_absent,
+        "covered": g.block_covered,
+    }
+    df = pd.DataFrame(cols)[g.block_started].reset_index(drop=True)
+    for c in ("week_start", "week_end"):
+        df[c] = [d.item() for d in (epoch + df[c].to_numpy().astype("timedelta64[D]"))]
+    return df[WEEK_COLUMNS]
 
 
 def stream_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
@@ -154,14 +242,15 @@ def stream_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.
 
 
 def progress_tables(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
-                    params: EditionParams, as_of: dt.date, with_cohort: bool = True
+                    params: EditionParams, as_of: dt.date, with_cohort: bool = True,
+                    absences=None, accepted=None
                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(household_progress, stream_progress, cohort_progress) from a single pass.
 
     `with_cohort=False` leaves the cohort empty: a single household's page does not need it
     (it is a fifth of the page's work).
     """
-    g = Grid(weighins, sizes, households, params, as_of)
+    g = Grid(weighins, sizes, households, params, as_of, absences, accepted)
     progress = _progress_from_grid(g)
     cohort = cohort_progress(progress) if with_cohort else pd.DataFrame()
     return progress, _streams_from_grid(g), cohort
@@ -201,7 +290,8 @@ def _streams_from_grid(g: Grid) -> pd.DataFrame:
 def cohort_progress(progress: pd.DataFrame) -> pd.DataFrame:
     """Per month: weighted cohort reduction, median household reduction, households at target."""
     p = progress
-    both = p["reduction_pct"].notna() & p["persons"].notna()
+    data = p["reduction_pct"].notna() & p["persons"].notna()
+    both = data & p["in_cohort"] if "in_cohort" in p.columns else data
     w = p["persons"].where(both, 0.0)
     tmp = pd.DataFrame({
         "month": p["month"],
@@ -209,6 +299,7 @@ def cohort_progress(progress: pd.DataFrame) -> pd.DataFrame:
         "den": (p["baseline_g_per_person_week"] * w).where(both, 0.0),
         "w": w,
         "both": both,
+        "left_out": data & ~both,
         "reporting": p["g_per_person_week"].notna(),
         "at_target": p["on_track"].fillna(False).astype(bool),
         "red": p["reduction_pct"].where(both),
@@ -219,6 +310,7 @@ def cohort_progress(progress: pd.DataFrame) -> pd.DataFrame:
     out["n_households"] = p.groupby("month", sort=True)["household"].size()
     out["n_reporting"] = grp["reporting"].sum()
     out["n_with_data"] = grp["both"].sum()
+    out["n_unreliable"] = grp["left_out"].sum()
     sums = grp[["num", "den", "w"]].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(sums["den"] > 0, sums["num"] / sums["den"].where(sums["den"] > 0), np.nan)
@@ -229,7 +321,7 @@ def cohort_progress(progress: pd.DataFrame) -> pd.DataFrame:
     out["n_at_target"] = grp["at_target"].sum()
     out["kg_per_person_year"] = out["g_per_person_week"] * WEEKS_PER_YEAR / 1000.0
     out = out.reset_index()
-    for c in ("n_households", "n_reporting", "n_with_data", "n_at_target"):
+    for c in ("n_households", "n_reporting", "n_with_data", "n_at_target", "n_unreliable"):
         out[c] = out[c].astype(np.int64)
     return out[COHORT_COLUMNS]
 
@@ -237,5 +329,5 @@ def cohort_progress(progress: pd.DataFrame) -> pd.DataFrame:
 COHORT_COLUMNS = [
     "month", "month_start", "month_end", "complete", "target_pct", "n_households",
     "n_reporting", "n_with_data", "reduction_pct", "median_reduction_pct", "n_at_target",
-    "g_per_person_week", "baseline_g_per_person_week", "kg_per_person_year",
+    "g_per_person_week", "baseline_g_per_person_week", "kg_per_person_year", "n_unreliable",
 ]

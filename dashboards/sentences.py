@@ -48,6 +48,8 @@ def month_sentence(row: Mapping, baseline_months: int = 1) -> str:
     reference = "au mois de référence" if baseline_months == 1 else "aux mois de référence"
     so_far = "" if bool(row["complete"]) else " jusqu'ici"
     has_rate = not _missing(row["g_per_person_week"])
+    if bool(row.get("too_early", False)):
+        return too_early_sentence(row)
     if bool(row["baseline_month"]):
         what = f"{_rate(row)}{so_far}" if has_rate else (
             "pas encore de pesée" if not bool(row["complete"]) else "aucune pesée")
@@ -65,11 +67,23 @@ def month_sentence(row: Mapping, baseline_months: int = 1) -> str:
     reduction = row["reduction_pct"]
     decimals = 0
     # never print "−11 %" and "−11 %" for a household that is just short of the target
-    while (not bool(row["on_track"]) and decimals < 2
+    judged_ok = not _missing(row["on_track"]) and bool(row["on_track"])
+    while (not judged_ok and decimals < 2
            and format_change(reduction, decimals) == format_change(target, decimals)):
         decimals += 1
     return (f"Ce mois-ci{NBSP}: {format_change(reduction, decimals)} par rapport {reference}"
             f"{NBSP}; objectif du mois{NBSP}: {format_change(target, decimals)}")
+
+
+def too_early_sentence(row: Mapping) -> str:
+    """The first days of a month: what was weighed so far, no rate nor percentage."""
+    days = int(row["days"]) if not _missing(row.get("days")) else 0
+    n = int(row["weighins"])
+    weighed = ("aucune pesée pour l'instant" if n == 0 else
+               "1 pesée jusqu'ici" if n == 1 else f"{n} pesées jusqu'ici")
+    day_text = "1 jour écoulé" if days == 1 else f"{days} jours écoulés"
+    return (f"Trop tôt pour juger ce mois-ci ({day_text}){NBSP}: {weighed}. "
+            f"Les chiffres viendront après la première semaine.")
 
 
 def current_sentence(progress: pd.DataFrame, household_id: int,

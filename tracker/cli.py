@@ -182,6 +182,27 @@ def households_set_size(name, challenge, persons, valid_from):
     echo(f"{name}: {history}.")
 
 
+@households_group.command("absence")
+@click.argument("name")
+@click.option("--challenge", required=True)
+@click.option("--from", "date_from", required=True, callback=_date, help="YYYY-MM-DD")
+@click.option("--to", "date_to", required=True, callback=_date, help="YYYY-MM-DD (included)")
+@with_appcontext
+def households_absence(name, challenge, date_from, date_to):
+    """The whole household away from --from to --to (both included): 0 person-days."""
+    from tracker.services import coverage
+
+    try:
+        with _db().session() as s:
+            household = services.get_household(s, services.get_edition(s, challenge), name)
+            coverage.declare_absence(s, household, date_from=date_from, date_to=date_to)
+            days = (date_to - date_from).days + 1
+    except DomainError as exc:
+        _fail(_("Error: %(message)s", message=exc.message))
+    echo(_("%(name)s: away from %(start)s to %(end)s (%(days)s day(s)).", name=name,
+           start=date_from.isoformat(), end=date_to.isoformat(), days=days))
+
+
 # ---------------------------------------------------------------- accounts
 @click.group("accounts")
 def accounts_group():
@@ -320,6 +341,26 @@ def progress_export(challenge, as_of, fmt, output):
     else:
         sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else echo(
             data.decode("utf-8", "replace"), nl=False)
+
+
+@progress_group.command("accept")
+@click.argument("name")
+@click.option("--challenge", required=True)
+@click.option("--month", required=True, type=int, help="challenge month (1 = the first)")
+@click.option("--reason", required=True, help="why the month is reliable (kept in the audit "
+              "log)")
+@with_appcontext
+def progress_accept(name, challenge, month, reason):
+    """Accept a household-month as reliable despite missing weeks (audited)."""
+    from tracker.services import coverage
+
+    try:
+        with _db().session() as s:
+            household = services.get_household(s, services.get_edition(s, challenge), name)
+            coverage.accept_month(s, household, month=month, reason=reason)
+    except DomainError as exc:
+        _fail(_("Error: %(message)s", message=exc.message))
+    echo(_("%(name)s: month %(month)s accepted as reliable.", name=name, month=month))
 
 
 # ---------------------------------------------------------------- run

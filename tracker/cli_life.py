@@ -77,10 +77,12 @@ def reminders_send(dry_run):
     try:
         events = send_event_reminders(session, now)
         silent = _send_silence_reminders(session, now)
+        weeks = _send_week_reminders(session, now)
         if dry_run:
             session.rollback()
             echo(_("Would remind %(events)s event registrations and %(silent)s "
                    "silent households.", events=events, silent=silent))
+            echo(_("Would remind %(n)s household(s) of a week without weigh-ins.", n=weeks))
             return
         session.commit()
         sent, failed = mailer.deliver(session)
@@ -89,6 +91,25 @@ def reminders_send(dry_run):
     echo(_("Reminded %(events)s event registrations and %(silent)s silent households "
            "(%(sent)s mails sent, %(failed)s failed).", events=events, silent=silent,
            sent=sent, failed=failed))
+    echo(_("Reminded %(n)s household(s) of a week without weigh-ins.", n=weeks))
+
+
+def _send_week_reminders(session, now: dt.datetime) -> int:
+    """Queue the reminders of a week still without weigh-ins; returns how many households."""
+    from tracker.services import reminders
+    from tracker.web import mailer
+
+    due = reminders.uncovered_weeks(session, now)
+    for item in due:
+        household = item.household
+        last = item.week_end - dt.timedelta(days=1)
+        for account in household.accounts:
+            mailer.send(session, reminders.WEEK_REMINDER, account.email,
+                        locale=account.locale, household_id=household.id, household=household,
+                        start=item.week_start, last=last,
+                        url=mailer.absolute_url("family.weigh"),
+                        away_url=mailer.absolute_url("absences.index"))
+    return len(due)
 
 
 def _send_silence_reminders(session, now: dt.datetime) -> int:

@@ -122,6 +122,42 @@ def new_generation() -> str:
     return secrets.token_urlsafe(12)
 
 
+class Absence(Base):
+    """Dates when the whole household is away (both included): 0 person-days (DESIGN.md)."""
+
+    __tablename__ = "absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"),
+                                              index=True)
+    date_from: Mapped[dt.date] = mapped_column(Date)
+    date_to: Mapped[dt.date] = mapped_column(Date)
+    # who declared it: the account (family or staff), or "zw (<user>)" for the command
+    created_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"))
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("date_to >= date_from", name="absence_order"),)
+
+
+class AcceptedMonth(Base):
+    """A household-month staff accepted as reliable despite missing weeks, and why."""
+
+    __tablename__ = "accepted_months"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    month: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    accepted_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"))
+    accepted_by: Mapped[str] = mapped_column(String(254), default="")
+    accepted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("household_id", "month", name="uq_accepted_month"),)
+
+
 class Account(Base):
     """Someone who signs in: a family member, staff or an admin."""
 

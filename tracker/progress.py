@@ -15,9 +15,10 @@ from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.engine import Connection
 
 from dashboards.method import (EditionParams, cohort_progress, household_progress,
-                               progress_tables)
+                               progress_tables, week_coverage)
 from tracker import clock
-from tracker.models import Edition, Household, HouseholdSize, WeighIn
+from tracker.models import (Absence, AcceptedMonth, Edition, Household, HouseholdSize,
+                            WeighIn)
 
 
 def edition_params(edition: Edition) -> EditionParams:
@@ -41,12 +42,16 @@ class Frames:
     weighins: pd.DataFrame
     sizes: pd.DataFrame
     households: pd.DataFrame
+    absences: pd.DataFrame | None = None
+    accepted: pd.DataFrame | None = None
 
 
 HOUSEHOLD_COLUMNS = {"household_id": "int64", "name": object}
 SIZE_COLUMNS = {"household_id": "int64", "persons": "int64", "valid_from": object}
 #: Up to this many households, rows are read through SQLAlchemy (see `_read_columns`).
 SMALL_READ = 50
+ABSENCE_COLUMNS = {"household_id": "int64", "date_from": object, "date_to": object}
+ACCEPTED_COLUMNS = {"household_id": "int64", "month": "int64"}
 WEIGHIN_COLUMNS = {"household_id": "int64", "epoch_ms": "int64", "stream": object,
                    "weight_g": "int64", "status": object}
 
@@ -104,10 +109,16 @@ def load_frames(conn: Connection, edition_id: int,
     epoch = _epoch_ms(conn.dialect.name)
     wi = (select(WeighIn.household_id, epoch, WeighIn.stream, WeighIn.weight_g,
                  WeighIn.status).join(Household).where(Household.edition_id == edition_id))
+    ab = (select(Absence.household_id, Absence.date_from, Absence.date_to)
+          .join(Household).where(Household.edition_id == edition_id))
+    ac = (select(AcceptedMonth.household_id, AcceptedMonth.month)
+          .join(Household).where(Household.edition_id == edition_id))
     if household_ids is not None:
         hh = hh.where(Household.id.in_(household_ids))
         sz = sz.where(HouseholdSize.household_id.in_(household_ids))
         wi = wi.where(WeighIn.household_id.in_(household_ids))
+        ab = ab.where(Absence.household_id.in_(household_ids))
+        ac = ac.where(AcceptedMonth.household_id.in_(household_ids))
     bulk = household_ids is None or len(household_ids) > SMALL_READ
     households = pd.DataFrame(_read_columns(conn, hh, HOUSEHOLD_COLUMNS, bulk))
     sizes = _read_columns(conn, sz, SIZE_COLUMNS, bulk)
@@ -118,7 +129,11 @@ def load_frames(conn: Connection, edition_id: int,
         "household_id": w["household_id"],
         "measured_at": pd.to_datetime(w["epoch_ms"], unit="ms", utc=True),
         "stream": w["stream"], "weight_g": w["weight_g"], "status": w["status"]})
-    return Frames(weighins, sizes, households)
+    absences = _read_columns(conn, ab, ABSENCE_COLUMNS, bulk)
+    for c in ("date_from", "date_to"):
+        absences[c] = np.array([_as_date(v) for v in absences[c]], dtype=object)
+    accepted = pd.DataFrame(_read_columns(conn, ac, ACCEPTED_COLUMNS, bulk))
+    return Frames(weighins, sizes, households, pd.DataFrame(absences), accepted)
 
 
 @dataclass
@@ -130,6 +145,15 @@ class Progress:
     households: pd.DataFrame
     streams: pd.DataFrame
     cohort: pd.DataFrame
+
+
+def weeks(conn: Connection, edition: Edition, household_id: int,
+          as_of: dt.date | None = None) -> pd.DataFrame:
+    """The started week blocks of one household (``week_coverage``): which are covered."""
+    frames = load_frames(conn, edition.id, [household_id])
+    return week_coverage(frames.weighins, frames.sizes, frames.households,
+                         edition_params(edition), as_of or today(edition),
+                         absences=frames.absences)
 
 
 def compute(conn: Connection, edition: Edition, as_of: dt.date | None = None,
@@ -145,8 +169,10 @@ def compute(conn: Connection, edition: Edition, as_of: dt.date | None = None,
     if with_streams:
         households, streams, cohort = progress_tables(frames.weighins, frames.sizes,
                                                       frames.households, params, as_of,
-                                                      with_cohort=with_cohort)
+                                                      with_cohort=with_cohort,
+                                                      absences=frames.absences,
+                                                      accepted=frames.accepted)
         return Progress(params, as_of, households, streams, cohort)
     households = household_progress(frames.weighins, frames.sizes, frames.households, params,
-                                    as_of)
+                                    as_of, absences=frames.absences, accepted=frames.accepted)
     return Progress(params, as_of, households, pd.DataFrame(), cohort_progress(households))

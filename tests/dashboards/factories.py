@@ -45,3 +45,11 @@ def row(df: pd.DataFrame, household_id: int, month: int) -> pd.Series:
     sel = df[(df["household_id"] == household_id) & (df["month"] == month)]
     assert len(sel) == 1, sel
     return sel.iloc[0]
+
+
+def accepted(household_ids, months: int = 8) -> pd.DataFrame:
+    """Every month of these households accepted by staff: for tests of the rate arithmetic
+    with a weigh-in or two per month, where coverage is not the point."""
+    ids = list(household_ids)
+    return pd.DataFrame({"household_id": [h for h in ids for _ in range(months)],
+                         "month": [k for _ in ids for k in range(1, months + 1)]})

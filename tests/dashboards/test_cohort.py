@@ -8,7 +8,7 @@ import pytest
 
 from dashboards.method import EditionParams, cohort_progress, household_progress
 
-from .factories import households, noon, sizes, weighins
+from .factories import accepted, households, noon, sizes, weighins
 
 D = dt.date
 FEB = EditionParams(start=D(2026, 2, 1))
@@ -32,7 +32,8 @@ def progress():
                   noon(D(2026, 3, 3), 3, "biowaste", 2800),
                   noon(D(2026, 3, 3), 4, "residual", 3000),
                   noon(D(2026, 3, 15), 1, "residual", 99999)])  # after as_of
-    return household_progress(w, s, h, FEB, AS_OF)
+    # one weigh-in a month: coverage aside (staff accepted every month), the arithmetic
+    return household_progress(w, s, h, FEB, AS_OF, accepted=accepted([1, 2, 3, 4]))
 
 
 def test_household_rates_are_the_hand_computed_ones(progress):
@@ -78,7 +79,8 @@ def test_cohort_weights_use_mean_persons_over_the_month():
                   noon(D(2026, 3, 3), 1, "residual", 4200),
                   noon(D(2026, 2, 3), 2, "residual", 2800),
                   noon(D(2026, 3, 3), 2, "residual", 1400)])
-    c = cohort_progress(household_progress(w, s, h, FEB, AS_OF)).set_index("month")
+    c = cohort_progress(household_progress(w, s, h, FEB, AS_OF, accepted=accepted([1, 2]))
+                        ).set_index("month")
     # month 2: persons A = 3, B = 1: (700×3 + 700×1) / (1000×3 + 700×1) = 2800/3700
     assert c.loc[2, "reduction_pct"] == pytest.approx(100 * (1 - 2800 / 3700))
 

@@ -18,7 +18,8 @@ from .factories import MARCH, households, noon, sizes, weighins
 
 D = dt.date
 HEADER = ("household,month,month_start,month_end,complete,weighins,counted_kg,person_days,"
-          "g_per_person_week,reduction_pct,target_pct,on_track")
+          "g_per_person_week,reduction_pct,target_pct,on_track,absent_days,weeks_covered,weeks,"
+          "reliable")
 
 
 @pytest.fixture
@@ -31,16 +32,23 @@ def progress():
                   noon(D(2026, 3, 11), 2, "residual", 1234),
                   noon(D(2026, 4, 11), 2, "residual", 500, "flagged")])
     h = households([(1, "Dupont, Marie"), (2, 'Le "Nid"')])
-    return household_progress(w, s, h, MARCH, D(2026, 4, 15))
+    # Dupont weighed in weeks 1 and 3 of March (2 of 4): staff accepted the month. Le "Nid"
+    # was away from March 14 to 31: 18 absent days, weeks 3 and 4 covered by the absence.
+    away = pd.DataFrame({"household_id": [2], "date_from": [D(2026, 3, 14)],
+                         "date_to": [D(2026, 3, 31)]})
+    ok = pd.DataFrame({"household_id": [1], "month": [1]})
+    return household_progress(w, s, h, MARCH, D(2026, 4, 15), absences=away, accepted=ok)
 
 
 def test_progress_csv_exact(progress):
     assert progress_csv(progress) == "\n".join([
         HEADER,
-        '"Dupont, Marie",1,2026-03-01,2026-04-01,true,2,9.400,94,700.0,0.0,0.0,true',
-        '"Dupont, Marie",2,2026-04-01,2026-05-01,false,1,9.600,60,1120.0,-60.0,2.9,false',
-        '"Le ""Nid""",1,2026-03-01,2026-04-01,true,1,1.234,93,92.9,0.0,0.0,true',
-        '"Le ""Nid""",2,2026-04-01,2026-05-01,false,0,,45,,,2.9,',
+        '"Dupont, Marie",1,2026-03-01,2026-04-01,true,2,9.400,94,700.0,0.0,0.0,true,0,2,4,true',
+        # 1 week of 3 started covered (Apr 10; biowaste is not counted): not reliable
+        '"Dupont, Marie",2,2026-04-01,2026-05-01,false,1,9.600,60,1120.0,-60.0,2.9,,0,1,3,false',
+        # 1234 g / (13 days × 3 persons) × 7 = 221.5; weeks 2, 3, 4 covered
+        '"Le ""Nid""",1,2026-03-01,2026-04-01,true,1,1.234,39,221.5,0.0,0.0,true,18,3,4,true',
+        '"Le ""Nid""",2,2026-04-01,2026-05-01,false,0,,45,,,2.9,,0,0,3,',
         "",
     ])
 
@@ -72,10 +80,11 @@ def test_progress_csv_rounds_half_away_from_zero():
         "household": "X", "month": 3, "month_start": D(2026, 5, 1), "month_end": D(2026, 6, 1),
         "complete": True, "weighins": 4, "counted_kg": 1.2345, "person_days": 62,
         "g_per_person_week": 12.25, "reduction_pct": -0.04, "target_pct": 5.75,
-        "on_track": pd.NA}])
+        "on_track": pd.NA, "absent_days": 0, "weeks_covered": 4, "weeks": 4,
+        "reliable": True}])
     df["on_track"] = df["on_track"].astype("boolean")
     line = progress_csv(df).splitlines()[1]
-    assert line == "X,3,2026-05-01,2026-06-01,true,4,1.235,62,12.3,0.0,5.8,"
+    assert line == "X,3,2026-05-01,2026-06-01,true,4,1.235,62,12.3,0.0,5.8,,0,4,4,true"
 
 
 def test_progress_json(progress):
@@ -86,7 +95,10 @@ def test_progress_json(progress):
         "household": "Dupont, Marie", "month": 1, "month_start": "2026-03-01",
         "month_end": "2026-04-01", "complete": True, "weighins": 2, "counted_kg": 9.4,
         "person_days": 94, "g_per_person_week": 700.0, "reduction_pct": 0.0,
-        "target_pct": 0.0, "on_track": True}
+        "target_pct": 0.0, "on_track": True, "absent_days": 0, "weeks_covered": 2, "weeks": 4,
+        "reliable": True}
+    assert records[1]["on_track"] is None and records[1]["reliable"] is False
+    assert records[3]["reliable"] is None and records[2]["absent_days"] == 18
     assert records[3]["counted_kg"] is None and records[3]["on_track"] is None
     assert records[3]["reduction_pct"] is None and records[3]["target_pct"] == 2.9
     assert records[1]["reduction_pct"] == -60.0

@@ -14,7 +14,7 @@ from dashboards.figures import (
 )
 from dashboards.method import cohort_progress, household_progress, stream_progress
 
-from .factories import MARCH, households, noon, sizes, weighins
+from .factories import MARCH, accepted, households, noon, sizes, weighins
 
 D = dt.date
 
@@ -30,7 +30,7 @@ def frames():
                   noon(D(2026, 3, 3), 2, "residual", 9300),
                   noon(D(2026, 4, 3), 2, "residual", 9300)])
     args = (w, s, h, MARCH, D(2026, 4, 20))
-    p = household_progress(*args)
+    p = household_progress(*args, accepted=accepted([1, 2]))  # coverage aside
     return p, stream_progress(*args), cohort_progress(p)
 
 

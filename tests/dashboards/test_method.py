@@ -18,7 +18,7 @@ from dashboards.method import (
     target_path,
 )
 
-from .factories import MARCH, households, noon, row, sizes, weighins
+from .factories import MARCH, accepted, households, noon, row, sizes, weighins
 
 D = dt.date
 
@@ -94,7 +94,8 @@ def test_size_change_mid_month():
     w = weighins([noon(D(2026, 3, 3), 1, "residual", 5400),
                   noon(D(2026, 3, 20), 1, "packaging", 4000),
                   noon(D(2026, 4, 10), 1, "residual", 9600)])
-    df = household_progress(w, s, households([(1, "Dupont")]), MARCH, D(2026, 5, 1))
+    df = household_progress(w, s, households([(1, "Dupont")]), MARCH, D(2026, 5, 1),
+                            accepted=accepted([1]))  # coverage aside
     m1, m2 = row(df, 1, 1), row(df, 1, 2)
     assert m1["person_days"] == 94
     assert m1["counted_kg"] == 9.4
@@ -315,13 +316,13 @@ def test_exactly_at_target_is_on_track_despite_float_noise():
     # 5600 g/week, i.e. 1 - 0.8 = 0.19999999999999996 in floats: still on track at 20 %.
     w = weighins([noon(D(2026, 3, 5), 1, "residual", 31000),
                   noon(D(2026, 10, 5), 1, "residual", 24800)])
-    h = households([(1, "A")])
-    m8 = row(household_progress(w, s, h, MARCH, D(2026, 11, 1)), 1, 8)
+    h, ok = households([(1, "A")]), accepted([1])  # coverage aside
+    m8 = row(household_progress(w, s, h, MARCH, D(2026, 11, 1), accepted=ok), 1, 8)
     assert m8["reduction_pct"] == pytest.approx(20.0)
     assert m8["target_pct"] == 20.0
     assert bool(m8["on_track"]) is True
     w.loc[1, "weight_g"] = 24801  # one gram more: short of the target
-    m8 = row(household_progress(w, s, h, MARCH, D(2026, 11, 1)), 1, 8)
+    m8 = row(household_progress(w, s, h, MARCH, D(2026, 11, 1), accepted=ok), 1, 8)
     assert bool(m8["on_track"]) is False
 
 

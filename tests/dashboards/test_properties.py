@@ -146,7 +146,8 @@ def test_matches_the_day_by_day_reference(case):
             assert g["counted_kg"] == r["grams"] / 1000
         if r["reduction"] is None:
             assert pd.isna(g["on_track"])
-        elif abs(r["reduction"] - r["target"]) > 1e-6:
+        elif not pd.isna(g["on_track"]) and abs(r["reduction"] - r["target"]) > 1e-6:
+            # coverage (which empties on_track) is checked in test_coverage.py
             assert bool(g["on_track"]) == (r["reduction"] >= r["target"])
 
 
@@ -158,7 +159,8 @@ def test_no_data_is_never_zero(case):
     assert df.loc[no, "g_per_person_week"].isna().all()
     assert df.loc[no, "counted_kg"].isna().all()
     assert df.loc[df["g_per_person_week"].isna(), "reduction_pct"].isna().all()
-    assert (df["on_track"].isna() == df["reduction_pct"].isna()).all()
+    assert (df["on_track"].notna() == (df["reduction_pct"].notna() & df["in_cohort"])).all()
+    assert (df["reliable"].isna() == df["g_per_person_week"].isna()).all()
     assert (df.loc[~no, "counted_kg"] > 0).all()
     assert ((df["month_start"] <= case[4]).all())
     assert (df["complete"] == (df["month_end"] <= case[4])).all()
@@ -234,6 +236,10 @@ CELL = {
     "reduction_pct": re.compile(r"^(-?\d+\.\d)?$"),
     "target_pct": ONE_DECIMAL,
     "on_track": re.compile(r"^(true|false)?$"),
+    "absent_days": re.compile(r"^\d+$"),
+    "weeks_covered": re.compile(r"^[0-4]$"),
+    "weeks": re.compile(r"^[0-4]$"),
+    "reliable": re.compile(r"^(true|false)?$"),
 }
 
 
@@ -276,11 +282,13 @@ def test_cohort_matches_a_row_by_row_computation(case):
     df = household_progress(*case)
     cohort = cohort_progress(df).set_index("month")
     for month, rows in df.groupby("month"):
-        both = [r for r in rows.to_dict("records") if not math.isnan(r["reduction_pct"])]
+        both = [r for r in rows.to_dict("records")
+                if not math.isnan(r["reduction_pct"]) and r["in_cohort"]]
         c = cohort.loc[month]
         assert c["n_with_data"] == len(both)
         assert c["n_households"] == len(rows)
         assert c["n_reporting"] == rows["g_per_person_week"].notna().sum()
+        assert c["n_unreliable"] == (rows["reduction_pct"].notna() & ~rows["in_cohort"]).sum()
         assert c["n_at_target"] == sum(bool(r["on_track"]) for r in both)
         if not both:
             assert math.isnan(c["reduction_pct"]) and math.isnan(c["median_reduction_pct"])

@@ -14,7 +14,7 @@ from dashboards.sentences import (
     month_sentence,
 )
 
-from .factories import MARCH, households, noon, sizes, weighins
+from .factories import MARCH, accepted, households, noon, sizes, weighins
 
 D = dt.date
 NB = "\u00a0"
@@ -93,7 +93,8 @@ def _progress(as_of, march_grams, may_grams):
     s = sizes([(1, 1, D(2026, 3, 1))])
     w = weighins([noon(D(2026, 3, 2), 1, "residual", march_grams),
                   noon(D(2026, 5, 2), 1, "residual", may_grams)])
-    return household_progress(w, s, households([(1, "A")]), MARCH, as_of)
+    return household_progress(w, s, households([(1, "A")]), MARCH, as_of,
+                              accepted=accepted([1]))  # coverage aside
 
 
 def test_current_sentence_before_the_start():

@@ -23,8 +23,9 @@ def finished_month(app, world, monkeypatch):
         for name, (march, april) in GRAMS.items():
             household = s.get(Household, world[name])
             for month, grams in ((3, march), (4, april)):
-                for day, stream in ((10, "residual"), (12, "packaging"), (14, "residual"),
-                                    (16, "glass")):
+                # one bin in each week of the month: reliable months (DESIGN.md coverage)
+                for day, stream in ((3, "residual"), (10, "packaging"), (17, "residual"),
+                                    (24, "glass")):
                     services.record_weighin(s, household, stream=stream, weight_g=grams // 4,
                                             source="web", check_median=False,
                                             measured_at=dt.datetime(2026, month, day, 9,

@@ -19,6 +19,7 @@ from tests.security.helpers import changed_tables, snapshot
 from tests.security.routes import ARGS, ROUTES
 from tracker import services
 from tracker.models import Account, Household
+from tracker.services import coverage
 from tracker.services import devices as device_service
 from tracker.services import enrolment as enrolment_service
 from tracker.services import events as event_service
@@ -47,7 +48,7 @@ class Context:
         self.households = [world["martin"], world["durand"]]
         self.edition_slug = "defi-2026"
         self.tokens: dict[str, str] = {}
-        self.objects: dict = {"weighin": {}}
+        self.objects: dict = {"weighin": {}, "absence": {}}
         with self._session() as s:
             edition = s.get(Household, world["martin"]).edition
             settings = edition_settings(s, edition)
@@ -58,6 +59,7 @@ class Context:
                 self.tokens[role] = services.issue_api_token(s, account)
         for household in self.households:
             self.objects["weighin"][household] = self.make("weighin", household)
+            self.objects["absence"][household] = self.make("absence", household)
         with self._session() as s:  # a doubtful reading: the review form is shown to staff
             services.record_weighin(s, s.get(Household, world["durand"]), stream="residual",
                                     weight_g=40000, source="web",
@@ -87,6 +89,10 @@ class Context:
                 when = dt.datetime(2026, 4, 10, 8, 0, tzinfo=dt.timezone.utc)
                 obj = services.record_weighin(s, household, stream="residual", weight_g=1000,
                                               measured_at=when, source="web")
+            elif kind == "absence":
+                obj = coverage.declare_absence(s, s.get(Household, household_id),
+                                               date_from=dt.date(2026, 4, 13),
+                                               date_to=dt.date(2026, 4, 14))
             elif kind == "mail":
                 obj = queue_mail(s, to="martin@example.org", subject="Bonjour", body="Texte")
             elif kind == "enrolment":

@@ -22,6 +22,7 @@ KINDS = ("public", "signed_in", "family", "staff", "api_public", "api_signed_in"
 
 WEIGHIN_FORM = {"stream": "residual", "weight_kg": "1,2"}
 WEIGHIN_JSON = {"stream": "residual", "weight_kg": "1,2"}
+ABSENCE_FORM = {"date_from": "2026-04-20", "date_to": "2026-04-24"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ ROUTES: dict[str, Route] = {
     "family.correct": Route("family", data={"POST": {**WEIGHIN_FORM, "weight_kg": "1,3"}},
                             ok={"POST": {302}}),
     "family.delete": Route("family", ok={"POST": {302}}),
+    "absences.index": Route("family", data={"POST": ABSENCE_FORM}, ok={"POST": {302}}),
+    "absences.delete": Route("family", ok={"POST": {302}}),
     "life_links.members": Route("family", ok={"POST": {422}}),
     "life_privacy.my_data": Route("family"),
     "life_privacy.my_data_download": Route("family"),
@@ -113,6 +116,10 @@ ROUTES: dict[str, Route] = {
     "staff_cohort.household": Route("staff"),
     "staff_cohort.export": Route("staff"),
     "staff_compare.index": Route("staff"),
+    "staff_coverage.declare": Route("staff", data={"POST": ABSENCE_FORM}, ok={"POST": {302}}),
+    "staff_coverage.withdraw": Route("staff", ok={"POST": {302}}),
+    "staff_coverage.accept": Route("staff", data={"POST": {"month": "1", "reason": "Essai"}},
+                                   ok={"POST": {302}}),
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),
     "staff_quality.index": Route("staff"),
@@ -170,6 +177,7 @@ def _fresh_or_seeded(kind):
 
 ARGS = {
     "weighin_id": _owned("weighin"),
+    "absence_id": _owned("absence"),
     "household_id": _households,
     "mail_id": _fresh_or_seeded("mail"),
     "enrolment_id": _fresh_or_seeded("enrolment"),

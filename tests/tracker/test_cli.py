@@ -198,14 +198,16 @@ def test_progress_export(runner, app, households, edition, tmp_path, now_in_edit
     assert result.exit_code == 0, result.output
     rows = result.output.strip().splitlines()
     assert rows[0] == ("household,month,month_start,month_end,complete,weighins,counted_kg,"
-                       "person_days,g_per_person_week,reduction_pct,target_pct,on_track")
+                       "person_days,g_per_person_week,reduction_pct,target_pct,on_track,"
+                       "absent_days,weeks_covered,weeks,reliable")
     martin = [r for r in rows if r.startswith("Martin,")]
     # March: 31000 g / (31 × 3) × 7 = 2333.3 g/person/week; April: 24000 / (15 × 3) × 7 = 3733.3
-    assert martin[0] == "Martin,1,2026-03-01,2026-04-01,true,31,31.000,93,2333.3,0.0,0.0,true"
+    assert martin[0] == ("Martin,1,2026-03-01,2026-04-01,true,31,31.000,93,2333.3,0.0,0.0,true,"
+                         "0,4,4,true")
     assert martin[1] == ("Martin,2,2026-04-01,2026-05-01,false,15,24.000,45,3733.3,-60.0,2.9,"
-                         "false")
+                         "false,0,3,3,true")  # April 15 starts its third week
     durand = [r for r in rows if r.startswith("Durand,")]
-    assert durand[0] == "Durand,1,2026-03-01,2026-04-01,true,0,,62,,,0.0,"
+    assert durand[0] == "Durand,1,2026-03-01,2026-04-01,true,0,,62,,,0.0,,0,0,4,"
     xlsx = tmp_path / "p.xlsx"
     out = runner.invoke(args=["progress", "export", "--challenge", edition, "--as-of",
                               "2026-04-15", "--format", "xlsx", "-o", str(xlsx)])
@@ -326,3 +328,47 @@ def test_command_line_changes_are_in_the_audit_log(app, runner, households, tmp_
         assert all(e.actor.startswith("zw (") and e.actor_id is None for e in entries)
         text = json.dumps([e.details for e in entries]) + " ".join(e.actor for e in entries)
         assert "martin@example.org" not in text and "Martin" not in text
+
+
+def test_absence_and_accept_change_the_progress_export(runner, app, households, edition,
+                                                       tmp_path, now_in_edition):
+    """Durand (2 persons) weighs in weeks 1 and 3 of March, away March 10 to 20 (11 days):
+    week 2 covered by the absence (5 dates of 7); Martin weighs once in March: staff accept
+    the month."""
+    from tracker.models_life import AuditEntry
+
+    path = tmp_path / "w.csv"
+    path.write_text("household,date,stream,weight_kg\nDurand,2026-03-02,residual,2\n"
+                    "Durand,2026-03-16,residual,2\nMartin,2026-03-03,residual,3\n")
+    assert runner.invoke(args=["weighins", "import", str(path), "--challenge",
+                               edition]).exit_code == 0
+    away = runner.invoke(args=["households", "absence", "Durand", "--challenge", edition,
+                               "--from", "2026-03-10", "--to", "2026-03-20"])
+    assert away.exit_code == 0, away.output
+    assert "2026-03-10" in away.output and "11" in away.output
+    ok = runner.invoke(args=["progress", "accept", "Martin", "--challenge", edition,
+                             "--month", "1", "--reason", "Balance en panne deux semaines"])
+    assert ok.exit_code == 0, ok.output
+    rows = runner.invoke(args=["progress", "export", "--challenge", edition, "--as-of",
+                               "2026-04-01"]).output.strip().splitlines()
+    durand = [r for r in rows if r.startswith("Durand,1,")][0]
+    # 4000 g / (20 days × 2) × 7 = 700.0; weeks 1, 2, 3 covered (week 4 not): 3 of 4
+    assert durand == "Durand,1,2026-03-01,2026-04-01,true,2,4.000,40,700.0,0.0,0.0,true,11,3,4,true"
+    martin = [r for r in rows if r.startswith("Martin,1,")][0]
+    assert martin.endswith(",true,0,1,4,true")
+    with app.extensions["zw_db"].session() as s:
+        actions = {e.action: e.details for e in s.scalars(select(AuditEntry))}
+    assert actions["progress.accept"] == {"month": 1, "reason": "Balance en panne deux semaines"}
+    assert actions["absence.declare"]["date_to"] == "2026-03-20"
+    for bad in (["households", "absence", "Durand", "--challenge", edition, "--from",
+                 "2026-03-20", "--to", "2026-03-10"],
+                ["households", "absence", "Durand", "--challenge", edition, "--from",
+                 "2026-02-20", "--to", "2026-03-10"],
+                ["progress", "accept", "Martin", "--challenge", edition, "--month", "9",
+                 "--reason", "x"],
+                ["progress", "accept", "Martin", "--challenge", edition, "--month", "2",
+                 "--reason", "  "],
+                ["progress", "accept", "Nobody", "--challenge", edition, "--month", "2",
+                 "--reason", "x"]):
+        result = runner.invoke(args=bad)
+        assert result.exit_code == 1, (bad, result.output)

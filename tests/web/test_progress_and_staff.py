@@ -18,10 +18,15 @@ def test_progress_without_data_says_so_never_zero(martin):
 
 
 def test_progress_this_month_against_the_reference(martin, world, add_weighin):
-    # March (month 1, reference): 3 kg of residual waste, 3 persons over 31 days.
-    add_weighin(world["martin"], "residual", 3000, dt.datetime(2026, 3, 10, 8, tzinfo=UTC))
-    # April so far (15 days): 1 kg of residual waste; compost is diverted, a flagged one ignored.
-    add_weighin(world["martin"], "residual", 1000, dt.datetime(2026, 4, 5, 8, tzinfo=UTC))
+    # March (month 1, reference): 3 kg of residual waste, 3 persons over 31 days, weighed in
+    # each of its 4 weeks (a reliable month).
+    for day in (3, 10, 17, 24):
+        add_weighin(world["martin"], "residual", 750, dt.datetime(2026, 3, day, 8, tzinfo=UTC))
+    # April so far (15 days, 3 weeks started, each weighed): 1 kg of residual waste; compost
+    # is diverted, a flagged one ignored.
+    for day, grams in ((5, 400), (9, 300), (15, 300)):
+        add_weighin(world["martin"], "residual", grams,
+                    dt.datetime(2026, 4, day, 8, tzinfo=UTC))
     add_weighin(world["martin"], "biowaste", 2000, dt.datetime(2026, 4, 6, 8, tzinfo=UTC))
     add_weighin(world["martin"], "residual", 9000, dt.datetime(2026, 4, 7, 8, tzinfo=UTC),
                 status="flagged")

@@ -29,6 +29,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(staff_quality.bp)  # flagged readings, dead letters
     app.register_blueprint(staff_devices.bp)  # scales: state, revoke
     app.register_blueprint(staff_compare.bp)  # editions side by side
+    from tracker.web import absences, staff_coverage
+    app.register_blueprint(absences.bp)  # families: the dates they are away
+    app.register_blueprint(staff_coverage.bp)  # staff: absences and accepted months
     from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
     register_life(app)
     api.init_app(app)

@@ -166,8 +166,24 @@ def weigh():
     shown = _local_text(clock.now(), tz)
     if not form.measured_at.data:
         form.measured_at.data = form.measured_at_shown.data = shown
+    past = _past_day(request.args.get("jour"), household.edition, shown)
+    if request.method == "GET" and past:  # a forgotten week (progress page): that day, noon
+        form.measured_at.data = past
     return _render_form("family/weigh.html", form, household, errors,
-                        422 if errors else 200, max_time=shown)
+                        422 if errors else 200, max_time=shown, open_date=bool(past))
+
+
+def _past_day(raw: str | None, edition, now_text: str) -> str | None:
+    """`?jour=YYYY-MM-DD` as the form's time (noon) when it is within the edition and not
+    in the future; None otherwise."""
+    try:
+        day = dt.date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+    text = f"{day.isoformat()}T12:00"
+    if day < edition.start_date or text[:10] > now_text[:10]:
+        return None
+    return min(text, now_text)
 
 
 @bp.route("/historique")

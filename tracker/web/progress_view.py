@@ -25,11 +25,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboards.figures import household_figure_spec
-from dashboards.method import WEEKS_PER_YEAR
+from dashboards.method import WEEKS_PER_YEAR, weeks_needed
 from dashboards.sentences import current_sentence
 from tracker.domain import add_months
 from tracker.models import Edition, Household, WeighIn
 from tracker.progress import compute
+from tracker.progress import weeks as progress_weeks
 from tracker.web.charts import HEIGHT_SMALL, embed
 
 SILENT_DAYS = 14
@@ -111,11 +112,14 @@ class HouseholdLine:
 
     @property
     def state(self) -> str:
-        """``no-baseline``, ``no-data``, ``on-track`` or ``behind``."""
+        """``no-baseline``, ``no-data``, ``unreliable`` (weeks missing: no verdict),
+        ``on-track`` or ``behind``."""
         if self.no_baseline:
             return "no-baseline"
         if self.reduction is None:
             return "no-data"
+        if self.on_track is None:
+            return "unreliable"
         return "on-track" if self.on_track else "behind"
 
 
@@ -138,7 +142,8 @@ def filter_frame(p: pd.DataFrame, which: str) -> pd.DataFrame:
     """The rows of one filter of the cohort table (see FILTERS)."""
     has = p["reduction_pct"].notna()
     track = p["on_track"].fillna(False).astype(bool)
-    masks = {"objectif": has & track, "retard": has & ~track,
+    behind = ~p["on_track"].fillna(True).astype(bool)  # judged and short: not the unreliable
+    masks = {"objectif": has & track, "retard": has & behind,
              "sans-donnees": ~has & ~p["no_baseline"], "silencieux": p["silent"],
              "sans-reference": p["no_baseline"]}
     return p[masks[which]] if which in masks else p
@@ -239,6 +244,17 @@ def kg_per_year(g_per_person_week: float | None) -> float | None:
 # ------------------------------------------------------------------ the family page
 
 
+def missing_weeks(weeks: pd.DataFrame, month: int, as_of: dt.date) -> list[dict]:
+    """The started week blocks of `month` and the month before that hold no counted weigh-in
+    and are not covered by an absence: when each starts and the day to weigh in for it (its
+    first day, or today for the week in progress)."""
+    gaps = weeks[(weeks["month"] >= month - 1) & (weeks["month"] <= month) & ~weeks["covered"]]
+    return [{"start": r["week_start"], "month": r["month"],
+             "day": min(r["week_start"], as_of) if r["week_end"] > as_of else r["week_start"],
+             "current": r["week_end"] > as_of}
+            for r in records(gaps)]
+
+
 def family_progress(session: Session, household: Household) -> dict:
     """Everything the family progress page shows, for the signed-in household only."""
     edition = household.edition
@@ -252,6 +268,13 @@ def family_progress(session: Session, household: Household) -> dict:
         return context
     row = {k: value(v) for k, v in hp[hp["month"] == month].iloc[0].items()}
     has_any = bool(hp["weighins"].sum() > 0 or hp["weighins_diverted"].sum() > 0)
+    weeks = progress_weeks(session.connection(), edition, household.id, result.as_of)
+    context.update(
+        too_early=bool(row.get("too_early")),
+        missing=missing_weeks(weeks, month, result.as_of),
+        needed=int(weeks_needed(row["weeks"])),
+        baseline_unreliable=bool(row["g_per_person_week"] is not None
+                                 and not row["baseline_reliable"]))
     context.update(
         row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
         sentence=current_sentence(hp, household.id, edition.baseline_months),

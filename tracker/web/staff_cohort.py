@@ -18,6 +18,7 @@ from dashboards.export import progress_csv, progress_xlsx
 from dashboards.figures import cohort_figure, household_figure_spec
 from dashboards.sentences import current_sentence
 from tracker import services
+from tracker.services import coverage
 from tracker.domain import STREAM_LABELS
 from tracker.extensions import db
 from tracker.models import Device, Edition, Household, WeighIn
@@ -152,6 +153,8 @@ def household_context(edition: Edition, household: Household) -> dict:
                                    .order_by(Device.created_at, Device.id)).all(),
         "last_weighin": last, "days_silent": pv.days_without_weighin(edition, as_of, last),
         "silent_days": pv.SILENT_DAYS,
+        "absences": coverage.absences(session, household),
+        "accepted": coverage.accepted_months(session, household),
     }
     if month is None:
         return context
