@@ -115,6 +115,9 @@ ROUTES: dict[str, Route] = {
     "staff_compare.index": Route("staff"),
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),
+    "staff_devices.pair_form": Route("staff"),
+    # Without the form's one-time token: nothing paired, back to the list.
+    "staff_devices.pair": Route("staff", ok={"POST": {302}}),
     "staff_quality.index": Route("staff"),
     "staff_quality.review": Route("staff", data={"POST": {"decision": "accepted"}},
                                   ok={"POST": {302}}),

@@ -42,10 +42,10 @@ def row(text: str, device_id: str) -> str:
 def test_devices_are_listed_with_their_state(staff, scales):
     text = page_text(staff.get("/equipe/balances/"))
     on = row(text, "sc-on")
-    assert "Martin" in on and "Ordures ménagères" in on and "canonical" in on
+    assert "Martin" in on and "Ordures ménagères" in on and "canonique" in on
     assert "15/04/2026 09:30" in on and "en ligne" in on and "batterie 15 %" in on
     off = row(text, "sc-off")
-    assert "Durand" in off and "Verre" in off and "tasmota" in off
+    assert "Durand" in off and "Verre" in off and "Tasmota" in off
     assert "13/04/2026 09:30" in off and "hors ligne" in off
     new = row(text, "sc-new")
     assert "jamais" in new and "inconnu" in new
