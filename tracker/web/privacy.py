@@ -180,9 +180,10 @@ def staff_erase(household_id: int):
           "success")
     if remove_at_broker(device_ids) is not None:
         # The tracker already refuses them (unknown devices are dead-lettered).
-        flash(_("The broker could not be reached to delete the household's scales: their "
-                "readings are refused by the tracker; delete them at the broker once it runs "
-                "(mosquitto_ctrl dynsec deleteClient): %(ids)s.", ids=", ".join(device_ids)), "warning")
+        flash(_("The scales' server could not be reached to delete the household's scales: "
+                "the tracker already refuses their weigh-ins; delete them from the server once "
+                "it runs (mosquitto_ctrl dynsec deleteClient): %(ids)s.",
+                ids=", ".join(device_ids)), "warning")
     return redirect(url_for(".staff_households", slug=slug))
 
 

@@ -212,12 +212,12 @@ def revoke(device_id: str):
     db().commit()
     problem = revoke_at_broker(device_id)
     if problem is None:
-        flash(_("Scale %(id)s revoked: the broker refuses its connections and its readings "
-                "are not counted.", id=device_id), "success")
+        flash(_("Scale %(id)s revoked: the scales' server refuses its connections and its "
+                "weigh-ins do not count.", id=device_id), "success")
     else:
-        flash(_("Scale %(id)s is revoked in the tracker: its readings go to the dead letters "
-                "and never count. But the broker could not be reached, so the scale may "
-                "still connect to it. Press “Send to the broker again” once the broker is "
+        flash(_("Scale %(id)s is revoked in the tracker: its weigh-ins are refused and never "
+                "count. But the scales' server could not be reached, so the scale may still "
+                "connect to it. Press “Send to the scales' server again” once the server is "
                 "running.", id=device_id), "warning")
     return redirect(url_for(".index", **({"defi": request.args["defi"]}
                                          if request.args.get("defi") else {})))

@@ -1,8 +1,10 @@
 """Staff data quality: doubtful (flagged) readings to accept or reject, and the dead letters.
 
 A flagged reading does not count until staff accept it (`services.review_weighin`); a
-rejected one never counts. Dead letters are the MQTT messages the ingest refused, latest
-first, their payload shown escaped and cut short.
+rejected one never counts. Dead letters ("Messages refusés" on the page) are the MQTT
+messages the ingest refused, latest first: the scale's household beside its id, the reason in
+words with what it means and what to do (tracker.web.reasons), the payload escaped and cut
+short.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker import services
 from tracker.extensions import db
-from tracker.models import DeadLetter, Edition, Household, WeighIn
+from tracker.models import DeadLetter, Device, Edition, Household, WeighIn
 from tracker.services import audit
 from tracker.web.auth import staff_required
 from tracker.web.staff_cohort import LABELS
@@ -61,6 +63,16 @@ def dead_letters(page: int) -> tuple[list[DeadLetter], int]:
     return list(rows), total
 
 
+def scales_of(letters: list[DeadLetter]) -> dict[str, Device]:
+    """The paired scales named by these dead letters, with their household (names shown)."""
+    ids = {letter.device_id for letter in letters if letter.device_id}
+    if not ids:
+        return {}
+    return {d.id: d for d in db().scalars(
+        select(Device).where(Device.id.in_(ids))
+        .options(joinedload(Device.household).joinedload(Household.edition)))}
+
+
 def _pages(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
@@ -76,6 +88,7 @@ def index():
     return render_template(
         "staff/quality.html", edition=edition, flagged=flagged, n_flagged=n_flagged,
         page=page, pages=_pages(n_flagged, FLAGGED_PAGE), letters=letters,
+        scales=scales_of(letters),
         n_letters=n_letters, letters_page=letters_page,
         letters_pages=_pages(n_letters, LETTERS_PAGE), payload_shown=PAYLOAD_SHOWN,
         zone=ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")),
