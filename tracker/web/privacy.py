@@ -193,5 +193,8 @@ def audit_log():
     """Staff actions on household data, newest first."""
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = audit.entries(db(), limit=100, offset=(page - 1) * 100)
+    ids = {e.household_id for e in rows if e.household_id}
+    names = dict(db().execute(select(Household.id, Household.name)
+                              .where(Household.id.in_(ids))).all()) if ids else {}
     return render_template("privacy/audit_log.html", entries=rows, page=page,
-                           has_next=page * 100 < total)
+                           has_next=page * 100 < total, names=names)
