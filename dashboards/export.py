@@ -90,6 +90,58 @@ def progress_csv(df: pd.DataFrame) -> str:
     return out.getvalue()
 
 
+#: French column titles of the French Excel download (staff pages), by Progress CSV column.
+#: A column without one keeps its English name (a column added later is never dropped).
+FRENCH_HEADERS = {
+    "household": "Foyer", "month": "Mois", "month_start": "Début du mois",
+    "month_end": "Fin du mois (exclue)", "complete": "Mois complet", "weighins": "Pesées",
+    "counted_kg": "Déchets comptés (kg)", "person_days": "Jours-personnes",
+    "g_per_person_week": "g par personne et par semaine",
+    "reduction_pct": "Baisse par rapport à la référence (%)",
+    "target_pct": "Objectif du mois (%)", "on_track": "Dans l'objectif",
+    "absent_days": "Jours d'absence", "weeks_covered": "Semaines couvertes",
+    "weeks": "Semaines", "reliable": "Mois fiable",
+}
+#: Text cells a spreadsheet would read as a formula (DESIGN.md: written with a leading ').
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """A text cell that a spreadsheet shows as text, never runs as a formula.
+
+    The one place the French export neutralises formulas; route it to the project's shared
+    CSV guard when there is one."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _french_cell(col: str, value) -> str:
+    """One cell for French Excel: decimal comma, oui/non, dates as DD/MM/YYYY."""
+    text = _cell_text(col, value)
+    if text == "":
+        return ""
+    if col in _BOOL_COLUMNS or col == "reliable":
+        return "oui" if text == "true" or value is True else "non"
+    if col in _DATE_COLUMNS:
+        year, month, day = text.split("-")
+        return f"{day}/{month}/{year}"
+    if col in DECIMALS:
+        return text.replace(".", ",")
+    if isinstance(value, str):
+        return spreadsheet_text(text)
+    return text
+
+
+def progress_csv_excel_fr(df: pd.DataFrame) -> bytes:
+    """The progress table for French Excel: `;`, UTF-8 with a BOM, French headers, decimal
+    comma, CRLF line ends (what Excel writes). Same rows and rounding as progress_csv."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([FRENCH_HEADERS.get(c, c) for c in PROGRESS_COLUMNS])
+    for row in _rows(df, PROGRESS_COLUMNS):
+        writer.writerow([_french_cell(c, v) for c, v in zip(PROGRESS_COLUMNS, row)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 def progress_json(df: pd.DataFrame) -> str:
     """The progress table as a JSON array of objects with the Progress CSV columns."""
     records = [

@@ -114,3 +114,18 @@ def test_progress_xlsx(progress):
     cohort = list(wb["Cohorte"].iter_rows(values_only=True))
     assert cohort[0][:3] == ("month", "month_start", "month_end")
     assert len(cohort) == 3
+
+
+def test_every_progress_column_has_a_french_header():
+    from dashboards.export import FRENCH_HEADERS
+    from dashboards.method import PROGRESS_COLUMNS
+
+    assert [c for c in PROGRESS_COLUMNS if c not in FRENCH_HEADERS] == []
+
+
+def test_spreadsheet_text_neutralises_formulas():
+    from dashboards.export import spreadsheet_text
+
+    for text in ("=1+1", "+33 6", "-2", "@SUM(A1)", "\tx", "\rx"):
+        assert spreadsheet_text(text) == "'" + text
+    assert spreadsheet_text("Martin") == "Martin" and spreadsheet_text("") == ""

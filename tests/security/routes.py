@@ -112,6 +112,7 @@ ROUTES: dict[str, Route] = {
     "staff_cohort.overview": Route("staff"),
     "staff_cohort.household": Route("staff"),
     "staff_cohort.export": Route("staff"),
+    "staff_cohort.export_excel": Route("staff"),
     "staff_compare.index": Route("staff"),
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from dashboards.export import progress_csv, progress_xlsx
+from dashboards.export import progress_csv, progress_csv_excel_fr, progress_xlsx
 from dashboards.figures import cohort_figure, household_figure_spec
 from dashboards.sentences import current_sentence
 from tracker import services
@@ -127,6 +127,18 @@ def export(slug: str, kind: str):
         body = progress_xlsx(result.households, result.cohort)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/<slug>/progression-excel.csv")
+@staff_required
+def export_excel(slug: str):
+    """The progress table for French Excel (`;`, BOM, French headers, decimal comma)."""
+    edition = _edition_or_404(slug)
+    as_of, _error = _as_of(edition)
+    result = compute(db().connection(), edition, as_of, with_streams=False)
+    name = f"progression-{edition.slug}-{as_of.isoformat()}-excel.csv"
+    return Response(progress_csv_excel_fr(result.households), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
