@@ -120,7 +120,7 @@ def _french_cell(col: str, value) -> str:
     if text == "":
         return ""
     if col in _BOOL_COLUMNS or col == "reliable":
-        return "oui" if text == "true" or value is True else "non"
+        return "oui" if bool(value) else "non"
     if col in _DATE_COLUMNS:
         year, month, day = text.split("-")
         return f"{day}/{month}/{year}"
@@ -131,15 +131,24 @@ def _french_cell(col: str, value) -> str:
     return text
 
 
-def progress_csv_excel_fr(df: pd.DataFrame) -> bytes:
-    """The progress table for French Excel: `;`, UTF-8 with a BOM, French headers, decimal
-    comma, CRLF line ends (what Excel writes). Same rows and rounding as progress_csv."""
+def excel_fr_csv(header: list[str], rows) -> bytes:
+    """A CSV French Excel opens as it is: `;`, UTF-8 with a BOM, CRLF line ends (what Excel
+    writes). Cells come in their French form, text cells already through spreadsheet_text
+    (a negative number such as "-5,0" is a number, not a formula)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([FRENCH_HEADERS.get(c, c) for c in PROGRESS_COLUMNS])
-    for row in _rows(df, PROGRESS_COLUMNS):
-        writer.writerow([_french_cell(c, v) for c, v in zip(PROGRESS_COLUMNS, row)])
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def progress_csv_excel_fr(df: pd.DataFrame) -> bytes:
+    """The progress table for French Excel: French headers, decimal comma, oui/non,
+    DD/MM/YYYY. Same rows and rounding as progress_csv."""
+    return excel_fr_csv([FRENCH_HEADERS.get(c, c) for c in PROGRESS_COLUMNS],
+                        ([_french_cell(c, v) for c, v in zip(PROGRESS_COLUMNS, row)]
+                         for row in _rows(df, PROGRESS_COLUMNS)))
 
 
 def progress_json(df: pd.DataFrame) -> str:
