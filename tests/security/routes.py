@@ -113,6 +113,7 @@ ROUTES: dict[str, Route] = {
     "staff_cohort.household": Route("staff"),
     "staff_cohort.export": Route("staff"),
     "staff_cohort.export_excel": Route("staff"),
+    "staff_cohort.weighins_excel": Route("staff"),
     "staff_compare.index": Route("staff"),
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),

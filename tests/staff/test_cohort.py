@@ -164,3 +164,20 @@ def test_progress_export_for_french_excel(staff, cohort, session):
     assert any(line.startswith("\"'=HYPERLINK(") for line in lines)
     english = staff.get(URL + "progression.csv?date=2026-04-15").get_data(as_text=True)
     assert len([x for x in lines if x]) == len(english.splitlines())
+
+
+def test_weighins_export_for_french_excel(staff, cohort, session):
+    from tracker.models import WeighIn
+
+    session.get(WeighIn, cohort["flagged"]).note = "@cmd|' /C calc'!A0"
+    session.commit()
+    response = staff.get(URL + "pesees-excel.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = [line.split(";") for line in raw.decode("utf-8-sig").split("\r\n") if line]
+    assert lines[0][:5] == ["Foyer", "Date", "Heure", "Poubelle", "Poids (kg)"]
+    assert len(lines) == 1 + 7  # the seven weigh-ins of the cohort, oldest first
+    flagged = next(line for line in lines if line[4] == "18,000")
+    assert flagged[:4] == ["Martin", "08/04/2026", "10:00:00", "Ordures ménagères"]
+    assert flagged[6] == "À vérifier" and flagged[9].startswith("'@cmd")
