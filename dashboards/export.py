@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .csvsafe import csv_text
+from .csvsafe import csv_text, text_cell, write_csv
 from .method import COHORT_COLUMNS, PROGRESS_COLUMNS
 
 # decimals per column; columns absent here are written as they are
@@ -89,6 +89,57 @@ def progress_csv(df: pd.DataFrame) -> str:
     rows = ([_cell_text(c, v) for c, v in zip(PROGRESS_COLUMNS, row)]
             for row in _rows(df, PROGRESS_COLUMNS))
     return csv_text(PROGRESS_COLUMNS, rows, numeric=NUMERIC_COLUMNS)
+
+
+#: French column titles of the French Excel download (staff pages), by Progress CSV column.
+#: A column without one keeps its English name (a column added later is never dropped).
+FRENCH_HEADERS = {
+    "household": "Foyer", "month": "Mois", "month_start": "Début du mois",
+    "month_end": "Fin du mois (exclue)", "complete": "Mois complet", "weighins": "Pesées",
+    "counted_kg": "Déchets comptés (kg)", "person_days": "Jours-personnes",
+    "g_per_person_week": "g par personne et par semaine",
+    "reduction_pct": "Baisse par rapport à la référence (%)",
+    "target_pct": "Objectif du mois (%)", "on_track": "Dans l'objectif",
+    "absent_days": "Jours d'absence", "weeks_covered": "Semaines couvertes",
+    "weeks": "Semaines", "reliable": "Mois fiable",
+}
+#: A text cell as a spreadsheet shows it, never runs it (dashboards.csvsafe).
+spreadsheet_text = text_cell
+
+
+def _french_cell(col: str, value) -> str:
+    """One cell for French Excel: decimal comma, oui/non, dates as DD/MM/YYYY."""
+    text = _cell_text(col, value)
+    if text == "":
+        return ""
+    if col in _BOOL_COLUMNS or col == "reliable":
+        return "oui" if bool(value) else "non"
+    if col in _DATE_COLUMNS:
+        year, month, day = text.split("-")
+        return f"{day}/{month}/{year}"
+    if col in DECIMALS:
+        return text.replace(".", ",")
+    if isinstance(value, str):
+        return spreadsheet_text(text)
+    return text
+
+
+def excel_fr_csv(header: list[str], rows, numeric=()) -> bytes:
+    """A CSV French Excel opens as it is: `;`, UTF-8 with a BOM, CRLF line ends (what Excel
+    writes). Cells come in their French form; the `numeric` columns (named by their header)
+    hold numbers such as "-5,0", every other cell is text made safe by dashboards.csvsafe."""
+    out = io.StringIO()
+    write_csv(out, header, rows, numeric=numeric, delimiter=";", lineterminator="\r\n")
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def progress_csv_excel_fr(df: pd.DataFrame) -> bytes:
+    """The progress table for French Excel: French headers, decimal comma, oui/non,
+    DD/MM/YYYY. Same rows and rounding as progress_csv."""
+    return excel_fr_csv([FRENCH_HEADERS.get(c, c) for c in PROGRESS_COLUMNS],
+                        ([_french_cell(c, v) for c, v in zip(PROGRESS_COLUMNS, row)]
+                         for row in _rows(df, PROGRESS_COLUMNS)),
+                        numeric={FRENCH_HEADERS.get(c, c) for c in NUMERIC_COLUMNS})
 
 
 def progress_json(df: pd.DataFrame) -> str:

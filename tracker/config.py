@@ -36,6 +36,10 @@ class Config:
     mqtt_username: str = "zw-ingest"
     mqtt_password: str = ""
     mqtt_tls: bool = False
+    # Where scales reach the broker, shown in the pairing page's settings (the tracker may
+    # reach it on 127.0.0.1 while scales come through a public name): default mqtt_host/port.
+    mqtt_public_host: str = ""
+    mqtt_public_port: int = 0
     broker_admin_username: str = "zw-admin"
     broker_admin_password: str = ""
     ingest_client_id: str = "zw-ingest"
@@ -122,6 +126,12 @@ class Config:
         if own in LOOPBACK_HOSTS:
             names += sorted(LOOPBACK_HOSTS - {own})
         return list(dict.fromkeys(names))
+
+    @property
+    def scale_broker(self) -> tuple[str, int]:
+        """Host and port a scale or bridge connects to (public address, else the tracker's)."""
+        return (self.mqtt_public_host or self.mqtt_host,
+                self.mqtt_public_port or self.mqtt_port)
 
     @property
     def broker_dir(self) -> Path:

@@ -126,3 +126,37 @@ def test_progress_xlsx(progress):
     cohort = list(wb["Cohorte"].iter_rows(values_only=True))
     assert cohort[0][:3] == ("month", "month_start", "month_end")
     assert len(cohort) == 3
+
+
+def test_every_progress_column_has_a_french_header():
+    from dashboards.export import FRENCH_HEADERS
+    from dashboards.method import PROGRESS_COLUMNS
+
+    assert [c for c in PROGRESS_COLUMNS if c not in FRENCH_HEADERS] == []
+
+
+def test_spreadsheet_text_neutralises_formulas():
+    from dashboards.export import spreadsheet_text
+
+    for text in ("=1+1", "+33 6", "-2", "@SUM(A1)", "\tx", "\rx"):
+        assert spreadsheet_text(text) == "'" + text
+    assert spreadsheet_text("Martin") == "Martin" and spreadsheet_text("") == ""
+
+
+def test_french_excel_keeps_negative_numbers_as_numbers():
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboards.export import progress_csv_excel_fr
+    from dashboards.method import PROGRESS_COLUMNS
+
+    row = {c: None for c in PROGRESS_COLUMNS}
+    row.update(household="-Martin", month=2, month_start=dt.date(2026, 4, 1),
+               month_end=dt.date(2026, 5, 1), complete=True, weighins=3, counted_kg=4.2,
+               person_days=90, g_per_person_week=735.0, reduction_pct=-5.04, target_pct=2.857,
+               on_track=False)
+    text = progress_csv_excel_fr(pd.DataFrame([row])).decode("utf-8-sig")
+    cells = text.split("\r\n")[1].split(";")
+    assert cells[0] == "'-Martin" and "-5,0" in cells and "2,9" in cells
+    assert cells[2:5] == ["01/04/2026", "01/05/2026", "oui"] and "non" in cells

@@ -13,7 +13,7 @@ from tracker.services.ingest import (Refusal, ScaleReading, record_dead_letters,
                                      record_scale_readings)
 from tracker.services.device_rate import rate_reason
 from tracker.services.weighins import flag_reason, record_weighin
-from tracker.web.reasons import _FIELDS, _RULE, reason_text
+from tracker.web.reasons import _FIELDS, _RULE, HELP, reason_help, reason_kind, reason_text
 
 NOW = dt.datetime(2026, 5, 10, 12, 0, tzinfo=dt.timezone.utc)
 UTC = dt.timezone.utc
@@ -48,7 +48,11 @@ def test_every_reason_the_code_writes_is_shown_in_french(app, session, scales):
         for reason, rule in rules.items():  # the forms match what the code writes
             expected = reason if rule is None else \
                 f"{str(_FIELDS[rule['field']])}: {rule['message']}"
-            assert reason_text(reason) == expected
+            if reason.split(":")[0] in ("bad JSON", "invalid reading", "not a finite number"):
+                # a library's detail is put in words: the form's prefix stays
+                assert reason_text(reason).startswith(reason.split(":")[0] + ": ")
+            else:
+                assert reason_text(reason) == expected
     with app.test_request_context("/?lang=fr"):
         unknown = [r for r, rule in rules.items() if reason_text(r) == r
                    or (rule and rule["message"] in reason_text(r))]
@@ -57,6 +61,32 @@ def test_every_reason_the_code_writes_is_shown_in_french(app, session, scales):
         assert reason_text("measured_at: The date is in the future.") == \
             "date : La date est dans le futur."
         assert reason_text("something new") == "something new"  # unknown: as stored
+
+
+def test_library_details_are_put_in_french_words(app, session, scales):
+    """No English from the JSON parser or the schema is left on the staff pages."""
+    english = ("Expecting", "Missing data", "Must be", "Not a valid", "may not be null",
+               "is not allowed", "Extra data", "Unexpected UTF-8", "recursion")
+    with app.test_request_context("/?lang=fr"):
+        shown = {r: reason_text(r) for r in every_reason_the_code_writes(session)}
+        left = {r: t for r, t in shown.items() if any(word in t for word in english)}
+        assert not left, left
+        assert shown['invalid reading: {"ts": ["Not a valid aware datetime."]}'] == \
+            "pesée invalide : date (ts) : date et heure sans décalage (ajoutez +01:00 ou Z)"
+        assert shown["bad JSON: Expecting value: line 1 column 1 (char 0)"] == \
+            "JSON invalide : ligne 1, colonne 1"
+
+
+def test_every_reason_the_code_writes_says_what_it_means_and_what_to_do(app, session,
+                                                                      scales):
+    reasons = every_reason_the_code_writes(session)
+    without = sorted({r for r in reasons if reason_kind(r) is None})
+    assert not without, f"reasons with no entry in tracker.web.reasons.HELP: {without}"
+    with app.test_request_context("/?lang=fr"):
+        assert {reason_kind(r) for r in reasons} <= set(HELP)
+        meaning, action = reason_help("unknown device 'ghost'")
+        assert meaning.startswith("Une balance que le suivi ne connaît pas")
+        assert "Balances" in action
 
 
 def test_the_quality_page_shows_reasons_in_french(app, client, world, session, scales):

@@ -100,7 +100,8 @@ def test_erasure_request_then_staff_erase_removes_the_household_from_figures(
     assert client.get("/pesee").status_code == 302
     # the audit log page shows the entry without the name
     log = text(staff.get("/equipe/journal"))
-    assert "household.erase" in log and "#%d" % world["martin"] in log
+    assert "Foyer effacé avec toutes ses données." in log
+    assert "foyer n° %d (effacé)" % world["martin"] in log and "household.erase" not in log
 
 
 def test_staff_reminder_switch_invite_and_export_are_logged(app, staff, world, outbox,

@@ -115,6 +115,8 @@ ROUTES: dict[str, Route] = {
     "staff_cohort.overview": Route("staff"),
     "staff_cohort.household": Route("staff"),
     "staff_cohort.export": Route("staff"),
+    "staff_cohort.export_excel": Route("staff"),
+    "staff_cohort.weighins_excel": Route("staff"),
     "staff_compare.index": Route("staff"),
     "staff_coverage.declare": Route("staff", data={"POST": ABSENCE_FORM}, ok={"POST": {302}}),
     "staff_coverage.withdraw": Route("staff", ok={"POST": {302}}),
@@ -122,6 +124,9 @@ ROUTES: dict[str, Route] = {
                                    ok={"POST": {302}}),
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),
+    "staff_devices.pair_form": Route("staff"),
+    # Without the form's one-time token: nothing paired, back to the list.
+    "staff_devices.pair": Route("staff", ok={"POST": {302}}),
     "staff_quality.index": Route("staff"),
     "staff_quality.review": Route("staff", data={"POST": {"decision": "accepted"}},
                                   ok={"POST": {302}}),

@@ -8,9 +8,12 @@ from tests.staff.conftest import SLUG, csrf
 
 PAGES = ["/equipe/", f"/equipe/defis/{SLUG}/", f"/equipe/defis/{SLUG}/foyers/{{martin}}",
          f"/equipe/defis/{SLUG}/foyers/{{durand}}", f"/equipe/defis/{SLUG}/progression.csv",
-         f"/equipe/defis/{SLUG}/progression.xlsx", "/equipe/qualite/", "/equipe/balances/",
-         "/equipe/comparaison/"]
-POSTS = ["/equipe/qualite/pesees/{flagged}", "/equipe/balances/sc-1/revoquer"]
+         f"/equipe/defis/{SLUG}/progression.xlsx", f"/equipe/defis/{SLUG}/progression-excel.csv",
+         f"/equipe/defis/{SLUG}/pesees-excel.csv",
+         "/equipe/qualite/", "/equipe/balances/", "/equipe/balances/appairer",
+         "/equipe/comparaison/", "/equipe/journal"]
+POSTS = ["/equipe/qualite/pesees/{flagged}", "/equipe/balances/sc-1/revoquer",
+         "/equipe/balances/appairer"]
 
 
 def paths(cohort, templates):

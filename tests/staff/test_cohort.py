@@ -137,3 +137,47 @@ def test_progress_csv_export(staff, cohort):
     assert lines[0].startswith("household,month,month_start")
     martin_april = [line for line in lines if line.startswith("Martin,2,")][0]
     assert ",560.0,20.0,2.9,true" in martin_april
+
+
+def test_progress_export_for_french_excel(staff, cohort, session):
+    """`;`, a UTF-8 BOM, French headers, decimal comma, oui/non, DD/MM/YYYY, CRLF; the same
+    rows as the CSV of the contract; a name Excel would run as a formula stays text."""
+    from tracker.models import Household
+
+    session.get(Household, cohort["petit"]).name = "=HYPERLINK(\"http://x\")"
+    session.commit()
+    response = staff.get(URL + "progression-excel.csv?date=2026-04-15")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "excel" in response.headers["Content-Disposition"]
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    lines = raw.decode("utf-8-sig").split("\r\n")
+    header = lines[0].split(";")
+    assert header[:4] == ["Foyer", "Mois", "Début du mois", "Fin du mois (exclue)"]
+    assert "Baisse par rapport à la référence (%)" in header
+    martin_april = next(line for line in lines if line.startswith("Martin;2;")).split(";")
+    cells = dict(zip(header, martin_april))
+    assert cells["Début du mois"] == "01/04/2026" and cells["Mois complet"] == "non"
+    assert cells["g par personne et par semaine"] == "560,0"
+    assert cells["Baisse par rapport à la référence (%)"] == "20,0"
+    assert cells["Objectif du mois (%)"] == "2,9" and cells["Dans l'objectif"] == "oui"
+    assert any(line.startswith("\"'=HYPERLINK(") for line in lines)
+    english = staff.get(URL + "progression.csv?date=2026-04-15").get_data(as_text=True)
+    assert len([x for x in lines if x]) == len(english.splitlines())
+
+
+def test_weighins_export_for_french_excel(staff, cohort, session):
+    from tracker.models import WeighIn
+
+    session.get(WeighIn, cohort["flagged"]).note = "@cmd|' /C calc'!A0"
+    session.commit()
+    response = staff.get(URL + "pesees-excel.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = [line.split(";") for line in raw.decode("utf-8-sig").split("\r\n") if line]
+    assert lines[0][:5] == ["Foyer", "Date", "Heure", "Poubelle", "Poids (kg)"]
+    assert len(lines) == 1 + 7  # the seven weigh-ins of the cohort, oldest first
+    flagged = next(line for line in lines if line[4] == "18,000")
+    assert flagged[:4] == ["Martin", "08/04/2026", "10:00:00", "Ordures ménagères"]
+    assert flagged[6] == "À vérifier" and flagged[9].startswith("'@cmd")

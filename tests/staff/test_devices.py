@@ -42,10 +42,10 @@ def row(text: str, device_id: str) -> str:
 def test_devices_are_listed_with_their_state(staff, scales):
     text = page_text(staff.get("/equipe/balances/"))
     on = row(text, "sc-on")
-    assert "Martin" in on and "Ordures ménagères" in on and "canonical" in on
+    assert "Martin" in on and "Ordures ménagères" in on and "canonique" in on
     assert "15/04/2026 09:30" in on and "en ligne" in on and "batterie 15 %" in on
     off = row(text, "sc-off")
-    assert "Durand" in off and "Verre" in off and "tasmota" in off
+    assert "Durand" in off and "Verre" in off and "Tasmota" in off
     assert "13/04/2026 09:30" in off and "hors ligne" in off
     new = row(text, "sc-new")
     assert "jamais" in new and "inconnu" in new
@@ -62,10 +62,10 @@ def test_revoke_without_a_broker_keeps_it_revoked_and_says_so(app, staff, scales
                           data={"csrf_token": csrf(staff)}, follow_redirects=True)
     text = page_text(response)
     assert "La balance sc-on est révoquée dans le suivi" in text
-    assert "le broker n'a pas pu être joint" in text
+    assert "le serveur des balances n'a pas pu être joint" in text
     device = session.get(Device, "sc-on")
     assert device.revoked_at is not None and device.online is False
-    assert "Renvoyer au broker" in row(text, "sc-on") and "révoquée" in row(text, "sc-on")
+    assert "Renvoyer au serveur des balances" in row(text, "sc-on") and "révoquée" in row(text, "sc-on")
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "device.revoke")).one()
     assert entry.household_id == device.household_id and entry.details == {"device": "sc-on"}
 
@@ -83,7 +83,7 @@ def test_revoke_through_the_broker(app, staff, scales, session, mosquitto, mqtt_
     assert not scale.connack.is_failure
     response = staff.post("/equipe/balances/sc-on/revoquer",
                           data={"csrf_token": csrf(staff)}, follow_redirects=True)
-    assert "La balance sc-on est révoquée : le broker refuse ses connexions" in page_text(
+    assert "La balance sc-on est révoquée : le serveur des balances refuse ses connexions" in page_text(
         response)
     assert scale.wait_disconnected(10), "the broker did not kick the revoked scale"
     assert mqtt_probe(mosquitto, "sc-on", scales["sc-on"]).connack.is_failure

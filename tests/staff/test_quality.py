@@ -8,7 +8,7 @@ from tests.staff.conftest import SLUG, csrf, page_text, without_charts
 from tests.staff.test_cohort import headline
 from sqlalchemy import select
 
-from tracker.models import DeadLetter, WeighIn
+from tracker.models import DeadLetter, Household, WeighIn
 from tracker.models_life import AuditEntry
 
 COHORT = f"/equipe/defis/{SLUG}/"
@@ -101,4 +101,27 @@ def test_dead_letters_latest_first_escaped_cut_and_paged(staff, cohort, session)
 
 
 def test_no_dead_letter(staff, cohort):
-    assert "Aucune lettre morte." in page_text(staff.get("/equipe/qualite/"))
+    assert "Aucun message refusé." in page_text(staff.get("/equipe/qualite/"))
+
+
+def test_refused_messages_name_the_household_and_say_what_to_do(staff, cohort, session):
+    from ingest.decode import decode
+    from tracker.services.devices import provision_device
+    from tracker.services.ingest import record_dead_letters
+
+    provision_device(session, session.get(Household, cohort["durand"]), device_id="sc-durand")
+    record_dead_letters(session, [
+        decode("zw/scales/sc-durand/weighin", b'{"seq": 1, "ts": "2026-04-02T08:00:00", '
+                                              b'"weight_g": 900}'),
+        decode("zw/scales/ghost-1/weighin", b"{oops")])
+    session.commit()
+    text = page_text(staff.get("/equipe/qualite/"))
+    cards = text[text.index("Messages refusés"):].split('<li class="card">')[1:]
+    durand = next(card for card in cards if "sc-durand" in card)
+    ghost = next(card for card in cards if "ghost-1" in card)
+    assert "Durand" in durand and "Défi 2026" in durand
+    assert "date et heure sans décalage (ajoutez +01:00 ou Z)" in durand
+    assert "Que faire :" in durand and "réglages de la balance" in durand
+    assert "associée à aucun foyer" in ghost and "JSON invalide : ligne 1, colonne 2" in ghost
+    for english in ("Not a valid", "Expecting", "Lettres mortes", "ingestion"):
+        assert english not in text

@@ -17,6 +17,8 @@ from tracker.models_life import AuditEntry
 
 #: Keys that must never reach the log (personal data of a household).
 PERSONAL_KEYS = frozenset({"name", "email", "emails", "commune", "household_name", "note"})
+#: Keys of credentials: a scale's secret or a password never reaches the log either.
+SECRET_KEYS = frozenset({"secret", "password", "token", "api_token"})
 
 
 def record(session: Session, actor: Account | None, action: str, *,
@@ -24,9 +26,9 @@ def record(session: Session, actor: Account | None, action: str, *,
            actor_name: str | None = None, **details) -> AuditEntry:
     """Append an entry; `details` are plain values without personal data (checked). Without
     an account, `actor_name` says who acted (the `zw` command: `record_command`), else "system"."""
-    leaked = PERSONAL_KEYS.intersection(details)
+    leaked = (PERSONAL_KEYS | SECRET_KEYS).intersection(details)
     if leaked:
-        raise ValueError(f"personal data in an audit entry: {sorted(leaked)}")
+        raise ValueError(f"personal data or a credential in an audit entry: {sorted(leaked)}")
     entry = AuditEntry(at=clock.now(), actor_id=actor.id if actor else None,
                        actor=actor.email if actor else (actor_name or "system"), action=action,
                        edition_id=edition_id, household_id=household_id, details=details)

@@ -17,6 +17,8 @@ def register(app: Flask) -> None:
     auth.init_app(app)
     from tracker.web import reasons
     reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language
+    from tracker.web import audit_words
+    audit_words.init_app(app)  # the `audit_sentence` filter: the audit log in sentences
     app.register_blueprint(auth.bp)
     from tracker.web import account
     app.register_blueprint(account.bp)  # the account page: sessions and API tokens (issue 14)

@@ -180,9 +180,10 @@ def staff_erase(household_id: int):
           "success")
     if remove_at_broker(device_ids) is not None:
         # The tracker already refuses them (unknown devices are dead-lettered).
-        flash(_("The broker could not be reached to delete the household's scales: their "
-                "readings are refused by the tracker; delete them at the broker once it runs "
-                "(mosquitto_ctrl dynsec deleteClient): %(ids)s.", ids=", ".join(device_ids)), "warning")
+        flash(_("The scales' server could not be reached to delete the household's scales: "
+                "the tracker already refuses their weigh-ins; delete them from the server once "
+                "it runs (mosquitto_ctrl dynsec deleteClient): %(ids)s.",
+                ids=", ".join(device_ids)), "warning")
     return redirect(url_for(".staff_households", slug=slug))
 
 
@@ -192,5 +193,8 @@ def audit_log():
     """Staff actions on household data, newest first."""
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = audit.entries(db(), limit=100, offset=(page - 1) * 100)
+    ids = {e.household_id for e in rows if e.household_id}
+    names = dict(db().execute(select(Household.id, Household.name)
+                              .where(Household.id.in_(ids))).all()) if ids else {}
     return render_template("privacy/audit_log.html", entries=rows, page=page,
-                           has_next=page * 100 < total)
+                           has_next=page * 100 < total, names=names)

@@ -14,7 +14,8 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from dashboards.export import progress_csv, progress_xlsx
+from dashboards.export import (excel_fr_csv, progress_csv, progress_csv_excel_fr,
+                               progress_xlsx, spreadsheet_text)
 from dashboards.figures import cohort_figure, household_figure_spec
 from dashboards.sentences import current_sentence
 from tracker import services
@@ -128,6 +129,51 @@ def export(slug: str, kind: str):
         body = progress_xlsx(result.households, result.cohort)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/<slug>/progression-excel.csv")
+@staff_required
+def export_excel(slug: str):
+    """The progress table for French Excel (`;`, BOM, French headers, decimal comma)."""
+    edition = _edition_or_404(slug)
+    as_of, _error = _as_of(edition)
+    result = compute(db().connection(), edition, as_of, with_streams=False)
+    name = f"progression-{edition.slug}-{as_of.isoformat()}-excel.csv"
+    return Response(progress_csv_excel_fr(result.households), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+#: Columns of the weigh-ins download for French Excel (the `zw weighins export` rows).
+WEIGHIN_HEADERS = ["Foyer", "Date", "Heure", "Poubelle", "Poids (kg)", "Origine", "Statut",
+                   "Balance", "N° de message", "Note"]
+
+
+def weighin_rows_fr(edition: Edition):
+    """Every weigh-in of the edition in French form, oldest first (local date and time)."""
+    zone = ZoneInfo(edition.timezone)
+    query = (select(WeighIn, Household.name).join(Household)
+             .where(Household.edition_id == edition.id)
+             .order_by(WeighIn.measured_at, WeighIn.id))
+    for w, name in db().execute(query):
+        local = w.measured_at.astimezone(zone)
+        yield [spreadsheet_text(name), local.strftime("%d/%m/%Y"), local.strftime("%H:%M:%S"),
+               str(STREAM_LABELS.get(w.stream, w.stream)),
+               f"{w.weight_g / 1000:.3f}".replace(".", ","),
+               str(SOURCE_LABELS.get(w.source, w.source)),
+               str(STATUS_LABELS.get(w.status, w.status)), w.device_id or "",
+               "" if w.seq is None else w.seq, spreadsheet_text(w.note or "")]
+
+
+@bp.route("/<slug>/pesees-excel.csv")
+@staff_required
+def weighins_excel(slug: str):
+    """Every weigh-in of the edition for French Excel (source, scale, message number, status)."""
+    edition = _edition_or_404(slug)
+    body = excel_fr_csv(WEIGHIN_HEADERS, weighin_rows_fr(edition),
+                        numeric={"Poids (kg)", "N° de message"})
+    name = f"pesees-{edition.slug}-excel.csv"
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -2,8 +2,10 @@
 readings than is plausible, and the dead letters.
 
 A flagged reading does not count until staff accept it (`services.review_weighin`); a
-rejected one never counts. Dead letters are the MQTT messages the ingest refused, latest
-first, their payload shown escaped and cut short.
+rejected one never counts. Dead letters ("Messages refusés" on the page) are the MQTT
+messages the ingest refused, latest first: the scale's household beside its id, the reason in
+words with what it means and what to do (tracker.web.reasons), the payload escaped and cut
+short.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker import services
 from tracker.extensions import db
-from tracker.models import DeadLetter, Edition, Household, WeighIn
+from tracker.models import DeadLetter, Device, Edition, Household, WeighIn
 from tracker.services import audit
 from tracker.services.device_rate import RATE_REASON_LIKE
 from tracker.web.auth import staff_required
@@ -84,6 +86,16 @@ def dead_letters(page: int) -> tuple[list[DeadLetter], int]:
     return list(rows), total
 
 
+def scales_of(letters: list[DeadLetter]) -> dict[str, Device]:
+    """The paired scales named by these dead letters, with their household (names shown)."""
+    ids = {letter.device_id for letter in letters if letter.device_id}
+    if not ids:
+        return {}
+    return {d.id: d for d in db().scalars(
+        select(Device).where(Device.id.in_(ids))
+        .options(joinedload(Device.household).joinedload(Household.edition)))}
+
+
 def _pages(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
@@ -101,6 +113,7 @@ def index():
         busy=busy_scales(edition),
         hourly_limit=current_app.config["ZW"].ingest_max_readings_per_hour,
         page=page, pages=_pages(n_flagged, FLAGGED_PAGE), letters=letters,
+        scales=scales_of(letters),
         n_letters=n_letters, letters_page=letters_page,
         letters_pages=_pages(n_letters, LETTERS_PAGE), payload_shown=PAYLOAD_SHOWN,
         zone=ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")),
