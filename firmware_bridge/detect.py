@@ -125,10 +125,11 @@ class WeighDetector:
     def feed(self, ts: datetime, grams: float) -> list[WeighEvent]:
         """Add one sample; return the events it completes (zero or one)."""
         cfg = self.config
+        gap = None
         if self._last_t is not None:
             if ts < self._last_t:
                 ts = self._last_t  # clocks that step back must not un-settle a run
-            self._note_gap((ts - self._last_t).total_seconds())
+            gap = (ts - self._last_t).total_seconds()
         self._last_t = ts
         run = self._run
         if run is not None and abs(grams - run.mean) <= cfg.tolerance_g:
@@ -137,9 +138,14 @@ class WeighDetector:
             self._follow(run)
         else:
             if run is not None:
-                self._check(ts)  # the old run held until now
+                # The old run held until now, judged by the cadence seen before this gap: a
+                # value held without new samples (a firmware that publishes on change) is
+                # steadiness, not a sign that samples come rarely.
+                self._check(ts)
             self._run = _Run(start=ts)
             self._run.add(grams)
+        if gap is not None:
+            self._note_gap(gap)
         events = self._session_edge(ts, grams)
         self._check(ts)
         return events

@@ -93,6 +93,16 @@ def test_sparse_messages_settle_by_holding_until_the_next_one():
     assert weights(detect_events(samples, CFG, flush=False)) == [1234]
 
 
+def test_the_gap_that_ends_a_held_value_does_not_lengthen_its_own_settling():
+    """A value published once and held (ESPHome's delta filter, a recorded session) is judged
+    by the cadence seen before it: the long silence while it held is steadiness."""
+    detector = WeighDetector(DetectorConfig())
+    events = []
+    for seconds, grams in ((0, 0), (2.16, 2480), (2.161, 2481), (6.2, 1)):
+        events += detector.feed(T0 + timedelta(seconds=seconds), grams)
+    assert [abs(e.weight_g - 2480) <= 1 for e in events] == [True]
+
+
 def test_tick_settles_a_held_value_and_flush_ends_a_recording():
     det = WeighDetector(CFG)
     assert det.feed(T0, 0.0) == [] and det.tick(T0 + timedelta(seconds=3)) == []

@@ -59,5 +59,6 @@ def test_native_tasmota_reading_lands_in_the_tracker(app, world, database_url, m
         (1, 1234, "residual", "scale", world["martin"]), (2, 500, "residual", "scale",
                                                            world["martin"]),
         (3, 2750, "residual", "scale", world["martin"])]
-    # Tasmota sends local time without offset: the bridge read it as Paris time.
-    assert rows[0].measured_at.isoformat() == "2026-03-14T07:06:00+00:00"
+    # Tasmota sends local time without offset: the bridge read it as Paris time; a weigh-in
+    # is dated when the bag came off the scale (08:09 local), the weigh-event model.
+    assert rows[0].measured_at.isoformat() == "2026-03-14T07:09:00+00:00"
