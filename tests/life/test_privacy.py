@@ -343,3 +343,44 @@ def test_audit_anonymisation_replaces_whole_identifiers_only():
     assert _scrub(details, _pattern(traces)) == {
         "device": "[erased]", "other": "sc-10", "note": ["famille [erased]", "Martinez"],
         "to": "[erased]", "n": 3}
+
+
+def test_the_download_holds_the_households_absences_accepted_months_sign_ins_and_tokens(
+        app, client, world, now_in_edition):
+    """Right of access: what the household declared or staff decided about it (absences,
+    accepted months with their reason), and the members' signed-in browsers and API tokens
+    (names and dates, never a hash); another household's are not in it."""
+    from tracker.services import coverage
+    from tracker.models import AcceptedMonth, Absence, ApiToken
+
+    with app.extensions["zw_db"].session() as s:
+        martin, durand = s.get(Household, world["martin"]), s.get(Household, world["durand"])
+        coverage.declare_absence(s, martin, date_from=dt.date(2026, 3, 10),
+                                 date_to=dt.date(2026, 3, 16), actor_name="zw (test)")
+        coverage.declare_absence(s, durand, date_from=dt.date(2026, 3, 20),
+                                 date_to=dt.date(2026, 3, 21), actor_name="zw (test)")
+        coverage.accept_month(s, martin, month=1, reason="=HYPERLINK(\"x\") balance en panne",
+                              actor_name="zw (test)")
+        account = s.scalar(select(Account).where(Account.email == "martin@example.org"))
+        s.add(ApiToken(account_id=account.id, name="tableur maison", token_hash="f" * 64))
+        s.commit()
+        assert s.scalar(select(func.count(Absence.id))) == 2
+        assert s.scalar(select(func.count(AcceptedMonth.id))) == 1
+    sign_in(client, "martin@example.org")
+    body = client.get("/foyer/mes-donnees.json").get_data(as_text=True)
+    data = json.loads(body)
+    assert [(a["date_from"], a["date_to"]) for a in data["absences"]] == [
+        ("2026-03-10", "2026-03-16")]
+    assert [(m["month"], m["reason"]) for m in data["accepted_months"]] == [
+        (1, "=HYPERLINK(\"x\") balance en panne")]
+    assert [t["name"] for t in data["api_tokens"]] == ["tableur maison"]
+    assert data["sign_ins"] and all(set(i) == {"member", "label", "created_at"}
+                                    for i in data["sign_ins"])
+    assert "f" * 64 not in body
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/foyer/mes-donnees.zip").data))
+    assert {"absences.csv", "accepted_months.csv", "api_tokens.csv",
+            "sign_ins.csv"} <= set(archive.namelist())
+    absences_csv = archive.read("absences.csv").decode("utf-8-sig")
+    assert "2026-03-10" in absences_csv and "2026-03-20" not in absences_csv
+    reason_cell = archive.read("accepted_months.csv").decode("utf-8-sig").splitlines()[1]
+    assert "=HYPERLINK" in reason_cell and ",=HYPERLINK" not in reason_cell  # neutralised
