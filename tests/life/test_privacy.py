@@ -235,6 +235,20 @@ def _household_with_everything(app, client, world):
         event_service.register(s, event, home)
         teams.assign(s, home, teams.create_team(s, edition, "Les Vracs"))
         household_settings(s, home).erasure_requested_at = clock_now()
+        # the tables added with the coverage, sessions and API tokens: text naming them in each
+        from tracker.models import ApiToken
+        from tracker.services import coverage, sessions
+        from tracker.services.device_rate import add_counts, hour_of
+
+        coverage.declare_absence(s, home, date_from=dt.date(2026, 3, 9),
+                                 date_to=dt.date(2026, 3, 10), actor=account)
+        staff = s.scalar(select(Account).where(Account.email == "staff@example.org"))
+        coverage.accept_month(s, home, month=1, reason=f"{GONE['name']} en vacances, "
+                              f"écrit à {GONE['email']}", actor=staff)
+        sessions.open_sign_in(s, account, label=f"téléphone de {GONE['name']}")
+        s.add(ApiToken(account_id=account.id, name=f"tableur {GONE['name']}",
+                       token_hash="e" * 64))
+        add_counts(s, {(GONE["scale"], hour_of(dt.datetime(2026, 3, 3, 9, tzinfo=PARIS))): 1})
         hid = home.id
     post(client, "/connexion/lien", {"email": GONE["email"]})      # a sign-in link mailed
     path = f"/equipe/foyers/{hid}"
@@ -279,6 +293,9 @@ def test_erasure_leaves_no_trace_in_tables_storage_or_outbox(app, client, world,
         f"To: {GONE['email']}\nSubject: x\n\nhello\n")
     assert set(_text_columns_holding(app, GONE["scale"])) >= {"dead_letters.topic",
                                                               "audit_log.details"}
+    seeded = {c for n in needles for c in _text_columns_holding(app, n)}
+    assert {"absences.created_by", "accepted_months.reason", "sign_ins.label",
+            "api_tokens.name", "device_rates.device_id"} <= seeded
     with app.extensions["zw_db"].session() as s:
         logged = s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.household_id == hid))
 
