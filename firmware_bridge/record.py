@@ -6,12 +6,18 @@ went wrong included), replay the file with ``zw bridge translate``, and add it t
 ``{"topic": ..., "payload": ..., "received_at": ...}``: the payload as text (as published;
 bytes that are not UTF-8 are kept with ``\\ufffd``), the receive time with its offset, to the
 millisecond, because ESPHome and BLE messages carry no time of their own.
+
+The lines go to the terminal by default, and topic and payload are whatever was published on
+the firmwares' broker: besides the C0 controls that JSON escapes, DEL, the C1 controls and the
+bidirectional overrides are written as ``\\uXXXX`` too (the same value, nothing a terminal
+runs; as `tracker.terminal.safe_json`, which the bridge does not import).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from datetime import datetime
@@ -25,12 +31,16 @@ from firmware_bridge.link import fatal_reason, new_client
 
 log = logging.getLogger(__name__)
 
+#: What json.dumps(ensure_ascii=False) leaves raw and a terminal acts on: DEL, C1, bidi marks.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 
 def record_line(topic: str, payload: bytes, received_at: datetime) -> str:
     """One recorded message as a JSON line (without the newline)."""
-    return json.dumps({"topic": topic, "payload": payload.decode("utf-8", errors="replace"),
+    line = json.dumps({"topic": topic, "payload": payload.decode("utf-8", errors="replace"),
                        "received_at": received_at.isoformat(timespec="milliseconds")},
                       ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
 
 
 class Recorder:
