@@ -10,14 +10,13 @@ millisecond, because ESPHome and BLE messages carry no time of their own.
 The lines go to the terminal by default, and topic and payload are whatever was published on
 the firmwares' broker: besides the C0 controls that JSON escapes, DEL, the C1 controls and the
 bidirectional overrides are written as ``\\uXXXX`` too (the same value, nothing a terminal
-runs; as `tracker.terminal.safe_json`, which the bridge does not import).
+runs: `firmware_bridge.terminal`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from datetime import datetime
@@ -28,11 +27,9 @@ import paho.mqtt.client as mqtt
 
 from firmware_bridge.config import BrokerSettings
 from firmware_bridge.link import fatal_reason, new_client
+from firmware_bridge.terminal import safe_json_text
 
 log = logging.getLogger(__name__)
-
-#: What json.dumps(ensure_ascii=False) leaves raw and a terminal acts on: DEL, C1, bidi marks.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def record_line(topic: str, payload: bytes, received_at: datetime) -> str:
@@ -40,7 +37,7 @@ def record_line(topic: str, payload: bytes, received_at: datetime) -> str:
     line = json.dumps({"topic": topic, "payload": payload.decode("utf-8", errors="replace"),
                        "received_at": received_at.isoformat(timespec="milliseconds")},
                       ensure_ascii=False)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+    return safe_json_text(line)
 
 
 class Recorder:
