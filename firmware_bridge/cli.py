@@ -17,6 +17,7 @@ from typing import Sequence
 
 from firmware_bridge import topics
 from firmware_bridge.detect import REPEAT_WINDOW_S, DetectorConfig
+from firmware_bridge.terminal import SafeFormatter
 
 log = logging.getLogger("firmware_bridge")
 
@@ -171,8 +172,9 @@ def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=level, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("firmware_bridge").setLevel(min(level, logging.INFO)
                                                   if verbose else logging.WARNING)
 

@@ -6,6 +6,11 @@ went wrong included), replay the file with ``zw bridge translate``, and add it t
 ``{"topic": ..., "payload": ..., "received_at": ...}``: the payload as text (as published;
 bytes that are not UTF-8 are kept with ``\\ufffd``), the receive time with its offset, to the
 millisecond, because ESPHome and BLE messages carry no time of their own.
+
+The lines go to the terminal by default, and topic and payload are whatever was published on
+the firmwares' broker: besides the C0 controls that JSON escapes, DEL, the C1 controls and the
+bidirectional overrides are written as ``\\uXXXX`` too (the same value, nothing a terminal
+runs: `firmware_bridge.terminal`).
 """
 
 from __future__ import annotations
@@ -22,15 +27,17 @@ import paho.mqtt.client as mqtt
 
 from firmware_bridge.config import BrokerSettings
 from firmware_bridge.link import fatal_reason, new_client
+from firmware_bridge.terminal import safe_json_text
 
 log = logging.getLogger(__name__)
 
 
 def record_line(topic: str, payload: bytes, received_at: datetime) -> str:
     """One recorded message as a JSON line (without the newline)."""
-    return json.dumps({"topic": topic, "payload": payload.decode("utf-8", errors="replace"),
+    line = json.dumps({"topic": topic, "payload": payload.decode("utf-8", errors="replace"),
                        "received_at": received_at.isoformat(timespec="milliseconds")},
                       ensure_ascii=False)
+    return safe_json_text(line)
 
 
 class Recorder:

@@ -1,10 +1,18 @@
-"""Logging for the ingest processes: plain text, or JSON lines (ZW_LOG_FORMAT=json)."""
+"""Logging for the ingest processes: plain text, or JSON lines (ZW_LOG_FORMAT=json).
+
+A logged message can carry what a scale sent (a refusal's reason names the payload's unknown
+fields, a topic): on a terminal (`zw run`) or in a journal read on one, a control character or a
+bidi override in it would be run or reorder the line. Text lines show every control character
+as an escape (`tracker.terminal.safe`: one message, one line; a traceback keeps its lines); JSON
+lines escape DEL, C1 and the bidi marks too (`safe_json`: the same value).
+"""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import sys
+
+from tracker.terminal import safe, safe_json
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -22,7 +30,15 @@ class JsonLines(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return safe_json(entry, default=str)
+
+
+class SafeText(logging.Formatter):
+    """The plain-text line, its message made inert (see the module's docstring)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = safe(record.message)
+        return super().formatMessage(record)
 
 
 def configure(cfg) -> None:
@@ -31,7 +47,7 @@ def configure(cfg) -> None:
     if cfg.log_format == "json":
         handler.setFormatter(JsonLines())
     else:
-        handler.setFormatter(logging.Formatter(
+        handler.setFormatter(SafeText(
             "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -235,3 +235,29 @@ def test_config_keys_of_issue_16(tmp_path):
     [scale] = config.scales
     assert (scale.sensor, scale.detector.interval_factor, scale.detector.max_settle_s,
             scale.repeat_window_s) == ("poids", 3, 20, 600)
+
+
+def test_the_bridge_log_cannot_drive_the_terminal(monkeypatch, capsys):
+    """The bridge logs topics (and adapters' complaints about payloads) from the home broker,
+    where any device publishes: on stderr every control character of a message is escaped,
+    one message stays one line, and a traceback keeps its lines."""
+    import logging
+
+    from firmware_bridge import cli as bridge_cli
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    bridge_cli._setup_logging(0)
+    hostile = "tele/x\x1b]0;pwned\x07\x9b2J\u202e/SENSOR\r\n2026 ERROR fake line"
+    logging.getLogger("firmware_bridge.bridge").warning("unreadable message on %s", hostile)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("firmware_bridge.bridge").exception("handling %s", "t")
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert "\\x1b]0;pwned\\x07\\x9b2J\\u202e/SENSOR\\r\\n2026 ERROR fake line" in lines[0]
+    assert not [c for c in err if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f
+                or 0x202a <= ord(c) <= 0x202e]
+    assert "Traceback (most recent call last):" in lines and "ValueError: boom" in lines

@@ -73,3 +73,21 @@ def test_record_command_writes_a_file(source_broker, tmp_path):
     assert proc.returncode == 0, err
     [line] = path.read_text().splitlines()
     assert json.loads(line)["payload"] == '{"HX711":{"Weight":1.234}}'
+
+
+@pytest.mark.parametrize("hostile", ["\x1b]0;pwned\x07\x1b[2J", "\x9b2J\x9d0;x\x9c",
+                                     "\x7f", "poids \u202eJ2[\u202c", "\u2066x\u2069"])
+def test_a_recorded_line_cannot_drive_the_terminal_it_is_printed_on(hostile):
+    """`zw bridge record` prints to the terminal by default, and topic and payload come from
+    whatever publishes on the firmwares' broker: no control character (C0, DEL, C1) or bidi
+    override reaches the terminal raw, and the line reads back as the same value."""
+    from datetime import datetime, timezone
+
+    from firmware_bridge.record import record_line
+
+    line = record_line(f"balance-{hostile}/state", f"2.5{hostile}".encode(),
+                       datetime(2026, 3, 14, 8, 21, tzinfo=timezone.utc))
+    assert not [c for c in line if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f
+                or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069], line
+    back = json.loads(line)
+    assert back["topic"] == f"balance-{hostile}/state" and back["payload"] == f"2.5{hostile}"

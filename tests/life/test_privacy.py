@@ -237,6 +237,20 @@ def _household_with_everything(app, client, world):
         event_service.register(s, event, home)
         teams.assign(s, home, teams.create_team(s, edition, "Les Vracs"))
         household_settings(s, home).erasure_requested_at = clock_now()
+        # the tables added with the coverage, sessions and API tokens: text naming them in each
+        from tracker.models import ApiToken
+        from tracker.services import coverage, sessions
+        from tracker.services.device_rate import add_counts, hour_of
+
+        coverage.declare_absence(s, home, date_from=dt.date(2026, 3, 9),
+                                 date_to=dt.date(2026, 3, 10), actor=account)
+        staff = s.scalar(select(Account).where(Account.email == "staff@example.org"))
+        coverage.accept_month(s, home, month=1, reason=f"{GONE['name']} en vacances, "
+                              f"écrit à {GONE['email']}", actor=staff)
+        sessions.open_sign_in(s, account, label=f"téléphone de {GONE['name']}")
+        s.add(ApiToken(account_id=account.id, name=f"tableur {GONE['name']}",
+                       token_hash="e" * 64))
+        add_counts(s, {(GONE["scale"], hour_of(dt.datetime(2026, 3, 3, 9, tzinfo=PARIS))): 1})
         hid = home.id
     post(client, "/connexion/lien", {"email": GONE["email"]})      # a sign-in link mailed
     path = f"/equipe/foyers/{hid}"
@@ -281,6 +295,9 @@ def test_erasure_leaves_no_trace_in_tables_storage_or_outbox(app, client, world,
         f"To: {GONE['email']}\nSubject: x\n\nhello\n")
     assert set(_text_columns_holding(app, GONE["scale"])) >= {"dead_letters.topic",
                                                               "audit_log.details"}
+    seeded = {c for n in needles for c in _text_columns_holding(app, n)}
+    assert {"absences.created_by", "accepted_months.reason", "sign_ins.label",
+            "api_tokens.name", "device_rates.device_id"} <= seeded
     with app.extensions["zw_db"].session() as s:
         logged = s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.household_id == hid))
 
@@ -345,3 +362,44 @@ def test_audit_anonymisation_replaces_whole_identifiers_only():
     assert _scrub(details, _pattern(traces)) == {
         "device": "[erased]", "other": "sc-10", "note": ["famille [erased]", "Martinez"],
         "to": "[erased]", "n": 3}
+
+
+def test_the_download_holds_the_households_absences_accepted_months_sign_ins_and_tokens(
+        app, client, world, now_in_edition):
+    """Right of access: what the household declared or staff decided about it (absences,
+    accepted months with their reason), and the members' signed-in browsers and API tokens
+    (names and dates, never a hash); another household's are not in it."""
+    from tracker.services import coverage
+    from tracker.models import AcceptedMonth, Absence, ApiToken
+
+    with app.extensions["zw_db"].session() as s:
+        martin, durand = s.get(Household, world["martin"]), s.get(Household, world["durand"])
+        coverage.declare_absence(s, martin, date_from=dt.date(2026, 3, 10),
+                                 date_to=dt.date(2026, 3, 16), actor_name="zw (test)")
+        coverage.declare_absence(s, durand, date_from=dt.date(2026, 3, 20),
+                                 date_to=dt.date(2026, 3, 21), actor_name="zw (test)")
+        coverage.accept_month(s, martin, month=1, reason="=HYPERLINK(\"x\") balance en panne",
+                              actor_name="zw (test)")
+        account = s.scalar(select(Account).where(Account.email == "martin@example.org"))
+        s.add(ApiToken(account_id=account.id, name="tableur maison", token_hash="f" * 64))
+        s.commit()
+        assert s.scalar(select(func.count(Absence.id))) == 2
+        assert s.scalar(select(func.count(AcceptedMonth.id))) == 1
+    sign_in(client, "martin@example.org")
+    body = client.get("/foyer/mes-donnees.json").get_data(as_text=True)
+    data = json.loads(body)
+    assert [(a["date_from"], a["date_to"]) for a in data["absences"]] == [
+        ("2026-03-10", "2026-03-16")]
+    assert [(m["month"], m["reason"]) for m in data["accepted_months"]] == [
+        (1, "=HYPERLINK(\"x\") balance en panne")]
+    assert [t["name"] for t in data["api_tokens"]] == ["tableur maison"]
+    assert data["sign_ins"] and all(set(i) == {"member", "label", "created_at"}
+                                    for i in data["sign_ins"])
+    assert "f" * 64 not in body
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/foyer/mes-donnees.zip").data))
+    assert {"absences.csv", "accepted_months.csv", "api_tokens.csv",
+            "sign_ins.csv"} <= set(archive.namelist())
+    absences_csv = archive.read("absences.csv").decode("utf-8-sig")
+    assert "2026-03-10" in absences_csv and "2026-03-20" not in absences_csv
+    reason_cell = archive.read("accepted_months.csv").decode("utf-8-sig").splitlines()[1]
+    assert "=HYPERLINK" in reason_cell and ",=HYPERLINK" not in reason_cell  # neutralised

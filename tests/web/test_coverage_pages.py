@@ -169,3 +169,24 @@ def test_the_cohort_page_says_who_is_left_out(client, world, add_weighin):
     page = text(client.get("/equipe/defis/defi-2026/"))
     assert "1 foyer(s) avec trop peu de semaines pesées" in page
     assert "pesées manquantes : pas de verdict" in page
+
+
+def test_a_household_cannot_pile_up_absences_without_end(app, martin, world):
+    """Each posted form stored a row, and every progress page reads every household's
+    absences: a script could fill the table. A household has MAX_ABSENCES at most (withdraw
+    some, or declare longer ones), by the phone, the staff page or `zw`."""
+    from tracker.models import Household
+    from tracker.services import coverage
+
+    with app.extensions["zw_db"].session() as s:
+        home = s.get(Household, world["martin"])
+        day = dt.date(2026, 3, 2)
+        for _ in range(coverage.MAX_ABSENCES):
+            coverage.declare_absence(s, home, date_from=day, date_to=day)
+        s.commit()
+    response = martin.post("/absences", data={"csrf_token": csrf(martin, "/absences"),
+                                              "date_from": "2026-04-03",
+                                              "date_to": "2026-04-09"})
+    assert response.status_code == 422
+    assert "Trop d'absences" in text(response)
+    assert len(_absences(app, world["martin"])) == coverage.MAX_ABSENCES

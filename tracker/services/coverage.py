@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -19,6 +19,10 @@ from tracker.services import audit
 
 #: A reason longer than this is not a reason but a report.
 MAX_REASON = 500
+#: Absences a household may have at once: more than a family ever declares (overlaps count
+#: once, so longer ones do the same), and every progress page reads them all: a script posting
+#: the form in a loop cannot fill the table.
+MAX_ABSENCES = 200
 
 
 def _who(actor: Account | None, actor_name: str | None) -> str:
@@ -53,6 +57,11 @@ def declare_absence(session: Session, household: Household, *, date_from: dt.dat
         raise DomainError(_l("The dates must be within the edition (%(start)s to %(end)s).",
                              start=edition.start_date.isoformat(),
                              end=(end - dt.timedelta(days=1)).isoformat()), "date_from")
+    held = session.scalar(select(func.count(Absence.id))
+                          .where(Absence.household_id == household.id))
+    if held >= MAX_ABSENCES:
+        raise DomainError(_l("Too many absences (%(n)s): withdraw some, or declare longer "
+                             "ones.", n=MAX_ABSENCES), "date_from")
     absence = Absence(household_id=household.id, date_from=date_from, date_to=date_to,
                       created_by_id=actor.id if actor else None,
                       created_by=_who(actor, actor_name), created_at=clock.now())

@@ -1,5 +1,10 @@
 """Privacy (GDPR): a household's data as JSON or CSV, erasure requests, and erasure itself.
 
+The download is the household's right of access: everything kept about it, including what staff
+decided about it (absences, accepted months and their reason) and its members' signed-in
+browsers and API tokens (names and dates; never a hash or a secret). A table added later that
+holds the household's data belongs in `export_household` too.
+
 Erasure deletes the household and everything that names it or was measured for it (weigh-ins,
 sizes, accounts with their sign-in links, scales, registrations, settings, mails, the sign-up
 request), the dead letters of its scales, and anonymises the audit entries that named it
@@ -21,7 +26,8 @@ from sqlalchemy.orm import Session
 from dashboards.csvsafe import csv_text
 from tracker import clock
 from tracker.domain import DomainError, _l
-from tracker.models import Account, Device, Household, HouseholdSize, WeighIn
+from tracker.models import (Absence, AcceptedMonth, Account, ApiToken, Device, Household,
+                            HouseholdSize, SignIn, WeighIn)
 from tracker.models_life import (Enrolment, Event, EventRegistration, HouseholdSettings,
                                  OutgoingMail)
 from tracker.services import audit
@@ -48,6 +54,21 @@ def export_household(session: Session, household: Household) -> dict:
     enrolment = session.scalar(select(Enrolment).where(Enrolment.household_id == household.id))
     mails = session.scalars(select(OutgoingMail).where(OutgoingMail.household_id == household.id)
                             .order_by(OutgoingMail.id)).all()
+    account_ids = [a.id for a in accounts] or [0]
+    absences = session.scalars(select(Absence).where(Absence.household_id == household.id)
+                               .order_by(Absence.date_from, Absence.id)).all()
+    accepted = session.scalars(select(AcceptedMonth)
+                               .where(AcceptedMonth.household_id == household.id)
+                               .order_by(AcceptedMonth.month)).all()
+    sign_ins = session.execute(select(Account.email, SignIn.label, SignIn.created_at)
+                               .join(SignIn, SignIn.account_id == Account.id)
+                               .where(Account.id.in_(account_ids))
+                               .order_by(SignIn.created_at, SignIn.id)).all()
+    tokens = session.execute(select(Account.email, ApiToken.name, ApiToken.created_at,
+                                    ApiToken.last_used_at)
+                             .join(ApiToken, ApiToken.account_id == Account.id)
+                             .where(Account.id.in_(account_ids))
+                             .order_by(ApiToken.created_at, ApiToken.id)).all()
     edition = household.edition
     return {
         "exported_at": clock.now().isoformat(),
@@ -83,7 +104,23 @@ def export_household(session: Session, household: Household) -> dict:
                                 for title, starts, status, created in registrations],
         "emails_sent": [{"to": m.to_addr, "subject": m.subject, "created_at": _iso(m.created_at),
                          "sent_at": _iso(m.sent_at)} for m in mails],
+        # what the household declared or staff decided about it (the staff member's address
+        # is theirs, not the household's: only whether a member or staff declared it)
+        "absences": [{"date_from": _iso(a.date_from), "date_to": _iso(a.date_to),
+                      "declared_by": _declared_by(a.created_by_id, account_ids),
+                      "created_at": _iso(a.created_at)} for a in absences],
+        "accepted_months": [{"month": m.month, "reason": m.reason,
+                             "accepted_at": _iso(m.accepted_at)} for m in accepted],
+        # the members' signed-in browsers and API tokens (names and dates, never a hash)
+        "sign_ins": [{"member": email, "label": label, "created_at": _iso(created)}
+                     for email, label, created in sign_ins],
+        "api_tokens": [{"member": email, "name": name, "created_at": _iso(created),
+                        "last_used_at": _iso(used)} for email, name, created, used in tokens],
     }
+
+
+def _declared_by(account_id: int | None, member_ids: list[int]) -> str:
+    return "household" if account_id in member_ids else "staff"
 
 
 def export_json(data: dict) -> str:
@@ -101,6 +138,10 @@ def export_zip(data: dict) -> bytes:
         "event_registrations.csv": data["event_registrations"],
         "emails_sent.csv": data["emails_sent"],
         "settings.csv": [data["settings"]] if data["settings"] else [],
+        "absences.csv": data["absences"],
+        "accepted_months.csv": data["accepted_months"],
+        "sign_ins.csv": data["sign_ins"],
+        "api_tokens.csv": data["api_tokens"],
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
