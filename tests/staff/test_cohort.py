@@ -183,3 +183,21 @@ def test_weighins_export_for_french_excel(staff, cohort, session):
     flagged = next(line for line in lines if line[4] == "18,000")
     assert flagged[:4] == ["Martin", "08/04/2026", "10:00:00", "Ordures ménagères"]
     assert flagged[6] == "À vérifier" and flagged[9].startswith("'@cmd")
+
+
+def test_too_early_in_the_month_no_percentage_and_no_verdict(staff, cohort):
+    """The 6th of April (6 days elapsed): Martin weighed on the 5th, yet nothing is judged."""
+    text = without_charts(page_text(staff.get(URL + "?date=2026-04-06")))
+    assert 'class="figures"' not in text
+    assert "Trop tôt pour juger ce mois-ci : les chiffres de la cohorte" in text
+    table = text[text.index('id="households-title"'):]
+    martin = table[table.index(">Martin</a>"):]
+    martin = martin[:martin.index("</tr>")]
+    # no change in waste, only the month's step on the target path
+    assert "trop tôt pour juger" in martin and martin.count("%") == 1 and "−2,9 %" in martin
+    assert "dans l'objectif" not in table and "en retard" not in table
+    assert "Dans l'objectif (0)" in text and "En retard (0)" in text
+    assert "Sans données ce mois-ci (0)" in text  # too early is not "no data" either
+    # From the 7th day on, the month is judged again.
+    judged = without_charts(page_text(staff.get(URL + "?date=2026-04-07")))
+    assert 'class="figures"' in judged and "trop tôt pour juger" not in judged
