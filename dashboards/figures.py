@@ -126,7 +126,11 @@ def _layout(fig: go.Figure, title: str, ytitle: str):
 
 
 def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte") -> go.Figure:
-    """Month by month: weighted cohort reduction vs the target path, median, bars on track."""
+    """Month by month: the cohort's change in waste vs the target path, median, bars on track.
+
+    Drawn as every page reads a figure (DESIGN.md "How figures read"): the change in waste
+    against the reference month, so less waste goes down and the step of the month reads −6 %.
+    """
     x = _labels(cohort)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Bar(
@@ -135,21 +139,21 @@ def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte"
         hovertemplate="%{y} foyers sur %{customdata}<extra></extra>",
     ), secondary_y=True)
     fig.add_trace(go.Scatter(
-        x=x, y=cohort["target_pct"], name="Objectif", mode="lines",
+        x=x, y=-cohort["target_pct"], name="Étape du mois vers l'objectif", mode="lines",
         line={"dash": "dash", "color": "#c0392b"},
-        hovertemplate="Objectif : %{y:.1f} %<extra></extra>",
+        hovertemplate="Étape du mois : %{y:+.1f} %<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
-        x=x, y=cohort["reduction_pct"], name="Réduction pondérée de la cohorte",
+        x=x, y=-cohort["reduction_pct"], name="Évolution des déchets de la cohorte (pondérée)",
         mode="lines+markers", line={"color": "#1f4e79", "width": 3},
-        hovertemplate="Cohorte : %{y:.1f} %<extra></extra>",
+        hovertemplate="Cohorte : %{y:+.1f} %<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
-        x=x, y=cohort["median_reduction_pct"], name="Réduction médiane des foyers",
+        x=x, y=-cohort["median_reduction_pct"], name="Évolution médiane des foyers",
         mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#7f8c8d"},
-        hovertemplate="Médiane : %{y:.1f} %<extra></extra>",
+        hovertemplate="Médiane : %{y:+.1f} %<extra></extra>",
     ), secondary_y=False)
-    _layout(fig, title, "Réduction par rapport au mois de référence (%)")
+    _layout(fig, title, "Évolution des déchets par rapport au mois de référence (%)")
     top = int(np.nanmax(cohort["n_with_data"])) if len(cohort) else 0
     fig.update_yaxes(title_text="Foyers dans l'objectif", rangemode="tozero",
                      range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True,

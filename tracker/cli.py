@@ -370,15 +370,16 @@ def progress_accept(name, challenge, month, reason):
 @click.option("--no-demo", is_flag=True, help="no demo edition on an empty database, no demo "
               "scale")
 @click.option("--no-mqtt", is_flag=True, help="web app only: no broker, ingest or demo scale")
-@click.option("--demo-rate", type=float, default=1 / 15, show_default=True,
-              help="readings per second of the demo scale")
+@click.option("--demo-rate", type=float, default=None,
+              help="readings per second of the demo scale (default: one every 4 minutes, "
+              "under the ingest's hourly limit)")
 @with_appcontext
 def run_command(host, port, no_demo, no_mqtt, demo_rate):
     """The whole stack on this machine: web app, broker from mosquitto.conf, ingest, SQLite."""
-    from tracker.run import run_stack
+    from tracker.run import DEMO_SCALE_RATE, run_stack
 
     run_stack(current_app._get_current_object(), host=host, port=port, demo=not no_demo,
-              mqtt=not no_mqtt, demo_rate=demo_rate)
+              mqtt=not no_mqtt, demo_rate=demo_rate or DEMO_SCALE_RATE)
 
 
 def register_commands(app: Flask) -> None:

@@ -27,8 +27,11 @@ from tracker.models import Device, Edition
 
 log = logging.getLogger(__name__)
 
-#: Readings per second of the demo scale: one every 15 s, enough to see them arrive.
-DEMO_SCALE_RATE = 1 / 15
+#: Readings per second of the demo scale: one every 4 minutes, a few days of a family's bins
+#: compressed into an hour. Fast enough to see one arrive, and half the ingest's default hourly
+#: limit (ZW_INGEST_MAX_READINGS_PER_HOUR, 30): a faster demo would fill the data-quality page
+#: with readings flagged for the limit and show newcomers a scale that looks broken.
+DEMO_SCALE_RATE = 1 / 240
 
 
 def prepare_database(app: Flask, demo: bool = True) -> dict | None:
@@ -133,6 +136,19 @@ def _sync_revoked(app: Flask, cfg: Config) -> None:
                             "%(devices)s", count=len(disabled), devices=", ".join(disabled)))
 
 
+def demo_scale_line(rate: float) -> str:
+    """The banner's line on the demo scale: whose bins it weighs and how often, in words."""
+    from tracker.demo import HOUSEHOLDS
+
+    seconds = 1 / rate
+    if seconds >= 120:
+        every = _("%(minutes)s min", minutes=f"{seconds / 60:.0f}")
+    else:
+        every = _("%(seconds)s s", seconds=f"{seconds:.0f}")
+    return _("the demo scale of %(household)s (the family sign-in) publishes a weigh-in every "
+             "%(every)s", household=HOUSEHOLDS[0][0], every=every)
+
+
 def _exit_on_signal(signum, _frame):
     raise SystemExit(128 + signum)
 
@@ -187,8 +203,7 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
             click.echo("  " + _("MQTT broker on %(host)s:%(port)s (mosquitto.conf), ingest "
                                 "running; logs in %(logs)s", host=cfg.mqtt_host,
                                 port=cfg.mqtt_port, logs=children.log_dir))
-            click.echo("  " + _("a demo scale of the first household publishes a reading "
-                                "every %(seconds)s s", seconds=f"{1 / demo_rate:.0f}"))
+            click.echo("  " + demo_scale_line(demo_rate))
         click.echo("  " + _("Ctrl-C stops everything.") + "\n")
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

@@ -52,9 +52,10 @@ def charts(driver, minimum=1):
     return found
 
 
-def fits_the_phone(driver) -> bool:
-    return driver.execute_script(
-        "return document.documentElement.scrollWidth <= window.innerWidth + 1")
+def fits_the_phone(driver, width: int = 390) -> bool:
+    """No sideways scroll at the phone's width. Not against window.innerWidth: a mobile
+    viewport widens to the page's content, so a 1,000 px page would still "fit"."""
+    return driver.execute_script("return document.documentElement.scrollWidth") <= width + 1
 
 
 #: Words of the bin tiles drawn on more than one line (a name cut mid-word), as "word@lines".
@@ -146,3 +147,29 @@ def test_staff_see_the_cohort_dashboards_drawn(phone_browser, seeded, app):
     assert_clean(watch, "the staff dashboards")
     sign_out(driver)
 
+
+
+def test_staff_pages_with_wide_tables_fit_the_phone(phone_browser, seeded, app, world,
+                                                   now_in_edition):
+    """A wide table scrolls inside its wrapper, never the page: the cohort sorted by a column
+    (its visually hidden "sorted" hint once escaped the wrapper), a household with a scale
+    (its table had no wrapper) and the journal (cells broke inside words)."""
+    from tracker.models import Household
+    from tracker.services.devices import provision_device
+
+    with app.extensions["zw_db"].session() as s:
+        device, _secret = provision_device(s, s.get(Household, world["martin"]),
+                                           label="balance de la cuisine")
+        device.last_seen, device.online, device.battery_pct = now_in_edition, True, 80
+    driver, watch, base = phone_browser
+    sign_in(driver, base, "staff@example.org")
+    wide = []
+    for path in ("/equipe/defis/defi-2026/?tri=silence&sens=desc",
+                 f"/equipe/defis/defi-2026/foyers/{world['martin']}", "/equipe/journal"):
+        driver.get(base + path)
+        if not fits_the_phone(driver):
+            wide.append((path, driver.execute_script(
+                "return document.documentElement.scrollWidth")))
+    screenshot(driver, "browser-8-journal")
+    assert not wide, f"pages wider than the phone: {wide}"
+    assert_clean(watch, "the staff pages with wide tables")

@@ -39,10 +39,14 @@ def test_cohort_figure(frames):
     fig = cohort_figure(cohort)
     assert isinstance(fig, go.Figure)
     names = [t.name for t in fig.data]
-    assert names == ["Foyers dans l'objectif", "Objectif", "Réduction pondérée de la cohorte",
-                     "Réduction médiane des foyers"]
-    assert list(fig.data[1].y) == pytest.approx(list(cohort["target_pct"]))
-    assert list(fig.data[2].y) == pytest.approx(list(cohort["reduction_pct"]))
+    assert names == ["Foyers dans l'objectif", "Étape du mois vers l'objectif",
+                     "Évolution des déchets de la cohorte (pondérée)",
+                     "Évolution médiane des foyers"]
+    # drawn as the pages read it: the change in waste, less waste below zero
+    assert list(fig.data[1].y) == pytest.approx(list(-cohort["target_pct"]))
+    assert list(fig.data[2].y) == pytest.approx(list(-cohort["reduction_pct"]))
+    assert list(fig.data[3].y) == pytest.approx(list(-cohort["median_reduction_pct"]))
+    assert fig.layout.yaxis.title.text.startswith("Évolution des déchets")
     assert list(fig.data[0].y) == list(cohort["n_at_target"])
     assert fig.data[0].type == "bar" and fig.data[0].yaxis == "y2"
     assert fig.layout.separators == ",\u202f"

@@ -14,7 +14,9 @@ from tracker.web.audit_words import SENTENCES, describe
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = re.compile(r"[a-z_]+\.[a-z_]+")
-RECORDERS = {"record", "record_command", "log_staff_change"}
+#: The audit service's functions, and the helpers that pass an action on to them
+#: (tracker/services/coverage.py `_record`: absences and accepted months).
+RECORDERS = {"record", "record_command", "log_staff_change", "_record"}
 
 
 def _strings(node) -> set[str]:
@@ -53,7 +55,8 @@ def recorded_actions() -> set[str]:
 def test_every_recorded_action_has_a_sentence():
     actions = recorded_actions()
     # the scan sees the three ways actions are written (literal, conditional, passed along)
-    assert {"weighin.review", "report.republish", "event.delete", "device.pair"} <= actions
+    assert {"weighin.review", "report.republish", "event.delete", "device.pair",
+            "absence.declare", "progress.accept"} <= actions
     assert len(actions) >= 18
     missing = sorted(actions - set(SENTENCES))
     assert not missing, f"audit actions without a sentence in tracker.web.audit_words: {missing}"
@@ -73,6 +76,11 @@ def test_sentences_read_in_french(app):
         assert describe("households.import", {"added": 12}) == \
             "12 foyer(s) importé(s) depuis un fichier."
         assert describe("event.delete", {}) == "Événement supprimé (n° ?)."  # detail missing
+        assert describe("absence.declare", {"absence_id": 2, "date_from": "2026-11-10",
+                                            "date_to": "2026-11-12"}) == \
+            "Absence du foyer déclarée du 10/11/2026 au 12/11/2026."
+        assert describe("progress.accept", {"month": 1, "reason": "Oubli signalé"}) == \
+            "Mois 1 accepté comme fiable malgré des semaines sans pesée : « Oubli signalé »."
         assert describe("something.new", {"x": 1}) == "something.new"
         for action in SENTENCES:  # each one reads without its details, and not in English
             text = describe(action, {})

@@ -18,9 +18,11 @@ def headline(text: str) -> dict[str, str]:
 def test_cohort_figures_of_the_month_in_progress(staff, cohort):
     text = without_charts(page_text(staff.get(URL)))
     figures = headline(text)
-    assert figures == {"Réduction pondérée de la cohorte": "12,0 %",
-                       "Objectif du mois": "2,9 %",
-                       "Foyer médian": "10,0 %",
+    # Read as the change in waste (DESIGN.md "How figures read"): 12 % less waste is "−12,0 %",
+    # with the true minus sign, and the final goal beside the month's step.
+    assert figures == {"Évolution des déchets de la cohorte (pondérée)": "−12,0 %",
+                       "Étape du mois": "−2,9 % (objectif final −20,0 %)",
+                       "Foyer médian": "−10,0 %",
                        "Foyers à l'objectif ou au-delà": "1 / 2"}
     assert "3 foyers sur 4 ont pesé une poubelle comptée ce mois-ci" in text
     assert "Mois 2" in text and "(en cours)" in text
@@ -35,7 +37,7 @@ def test_the_cohort_table_month_by_month_is_the_chart_alternative(staff, cohort)
                          for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
     # target, cohort, median, at target, reporting, g/pers./week, kg/pers./year
     assert cells(march)[:5] == ["0,0 %", "0,0 %", "0,0 %", "3 / 3", "3 / 4"]
-    assert cells(april)[:5] == ["2,9 %", "12,0 %", "10,0 %", "1 / 2", "3 / 4"]
+    assert cells(april)[:5] == ["−2,9 %", "−12,0 %", "−10,0 %", "1 / 2", "3 / 4"]
     # (560 × 3 + 700 × 2) / 5 = 616 g; × 52.18 / 1000 = 32.1 kg
     assert cells(april)[5:] == ["616 g", "32,1"]
     assert 'id="cohort-chart"' in staff.get(URL).get_data(as_text=True)
@@ -46,8 +48,8 @@ def test_households_against_the_target_path(staff, cohort):
     text = text[text.index('id="households-title"'):]
     martin = text[text.index(">Martin</a>"):]
     martin = martin[:martin.index("</tr>")]
-    assert "700 g" in martin and "560 g" in martin and "20,0 %" in martin
-    assert "2,9 %" in martin and "dans l'objectif" in martin
+    assert "700 g" in martin and "560 g" in martin and "−20,0 %" in martin
+    assert "−2,9 %" in martin and "dans l'objectif" in martin
     durand = text[text.index(">Durand</a>"):]
     assert "0,0 %" in durand[:durand.index("</tr>")] and "en retard" in durand[:durand.index("</tr>")]
     petit = text[text.index(">Petit</a>"):]
@@ -96,7 +98,7 @@ def test_a_flagged_reading_is_activity_for_silence(staff, cohort):
 
 def test_looking_at_a_past_date(staff, cohort):
     text = without_charts(page_text(staff.get(URL + "?date=2026-03-31")))
-    assert headline(text)["Réduction pondérée de la cohorte"] == "0,0 %"
+    assert headline(text)["Évolution des déchets de la cohorte (pondérée)"] == "0,0 %"
     assert "Mois 1" in text and "(en cours)" in text
     silent = text[text.index('id="silent-title"'):text.index('id="nobase-title"')]
     # on 31 March: Durand last weighed on 12/03 (19 days), Martin on 10/03 (21), Petit never
@@ -181,3 +183,21 @@ def test_weighins_export_for_french_excel(staff, cohort, session):
     flagged = next(line for line in lines if line[4] == "18,000")
     assert flagged[:4] == ["Martin", "08/04/2026", "10:00:00", "Ordures ménagères"]
     assert flagged[6] == "À vérifier" and flagged[9].startswith("'@cmd")
+
+
+def test_too_early_in_the_month_no_percentage_and_no_verdict(staff, cohort):
+    """The 6th of April (6 days elapsed): Martin weighed on the 5th, yet nothing is judged."""
+    text = without_charts(page_text(staff.get(URL + "?date=2026-04-06")))
+    assert 'class="figures"' not in text
+    assert "Trop tôt pour juger ce mois-ci : les chiffres de la cohorte" in text
+    table = text[text.index('id="households-title"'):]
+    martin = table[table.index(">Martin</a>"):]
+    martin = martin[:martin.index("</tr>")]
+    # no change in waste, only the month's step on the target path
+    assert "trop tôt pour juger" in martin and martin.count("%") == 1 and "−2,9 %" in martin
+    assert "dans l'objectif" not in table and "en retard" not in table
+    assert "Dans l'objectif (0)" in text and "En retard (0)" in text
+    assert "Sans données ce mois-ci (0)" in text  # too early is not "no data" either
+    # From the 7th day on, the month is judged again.
+    judged = without_charts(page_text(staff.get(URL + "?date=2026-04-07")))
+    assert 'class="figures"' in judged and "trop tôt pour juger" not in judged

@@ -24,7 +24,7 @@ def test_month_by_month_rates_and_target_path(staff, cohort):
     # residual, packaging, glass (no biowaste: never weighed), total, target path
     # 700 × (1 − 2.857 %), reduction, target, kg/pers./year (560 × 52.18 / 1000), weigh-ins,
     # to check
-    assert cells == ["560 g", "—", "—", "560 g", "680 g", "20,0 %", "2,9 %", "29,2", "1", "1"]
+    assert cells == ["560 g", "—", "—", "560 g", "680 g", "−20,0 %", "−2,9 %", "29,2", "1", "1"]
     assert 'id="household-chart"' in staff.get(url(cohort)).get_data(as_text=True)
 
 

@@ -30,7 +30,7 @@ def review(staff, cohort, decision):
 
 def test_accepting_makes_the_reading_count(staff, cohort, session):
     assert headline(without_charts(page_text(staff.get(COHORT))))[
-        "Réduction pondérée de la cohorte"] == "12,0 %"
+        "Évolution des déchets de la cohorte (pondérée)"] == "−12,0 %"
     response = review(staff, cohort, "accepted")
     assert response.status_code == 302 and response.headers["Location"] == COHORT
     assert session.get(WeighIn, cohort["flagged"]).status == "accepted"
@@ -38,9 +38,9 @@ def test_accepting_makes_the_reading_count(staff, cohort, session):
     assert "Pesée de 18 kg acceptée : elle compte désormais." in text
     # Martin: (3,600 + 18,000) / 45 × 7 = 3,360 g, −380 %; cohort 1 − (3,360×3 + 1,400)/3,500
     figures = headline(text)
-    assert figures["Réduction pondérée de la cohorte"] == "−228,0 %" or \
-        figures["Réduction pondérée de la cohorte"] == "-228,0 %"
-    assert figures["Foyer médian"] in ("−190,0 %", "-190,0 %")
+    # accepted, the 18 kg bin is 228 % more waste: "+228,0 %", never a minus
+    assert figures["Évolution des déchets de la cohorte (pondérée)"] == "+228,0 %"
+    assert figures["Foyer médian"] == "+190,0 %"
     queue = without_charts(page_text(staff.get("/equipe/qualite/")))
     assert "Rien à vérifier." in queue
 
@@ -54,7 +54,7 @@ def test_rejecting_keeps_it_out(staff, cohort, session):
     assert entry.details == {"weighin": weighin.id, "decision": "rejected", "weight_g": 18000}
     text = without_charts(page_text(staff.get(COHORT)))
     assert "Pesée de 18 kg refusée : elle ne compte pas." in text
-    assert headline(text)["Réduction pondérée de la cohorte"] == "12,0 %"
+    assert headline(text)["Évolution des déchets de la cohorte (pondérée)"] == "−12,0 %"
     assert "Rien à vérifier." in page_text(staff.get("/equipe/qualite/"))
 
 

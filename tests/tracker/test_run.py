@@ -55,3 +55,21 @@ def test_zw_run_brings_up_the_whole_stack(tmp_path):
     leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "instance")],
                                capture_output=True, text=True).stdout.split()
     assert leftovers == [], f"processes left running: {leftovers}"
+
+
+def test_the_demo_scale_weighs_like_a_family_under_the_hourly_limit(app, runner, monkeypatch):
+    """A demo past the ingest's hourly limit shows newcomers a page of flagged readings."""
+    import tracker.run
+    from tracker.run import DEMO_SCALE_RATE, demo_scale_line
+
+    limit = app.config["ZW"].ingest_max_readings_per_hour
+    assert DEMO_SCALE_RATE * 3600 <= limit / 2
+    # `zw run` without --demo-rate uses the same rate, not a second default of its own.
+    seen = {}
+    monkeypatch.setattr(tracker.run, "run_stack", lambda *a, **kw: seen.update(kw))
+    runner.invoke(args=["run"])
+    assert seen["demo_rate"] == DEMO_SCALE_RATE
+    with app.test_request_context():
+        line = demo_scale_line(DEMO_SCALE_RATE)
+    assert line == ("la balance de démonstration du foyer Famille Martin (la connexion famille) "
+                    "publie une pesée toutes les 4 min")

@@ -48,3 +48,17 @@ def test_the_compiled_catalog_matches_the_po_file():
     with open(CATALOG / "messages.mo", "rb") as fh:
         mo = {m.id: m.string for m in read_mo(fh) if m.id}
     assert po == mo, "messages.mo is stale: run `pybabel compile -d tracker/translations`"
+
+
+def test_french_texts_write_one_apostrophe_and_one_word_per_thing():
+    """Merged branches each wrote French their own way: one apostrophe (the straight one, as
+    the rest of the catalog), « » around quoted words, and one name per thing for staff."""
+    with open(CATALOG / "messages.po", "rb") as fh:
+        catalog = read_po(fh)
+    texts = {m.id: m.string for m in catalog if m.id and isinstance(m.string, str)}
+    curly = sorted(i for i, t in texts.items() if "’" in t)
+    assert not curly, f"typographic apostrophes in a catalog written with ': {curly}"
+    english_quotes = sorted(i for i, t in texts.items() if "“" in t or "”" in t)
+    assert not english_quotes, f"use « » in French: {english_quotes}"
+    # the broker's retained messages are "conservés" on every staff page, never "retenus"
+    assert not [t for t in texts.values() if "message retenu" in t]

@@ -52,6 +52,23 @@ def _account(d: dict) -> str:
             else _("Created a family account."))
 
 
+def _day(value) -> str:
+    """An ISO date of the details as staff write it (dd/mm/yyyy); as it is when not a date."""
+    text = str(value or "?")
+    parts = text.split("-")
+    return "/".join(reversed(parts)) if len(parts) == 3 else text
+
+
+def _absence(template) -> Callable[[dict], str]:
+    return lambda d: str(template) % {"date_from": _day(d.get("date_from")),
+                                      "date_to": _day(d.get("date_to"))}
+
+
+def _accept(d: dict) -> str:
+    return _("Accepted month %(month)s as reliable despite missing weeks: “%(reason)s”.",
+             month=d.get("month", "?"), reason=d.get("reason") or "?")
+
+
 def _fields(d: dict) -> str:
     return _("Changed the edition's settings (%(fields)s).",
              fields=", ".join(str(f) for f in d.get("fields") or []) or "?")
@@ -63,6 +80,10 @@ def _count(template) -> Callable[[dict], str]:
 
 #: action code → sentence (a lazy text with the details' names, or a function of the details).
 SENTENCES: dict[str, object] = {
+    "absence.declare": _absence(_l("Declared the household away from %(date_from)s to "
+                                   "%(date_to)s.")),
+    "absence.delete": _absence(_l("Withdrew the household's absence from %(date_from)s to "
+                                  "%(date_to)s.")),
     "account.create": _account,
     "device.pair": _pair,
     "device.revoke": _l("Revoked scale %(device)s: its weigh-ins no longer count."),
@@ -77,6 +98,7 @@ SENTENCES: dict[str, object] = {
     "household.invite_member": _l("Invited another member to the household's account."),
     "household.reminders": _reminders,
     "household.team": _team,
+    "progress.accept": _accept,
     "households.import": _count(_l("Imported %(count)s household(s) from a file.")),
     "weighins.import": _count(_l("Imported %(count)s weigh-in(s) from a file.")),
     "report.publish": _l("Published the edition's results."),

@@ -109,13 +109,16 @@ class HouseholdLine:
     days_silent: int
     silent: bool
     no_baseline: bool
+    too_early: bool = False
 
     @property
     def state(self) -> str:
-        """``no-baseline``, ``no-data``, ``unreliable`` (weeks missing: no verdict),
-        ``on-track`` or ``behind``."""
+        """``no-baseline``, ``too-early``, ``no-data``, ``unreliable`` (weeks missing: no
+        verdict), ``on-track`` or ``behind``."""
         if self.no_baseline:
             return "no-baseline"
+        if self.too_early:
+            return "too-early"
         if self.reduction is None:
             return "no-data"
         if self.on_track is None:
@@ -135,6 +138,14 @@ def cohort_frame(households: pd.DataFrame, month: int, last: dict[int, dt.date],
     p["days_silent"] = days.astype(int) if len(p) else days
     p["silent"] = p["days_silent"] >= SILENT_DAYS
     p["no_baseline"] = p["baseline_g_per_person_week"].isna()
+    # The first days of a month in progress: no percentage and no verdict on any page
+    # (dashboards/method.py, "Too early to tell"); the rate so far stays.
+    early = (p["too_early"].fillna(False).astype(bool) if "too_early" in p.columns
+             else pd.Series(False, index=p.index))
+    p["too_early"] = early
+    p.loc[early, "reduction_pct"] = math.nan
+    p["on_track"] = p["on_track"].astype("boolean")
+    p.loc[early, "on_track"] = pd.NA
     return p
 
 
@@ -144,7 +155,8 @@ def filter_frame(p: pd.DataFrame, which: str) -> pd.DataFrame:
     track = p["on_track"].fillna(False).astype(bool)
     behind = ~p["on_track"].fillna(True).astype(bool)  # judged and short: not the unreliable
     masks = {"objectif": has & track, "retard": has & behind,
-             "sans-donnees": ~has & ~p["no_baseline"], "silencieux": p["silent"],
+             "sans-donnees": ~has & ~p["no_baseline"] & ~p["too_early"],
+             "silencieux": p["silent"],
              "sans-reference": p["no_baseline"]}
     return p[masks[which]] if which in masks else p
 
@@ -167,7 +179,8 @@ def household_lines(p: pd.DataFrame) -> list[HouseholdLine]:
         baseline=value(r.baseline_g_per_person_week), rate=value(r.g_per_person_week),
         reduction=value(r.reduction_pct), target=value(r.target_pct),
         on_track=value(r.on_track), last_weighin=value(r.last_weighin),
-        days_silent=int(r.days_silent), silent=bool(r.silent), no_baseline=bool(r.no_baseline))
+        days_silent=int(r.days_silent), silent=bool(r.silent), no_baseline=bool(r.no_baseline),
+        too_early=bool(r.too_early))
         for r in p.itertuples(index=False)]
 
 

@@ -90,6 +90,7 @@ def cohort_context(edition: Edition) -> dict:
         silent=pv.household_lines(by_name[by_name["silent"]].head(NAMES_SHOWN)),
         no_baseline=pv.household_lines(by_name[by_name["no_baseline"]].head(NAMES_SHOWN)),
         cohort=pv.records(cohort), current=pv.records(cohort[cohort["month"] == month])[0],
+        too_early=bool(frame["too_early"].any()),
         months=sorted(hp["month"].unique().tolist()),
         chart=embed(cohort_figure(cohort, title=f"Progression de la cohorte · {edition.name}"),
                     "cohort-chart"))
