@@ -201,6 +201,11 @@ def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
     p = _column_lists(progress, household_id, (
         "month_start", "complete", "baseline_g_per_person_week", "target_pct", "household"))
     months = p["month"]
+    # Too early to tell (the first days of the month in progress): the month is named but not
+    # drawn, as the page says no figure yet (a bin or two over a few days is no rate).
+    early = (_column_lists(progress, household_id, ("too_early",))["too_early"]
+             if "too_early" in progress.columns else [])
+    hidden = {m for m, e in zip(months, early) if e is True or e == 1}
     x = [month_label(m, d, c) for m, d, c in zip(months, p["month_start"], p["complete"])]
     by_stream: dict[str, dict[int, tuple]] = {}  # first-seen order, as pd.unique
     for stream, month, counted, rate in zip(s["stream"], s["month"], s["counted"],
@@ -208,7 +213,7 @@ def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
         by_stream.setdefault(stream, {}).setdefault(month, (counted, rate))
     traces = []
     for stream, cells in by_stream.items():
-        y = [cells[m][1] if m in cells else None for m in months]
+        y = [cells[m][1] if m in cells and m not in hidden else None for m in months]
         label = STREAM_LABELS.get(stream, stream)
         flags = [cells[m][0] for m in months if m in cells and cells[m][0] is not None]
         if all(flags):  # a bin with no row in the months shown counts, as before

@@ -78,6 +78,21 @@ def test_household_figure_stacks_counted_bins_and_draws_the_target(frames):
                 if "non comptés" in (t.name or "")]
 
 
+def test_household_figure_names_but_does_not_draw_a_too_early_month():
+    """On the 3rd of a month one bin reads as a huge rate: the page says "too early", so the
+    chart shows the month without its bars (the baseline month stays drawn)."""
+    h = households([(1, "Dupont")])
+    s = sizes([(1, 2, D(2026, 3, 1))])
+    w = weighins([noon(D(2026, 3, d), 1, "residual", 1500) for d in (2, 9, 16, 23)]
+                 + [noon(D(2026, 4, 2), 1, "residual", 9000)])
+    args = (w, s, h, MARCH, D(2026, 4, 3))
+    progress = household_progress(*args)
+    assert progress["too_early"].tolist() == [False, True]
+    fig = household_figure(stream_progress(*args), progress, household_id=1)
+    [bar] = [t for t in fig.data if t.type == "bar" and t.name.startswith("Ordures")]
+    assert len(bar.x) == 2 and bar.y[0] == pytest.approx(6000 / 62 * 7) and bar.y[1] is None
+
+
 def test_household_figure_needs_one_household(frames):
     progress, streams, _ = frames
     with pytest.raises(ValueError):
