@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .csvsafe import csv_text, text_cell, write_csv
+from .csvsafe import csv_text, write_csv
 from .method import COHORT_COLUMNS, PROGRESS_COLUMNS
 
 # decimals per column; columns absent here are written as they are
@@ -103,10 +103,6 @@ FRENCH_HEADERS = {
     "absent_days": "Jours d'absence", "weeks_covered": "Semaines couvertes",
     "weeks": "Semaines", "reliable": "Mois fiable",
 }
-#: A text cell as a spreadsheet shows it, never runs it (dashboards.csvsafe).
-spreadsheet_text = text_cell
-
-
 def _french_cell(col: str, value) -> str:
     """One cell for French Excel: decimal comma, oui/non, dates as DD/MM/YYYY."""
     text = _cell_text(col, value)
@@ -119,9 +115,7 @@ def _french_cell(col: str, value) -> str:
         return f"{day}/{month}/{year}"
     if col in DECIMALS:
         return text.replace(".", ",")
-    if isinstance(value, str):
-        return spreadsheet_text(text)
-    return text
+    return text  # text cells are made safe by the writer (dashboards.csvsafe)
 
 
 def excel_fr_csv(header: list[str], rows, numeric=()) -> bytes:

@@ -198,14 +198,14 @@ def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
     its conversion back to JSON took half of the family progress page's chart time; the tests
     build the same data through `household_figure`, so plotly still checks it there."""
     s = _column_lists(streams, household_id, ("stream", "counted", "g_per_person_week"))
+    early = ("too_early",) if "too_early" in progress.columns else ()
     p = _column_lists(progress, household_id, (
-        "month_start", "complete", "baseline_g_per_person_week", "target_pct", "household"))
+        "month_start", "complete", "baseline_g_per_person_week", "target_pct", "household",
+        *early))
     months = p["month"]
     # Too early to tell (the first days of the month in progress): the month is named but not
     # drawn, as the page says no figure yet (a bin or two over a few days is no rate).
-    early = (_column_lists(progress, household_id, ("too_early",))["too_early"]
-             if "too_early" in progress.columns else [])
-    hidden = {m for m, e in zip(months, early) if e is True or e == 1}
+    hidden = {m for m, e in zip(months, p.get("too_early", ())) if e}
     x = [month_label(m, d, c) for m, d, c in zip(months, p["month_start"], p["complete"])]
     by_stream: dict[str, dict[int, tuple]] = {}  # first-seen order, as pd.unique
     for stream, month, counted, rate in zip(s["stream"], s["month"], s["counted"],

@@ -135,12 +135,15 @@ def test_every_progress_column_has_a_french_header():
     assert [c for c in PROGRESS_COLUMNS if c not in FRENCH_HEADERS] == []
 
 
-def test_spreadsheet_text_neutralises_formulas():
-    from dashboards.export import spreadsheet_text
+def test_french_excel_text_cells_never_run_as_formulas():
+    from dashboards.export import excel_fr_csv
 
-    for text in ("=1+1", "+33 6", "-2", "@SUM(A1)", "\tx", "\rx"):
-        assert spreadsheet_text(text) == "'" + text
-    assert spreadsheet_text("Martin") == "Martin" and spreadsheet_text("") == ""
+    hostile = ("=1+1", "+33 6", "-2", "@SUM(A1)", "\tx", "\rx")
+    body = excel_fr_csv(["Foyer", "Poids (kg)"], [[t, "-1,5"] for t in (*hostile, "Martin")],
+                        numeric={"Poids (kg)"}).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))[1:]
+    assert [r[0] for r in rows] == ["'" + t for t in hostile] + ["Martin"]
+    assert {r[1] for r in rows} == {"-1,5"}  # a number stays a number
 
 
 def test_french_excel_keeps_negative_numbers_as_numbers():

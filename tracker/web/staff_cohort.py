@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from dashboards.export import (excel_fr_csv, progress_csv, progress_csv_excel_fr,
-                               progress_xlsx, spreadsheet_text)
+                               progress_xlsx)
 from dashboards.figures import cohort_figure, household_figure_spec
 from dashboards.sentences import current_sentence
 from tracker import services
@@ -158,12 +158,12 @@ def weighin_rows_fr(edition: Edition):
              .order_by(WeighIn.measured_at, WeighIn.id))
     for w, name in db().execute(query):
         local = w.measured_at.astimezone(zone)
-        yield [spreadsheet_text(name), local.strftime("%d/%m/%Y"), local.strftime("%H:%M:%S"),
+        yield [name, local.strftime("%d/%m/%Y"), local.strftime("%H:%M:%S"),
                str(STREAM_LABELS.get(w.stream, w.stream)),
                f"{w.weight_g / 1000:.3f}".replace(".", ","),
                str(SOURCE_LABELS.get(w.source, w.source)),
                str(STATUS_LABELS.get(w.status, w.status)), w.device_id or "",
-               "" if w.seq is None else w.seq, spreadsheet_text(w.note or "")]
+               "" if w.seq is None else w.seq, w.note or ""]
 
 
 @bp.route("/<slug>/pesees-excel.csv")
