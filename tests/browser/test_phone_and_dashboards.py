@@ -36,7 +36,11 @@ def sign_in(driver, base, email):
 
 
 def sign_out(driver):
-    driver.find_element(By.CSS_SELECTOR, "nav form[action$='/deconnexion'] button").click()
+    """Through the header's "Menu" (a <details>, folded until tapped)."""
+    button = driver.find_element(By.CSS_SELECTOR, "nav form[action$='/deconnexion'] button")
+    if not button.is_displayed():
+        driver.find_element(By.CSS_SELECTOR, "header details.more > summary").click()
+    button.click()
     wait(driver).until(lambda d: "/connexion" in d.current_url)
 
 
