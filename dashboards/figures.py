@@ -41,8 +41,9 @@ STREAM_COLORS = {
 }
 # French number display: decimal comma, narrow no-break space between thousands
 SEPARATORS = ",\u202f"
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
-                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+#: No tool bar (its zoom and pan fight a phone's scrolling, its tips are in English); the page
+#: draws the chart in its language (static/js/charts.js sets plotly's locale).
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 
 
 #: The look of every figure, added when the figure is turned into HTML (see `figure_html`).
@@ -154,6 +155,7 @@ def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte"
         hovertemplate="Médiane : %{y:+.1f} %<extra></extra>",
     ), secondary_y=False)
     _layout(fig, title, "Évolution des déchets par rapport au mois de référence (%)")
+    fig.update_yaxes(ticksuffix="\u202f%", secondary_y=False)  # "−10 %", the unit on each tick
     top = int(np.nanmax(cohort["n_with_data"])) if len(cohort) else 0
     fig.update_yaxes(title_text="Foyers dans l'objectif", rangemode="tozero",
                      range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True,
@@ -239,4 +241,5 @@ def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
     })
     name = p["household"][0] if months else ""
     layout = _layout_dict(title or f"Foyer {name}".strip(), "g par personne et par semaine")
+    layout["yaxis"]["ticksuffix"] = "\u202fg"  # the unit on every tick: "1 500 g"
     return {"data": traces, "layout": {**layout, "barmode": "stack"}}
