@@ -1,0 +1,169 @@
+"""Benchmark: how long a chart page takes to draw in headless chromium, plotly.js strict build
+(the bundle the pages loaded before) against the basic build they load now, in one run.
+
+The script seeds a SQLite edition (two households, a reference month and a month of
+challenge), serves the app with werkzeug on 127.0.0.1, signs a family in, and loads its
+progress page (/progres) at 390×844 with the browser's cache disabled (a first visit), until
+every chart of the page is drawn (its SVG there): the time from navigation start, read in the
+page (`performance.now()`). Both bundles are served by the same app, gzip-compressed as in
+production (`/static-vendor/plotly.min.js`), alternated load after load. Two conditions:
+
+* local: no throttling (a desktop on this machine);
+* phone: DevTools' CPU slowdown ×4 and a 4G link (9 Mbit/s down, 40 ms round trip).
+
+It prints the median of each and the ratio now / before (the goal of issue 18: at most 0.5).
+The strict bundle is read from git history (the commit that last held
+tracker/static/vendor/plotly-strict.min.js) or from --before FILE.
+
+    PYTHONPATH=. .venv/bin/python bench/page_load.py [--repeat 5] [--before FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STRICT = "tracker/static/vendor/plotly-strict.min.js"
+PASSWORD = "motdepasse-123"
+DRAWN = """
+const done = arguments[arguments.length - 1];
+const check = () => {
+  const blocks = document.querySelectorAll('script[data-plotly-figure]');
+  const divs = [...blocks].map(b => document.getElementById(b.dataset.plotlyFigure));
+  if (blocks.length && divs.every(d => d && d.querySelector('svg.main-svg'))) {
+    done(performance.now());
+  } else { setTimeout(check, 5); }
+};
+check();
+"""
+CONDITIONS = {
+    "local": None,
+    "phone": {"cpu": 4, "network": {"offline": False, "latency": 40,
+                                    "downloadThroughput": 9_000_000 / 8,
+                                    "uploadThroughput": 3_000_000 / 8}},
+}
+
+
+def strict_bundle(path: str | None) -> bytes:
+    if path:
+        return Path(path).read_bytes()
+    commit = subprocess.run(["git", "log", "-1", "--format=%H", "--diff-filter=D", "--", STRICT],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    rev = f"{commit}^" if commit else "HEAD"
+    return subprocess.run(["git", "show", f"{rev}:{STRICT}"], cwd=ROOT, capture_output=True,
+                          check=True).stdout
+
+
+def seeded_app(folder: Path):
+    from tracker import services
+    from tracker.app import create_app
+    from tracker.config import Config
+    from tracker.migrate import upgrade
+
+    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    upgrade(url)
+    app = create_app(Config(instance_path=folder / "instance", database_url=url,
+                            secret_key="bench", broker_admin_password="x", mqtt_password="x"))
+    paris = dt.timezone(dt.timedelta(hours=1))
+    with app.extensions["zw_db"].session() as s:
+        edition = services.create_edition(s, slug="defi-bench", name="Défi banc",
+                                          start=dt.date.today().replace(day=1)
+                                          - dt.timedelta(days=40))
+        household = services.create_household(s, edition, name="Martin", persons=3,
+                                              commune="Orsay")
+        services.create_account(s, email="martin@example.org", password=PASSWORD,
+                                household=household)
+        start = edition.start
+        for day in range(0, 45, 3):
+            when = dt.datetime.combine(start + dt.timedelta(days=day), dt.time(19), paris)
+            for stream, grams in (("residual", 4200), ("packaging", 1500), ("glass", 900)):
+                services.record_weighin(s, household, stream=stream, weight_g=grams,
+                                        source="web", measured_at=when)
+    return app
+
+
+def serve(app):
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def browser(profile: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    from tests.support.browser import CHROMEDRIVER, chromium_options, phone
+
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=chromium_options(profile))
+    phone(driver)
+    return driver, By
+
+
+def use_bundle(charts, path: Path) -> None:
+    charts.PLOTLY_JS = path
+    charts._plotly_js.cache_clear()
+    charts.plotly_js_version.cache_clear()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--before", help="the strict bundle (default: from git history)")
+    args = parser.parse_args()
+
+    from tracker.web import charts
+
+    folder = Path(tempfile.mkdtemp(prefix="zw-page-load-"))
+    before = folder / "plotly-strict.min.js"
+    before.write_bytes(strict_bundle(args.before))
+    bundles = {"before (strict)": before, "now (basic)": charts.PLOTLY_JS}
+    app = seeded_app(folder)
+    server, base = serve(app)
+    driver, By = browser(str(folder / "profile"))
+    try:
+        driver.get(f"{base}/connexion")
+        driver.find_element(By.ID, "email").send_keys("martin@example.org")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+        print(f"chart page /progres at 390x844, cache disabled, median of {args.repeat}")
+        for name, bundle in bundles.items():
+            use_bundle(charts, bundle)
+            raw, packed = charts._plotly_js()
+            print(f"  {name:16} {len(raw) / 1e6:.2f} MB, gzip {len(packed) / 1e6:.2f} MB")
+        for condition, throttle in CONDITIONS.items():
+            driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate",
+                                   {"rate": throttle["cpu"] if throttle else 1})
+            driver.execute_cdp_cmd("Network.emulateNetworkConditions", throttle["network"]
+                                   if throttle else {"offline": False, "latency": 0,
+                                                     "downloadThroughput": -1,
+                                                     "uploadThroughput": -1})
+            times: dict[str, list[float]] = {name: [] for name in bundles}
+            for _ in range(args.repeat + 1):  # the first round warms the server up
+                for name, bundle in bundles.items():
+                    use_bundle(charts, bundle)
+                    driver.get(f"{base}/progres")
+                    times[name].append(driver.execute_async_script(DRAWN))
+            medians = {name: statistics.median(t[1:]) for name, t in times.items()}
+            old, new = medians.values()
+            print(f"{condition:6} before {old:7.0f} ms   now {new:7.0f} ms   "
+                  f"now/before {new / old:.2f}")
+    finally:
+        driver.quit()
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
