@@ -81,8 +81,8 @@ def seeded_app(folder: Path):
                                               commune="Orsay")
         services.create_account(s, email="martin@example.org", password=PASSWORD,
                                 household=household)
-        start = edition.start
-        for day in range(0, 45, 3):
+        start = edition.start_date
+        for day in range(0, 39, 3):  # up to yesterday
             when = dt.datetime.combine(start + dt.timedelta(days=day), dt.time(19), paris)
             for stream, grams in (("residual", 4200), ("packaging", 1500), ("glass", 900)):
                 services.record_weighin(s, household, stream=stream, weight_g=grams,
@@ -91,7 +91,11 @@ def seeded_app(folder: Path):
 
 
 def serve(app):
+    import logging
+
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
