@@ -103,3 +103,29 @@ def test_the_sender_thread_sends_what_a_request_queued(app, client, world, smtp,
         worker.stop(timeout=5)
         app.extensions.pop("zw_mail_worker", None)
     assert [m["To"] for m in smtp.received] == ["martin@example.org"]
+
+
+def test_zw_mail_send_purges_sign_in_links_expired_for_30_days(app, runner, world):
+    """links.purge_expired is called by the sender (zw mail send, its timer, zw run's thread)."""
+    import datetime as dt
+
+    from tracker import clock
+    from tracker.models import Account
+    from tracker.models_life import LoginToken
+    from tracker.services import links
+
+    with app.extensions["zw_db"].session() as s:
+        account = s.scalar(select(Account).where(Account.email == "martin@example.org"))
+        old = links.issue_link(s, account, links.SIGNIN)
+        recent = links.issue_link(s, account, links.SIGNIN)
+        s.flush()
+        for token, days in ((old, 31), (recent, 29)):
+            row = s.scalar(select(LoginToken).order_by(LoginToken.id.desc())
+                           .where(LoginToken.account_id == account.id)
+                           .offset(0 if token is recent else 1))
+            row.expires_at = clock.now() - dt.timedelta(days=days)
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    with app.extensions["zw_db"].session() as s:
+        left = [t.expires_at for t in s.scalars(select(LoginToken))]
+    assert len(left) == 1 and left[0] > clock.now() - dt.timedelta(days=30)
