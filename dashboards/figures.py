@@ -1,6 +1,9 @@
-"""Plotly figure builders for the staff and family dashboards (labels in French).
+"""Plotly figure builders for the staff and family dashboards, in the page's language.
 
-Builders take the frames of :mod:`dashboards.method` and return ``go.Figure``; the tracker
+Every word a figure shows comes from a `ChartLabels` the caller passes (the web layer builds
+it with the page's translations, tracker.web.charts.chart_labels); `FRENCH` is the default, so
+this package stays free of Flask. Builders take the frames of :mod:`dashboards.method` and
+return ``go.Figure``; the tracker
 embeds them with :func:`figure_html` (a ``<div>`` and the figure as JSON, no inline script) and
 serves plotly.js itself (no CDN).
 """
@@ -11,6 +14,7 @@ import datetime as dt
 import html
 import math
 import uuid
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -45,6 +49,38 @@ SEPARATORS = ",\u202f"
 #: draws the chart in its language (static/js/charts.js sets plotly's locale).
 PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """The words and number style of the figures (French by default: `FRENCH`)."""
+
+    month_names: tuple[str, ...] = tuple(MONTHS_FR)
+    first_day: str = "1er"  # the first of the month as written ("1er mars", "1 March")
+    date: str = "%(day)s %(month)s %(year)s"
+    month: str = "Mois %(month)s"
+    from_date: str = "dès le %(date)s"
+    in_progress: str = " (en cours)"
+    streams: dict = field(default_factory=lambda: dict(STREAM_LABELS))
+    separators: str = SEPARATORS
+    cohort_title: str = "Progression de la cohorte"
+    at_target: str = "Foyers dans l'objectif"
+    at_target_hover: str = "%{y} foyers sur %{customdata}"
+    month_step: str = "Étape du mois vers l'objectif"
+    month_step_hover: str = "Étape du mois : %{y:+.1f} %"
+    cohort: str = "Évolution des déchets de la cohorte (pondérée)"
+    cohort_hover: str = "Cohorte : %{y:+.1f} %"
+    median: str = "Évolution médiane des foyers"
+    median_hover: str = "Médiane : %{y:+.1f} %"
+    change_axis: str = "Évolution des déchets par rapport au mois de référence (%)"
+    household_title: str = "Foyer %(name)s"
+    diverted: str = "%(stream)s (détournés, non comptés)"
+    not_counted_hover: str = " (non compté)"
+    target_path: str = "Trajectoire de l'objectif"
+    target_hover: str = "Objectif : %{y:.0f} g"
+    rate_axis: str = "g par personne et par semaine"
+
+
+FRENCH = ChartLabels()
 
 #: The look of every figure, added when the figure is turned into HTML (see `figure_html`).
 TEMPLATE = "plotly_white"
@@ -95,69 +131,72 @@ def _merge(target: dict, changes: dict) -> None:
             target[key] = value
 
 
-def french_date(d: dt.date) -> str:
+def french_date(d: dt.date, labels: ChartLabels = FRENCH) -> str:
     """``1 mars 2026`` (``1er`` for the first of the month, as written in French)."""
-    day = "1er" if d.day == 1 else str(d.day)
-    return f"{day} {MONTHS_FR[d.month - 1]} {d.year}"
+    day = labels.first_day if d.day == 1 else str(d.day)
+    return labels.date % {"day": day, "month": labels.month_names[d.month - 1], "year": d.year}
 
 
-def month_label(month: int, month_start: dt.date, complete: bool = True) -> str:
+def month_label(month: int, month_start: dt.date, complete: bool = True,
+                labels: ChartLabels = FRENCH) -> str:
     """Axis label of a challenge month: ``Mois 2<br>avril 2026`` (``(en cours)`` if open)."""
     start = pd.Timestamp(month_start).date()
-    when = (f"{MONTHS_FR[start.month - 1]} {start.year}" if start.day == 1
-            else f"dès le {french_date(start)}")
-    return f"Mois {month}<br>{when}" + ("" if complete else " (en cours)")
+    when = (f"{labels.month_names[start.month - 1]} {start.year}" if start.day == 1
+            else labels.from_date % {"date": french_date(start, labels)})
+    return (labels.month % {"month": month} + f"<br>{when}"
+            + ("" if complete else labels.in_progress))
 
 
-def _labels(df: pd.DataFrame) -> list[str]:
-    return [month_label(m, s, c) for m, s, c in
+def _labels(df: pd.DataFrame, labels: ChartLabels = FRENCH) -> list[str]:
+    return [month_label(m, s, c, labels) for m, s, c in
             zip(df["month"], df["month_start"], df["complete"])]
 
 
-def _layout_dict(title: str, ytitle: str) -> dict:
-    return {"title": {"text": title}, "separators": SEPARATORS, "hovermode": "x unified",
+def _layout_dict(title: str, ytitle: str, labels: ChartLabels = FRENCH) -> dict:
+    return {"title": {"text": title}, "separators": labels.separators, "hovermode": "x unified",
             "legend": {"orientation": "h", "yanchor": "top", "y": -0.18},
             "margin": {"l": 60, "r": 60, "t": 60, "b": 40},  # template: added by figure_html
             # "2 000", not "2000": French writes 4-digit numbers grouped too
             "yaxis": {"title": {"text": ytitle}, "separatethousands": True}}
 
 
-def _layout(fig: go.Figure, title: str, ytitle: str):
-    fig.update_layout(_layout_dict(title, ytitle))
+def _layout(fig: go.Figure, title: str, ytitle: str, labels: ChartLabels = FRENCH):
+    fig.update_layout(_layout_dict(title, ytitle, labels))
 
 
-def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte") -> go.Figure:
+def cohort_figure(cohort: pd.DataFrame, title: str | None = None,
+                  labels: ChartLabels = FRENCH) -> go.Figure:
     """Month by month: the cohort's change in waste vs the target path, median, bars on track.
 
     Drawn as every page reads a figure (DESIGN.md "How figures read"): the change in waste
     against the reference month, so less waste goes down and the step of the month reads −6 %.
     """
-    x = _labels(cohort)
+    x = _labels(cohort, labels)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Bar(
-        x=x, y=cohort["n_at_target"], name="Foyers dans l'objectif",
+        x=x, y=cohort["n_at_target"], name=labels.at_target,
         marker_color="rgba(46,139,87,0.35)", customdata=cohort["n_with_data"],
-        hovertemplate="%{y} foyers sur %{customdata}<extra></extra>",
+        hovertemplate=labels.at_target_hover + "<extra></extra>",
     ), secondary_y=True)
     fig.add_trace(go.Scatter(
-        x=x, y=-cohort["target_pct"], name="Étape du mois vers l'objectif", mode="lines",
+        x=x, y=-cohort["target_pct"], name=labels.month_step, mode="lines",
         line={"dash": "dash", "color": "#c0392b"},
-        hovertemplate="Étape du mois : %{y:+.1f} %<extra></extra>",
+        hovertemplate=labels.month_step_hover + "<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
-        x=x, y=-cohort["reduction_pct"], name="Évolution des déchets de la cohorte (pondérée)",
+        x=x, y=-cohort["reduction_pct"], name=labels.cohort,
         mode="lines+markers", line={"color": "#1f4e79", "width": 3},
-        hovertemplate="Cohorte : %{y:+.1f} %<extra></extra>",
+        hovertemplate=labels.cohort_hover + "<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
-        x=x, y=-cohort["median_reduction_pct"], name="Évolution médiane des foyers",
+        x=x, y=-cohort["median_reduction_pct"], name=labels.median,
         mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#7f8c8d"},
-        hovertemplate="Médiane : %{y:+.1f} %<extra></extra>",
+        hovertemplate=labels.median_hover + "<extra></extra>",
     ), secondary_y=False)
-    _layout(fig, title, "Évolution des déchets par rapport au mois de référence (%)")
+    _layout(fig, title or labels.cohort_title, labels.change_axis, labels)
     fig.update_yaxes(ticksuffix="\u202f%", secondary_y=False)  # "−10 %", the unit on each tick
     top = int(np.nanmax(cohort["n_with_data"])) if len(cohort) else 0
-    fig.update_yaxes(title_text="Foyers dans l'objectif", rangemode="tozero",
+    fig.update_yaxes(title_text=labels.at_target, rangemode="tozero",
                      range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True,
                      # households are counted whole: no "0,5" tick for a small cohort
                      **({"dtick": 1} if top <= 5 else {"tickformat": ",d"}))
@@ -166,10 +205,10 @@ def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte"
 
 def household_figure(streams: pd.DataFrame, progress: pd.DataFrame,
                      household_id: int | None = None, include_diverted: bool = True,
-                     title: str | None = None) -> go.Figure:
+                     title: str | None = None, labels: ChartLabels = FRENCH) -> go.Figure:
     """A household's monthly rate per bin (stacked) with its target path, in g/person/week."""
     return go.Figure(household_figure_spec(streams, progress, household_id, include_diverted,
-                                           title))
+                                           title, labels))
 
 
 def _column_lists(df: pd.DataFrame, household_id: int | None, columns: tuple[str, ...]
@@ -194,7 +233,7 @@ def _column_lists(df: pd.DataFrame, household_id: int | None, columns: tuple[str
 
 def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
                           household_id: int | None = None, include_diverted: bool = True,
-                          title: str | None = None) -> dict:
+                          title: str | None = None, labels: ChartLabels = FRENCH) -> dict:
     """`household_figure` as plain data (``{"data": [...], "layout": {...}}``), not validated:
     for pages, where `figure_html` turns it into HTML. plotly's validation of the figure and
     its conversion back to JSON took half of the family progress page's chart time; the tests
@@ -208,7 +247,7 @@ def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
     # Too early to tell (the first days of the month in progress): the month is named but not
     # drawn, as the page says no figure yet (a bin or two over a few days is no rate).
     hidden = {m for m, e in zip(months, p.get("too_early", ())) if e}
-    x = [month_label(m, d, c) for m, d, c in zip(months, p["month_start"], p["complete"])]
+    x = [month_label(m, d, c, labels) for m, d, c in zip(months, p["month_start"], p["complete"])]
     by_stream: dict[str, dict[int, tuple]] = {}  # first-seen order, as pd.unique
     for stream, month, counted, rate in zip(s["stream"], s["month"], s["counted"],
                                             s["g_per_person_week"]):
@@ -216,7 +255,7 @@ def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
     traces = []
     for stream, cells in by_stream.items():
         y = [cells[m][1] if m in cells and m not in hidden else None for m in months]
-        label = STREAM_LABELS.get(stream, stream)
+        label = labels.streams.get(stream, stream)
         flags = [cells[m][0] for m in months if m in cells and cells[m][0] is not None]
         if all(flags):  # a bin with no row in the months shown counts, as before
             traces.append({
@@ -227,19 +266,21 @@ def household_figure_spec(streams: pd.DataFrame, progress: pd.DataFrame,
         elif include_diverted:
             traces.append({
                 "type": "scatter", "x": x, "y": y,
-                "name": f"{label} (détournés, non comptés)", "mode": "markers",
+                "name": labels.diverted % {"stream": label}, "mode": "markers",
                 "marker": {"symbol": "circle-open", "size": 10,
                            "color": STREAM_COLORS.get(stream, "#888")},
-                "hovertemplate": label + " : %{y:.0f} g (non compté)<extra></extra>",
+                "hovertemplate": label + " : %{y:.0f} g" + labels.not_counted_hover
+                                 + "<extra></extra>",
             })
     target_rate = [None if b is None or t is None else b * (1.0 - t / 100.0)
                    for b, t in zip(p["baseline_g_per_person_week"], p["target_pct"])]
     traces.append({
-        "type": "scatter", "x": x, "y": target_rate, "name": "Trajectoire de l'objectif",
+        "type": "scatter", "x": x, "y": target_rate, "name": labels.target_path,
         "mode": "lines", "line": {"dash": "dash", "color": "#c0392b", "width": 2},
-        "hovertemplate": "Objectif : %{y:.0f} g<extra></extra>",
+        "hovertemplate": labels.target_hover + "<extra></extra>",
     })
     name = p["household"][0] if months else ""
-    layout = _layout_dict(title or f"Foyer {name}".strip(), "g par personne et par semaine")
+    layout = _layout_dict(title or (labels.household_title % {"name": name}).strip(),
+                          labels.rate_axis, labels)
     layout["yaxis"]["ticksuffix"] = "\u202fg"  # the unit on every tick: "1 500 g"
     return {"data": traces, "layout": {**layout, "barmode": "stack"}}

@@ -17,49 +17,31 @@ from __future__ import annotations
 
 import logging
 import queue
-import ssl
 import threading
 import time
 from datetime import datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.enums import MQTTErrorCode
 
 from firmware_bridge import topics
 from firmware_bridge.config import BrokerSettings
+from firmware_bridge.mqttclient import FATAL_CONNACK, fatal_reason  # noqa: F401 (re-exported)
+from firmware_bridge import mqttclient
 from firmware_bridge.reading import Reading
 from firmware_bridge.spool import Spool
 
 log = logging.getLogger(__name__)
 
-# CONNACK reasons that retrying cannot fix (MQTT 5 codes; paho maps 3.1.1 ones onto them).
-FATAL_CONNACK = {
-    133: "client identifier not valid",
-    134: "bad user name or password",
-    135: "not authorized",
-    138: "banned",
-}
 DRAIN_BATCH = 200
 
 
 def new_client(client_id: str, broker: BrokerSettings, username: str | None,
                password: str | None) -> mqtt.Client:
-    """A paho 2.x client (callback API v2, MQTT 3.1.1) with TLS and backoff set up."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                         protocol=mqtt.MQTTv311, clean_session=True)
-    if username:
-        client.username_pw_set(username, password)
-    if broker.tls:
-        client.tls_set(ca_certs=broker.ca_certs, cert_reqs=ssl.CERT_REQUIRED)
-    client.reconnect_delay_set(topics.RECONNECT_MIN_DELAY_S, topics.RECONNECT_MAX_DELAY_S)
-    return client
-
-
-def fatal_reason(reason_code: Any) -> str | None:
-    """The reason to stop retrying, for a refused CONNACK; None when a retry may work."""
-    value = getattr(reason_code, "value", reason_code)
-    return FATAL_CONNACK.get(value) if isinstance(value, int) else None
+    """The project's MQTT client (firmware_bridge.mqttclient) for one of the bridge's brokers."""
+    return mqttclient.new_client(client_id, username=username, password=password,
+                                 tls=broker.tls, ca_certs=broker.ca_certs)
 
 
 class ScaleLink:

@@ -15,6 +15,8 @@ import uuid
 
 import paho.mqtt.client as mqtt
 
+from firmware_bridge.mqttclient import new_client
+
 from ingest.dynsec_file import SCALE_ROLE_PREFIX, scale_client_fields, scale_role_acls
 
 log = logging.getLogger(__name__)
@@ -72,12 +74,9 @@ class DynsecClient:
                  password: str = "", *, timeout: float = 5.0, tls: bool = False,
                  client_id: str | None = None):
         self.host, self.port, self.timeout = host, int(port), timeout
-        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                   client_id=client_id or f"zw-admin-{uuid.uuid4().hex[:12]}",
-                                   protocol=mqtt.MQTTv5)
-        self._client.username_pw_set(username, password)
-        if tls:
-            self._client.tls_set()
+        self._client = new_client(client_id or f"zw-admin-{uuid.uuid4().hex[:12]}",
+                                  username=username, password=password, tls=tls,
+                                  protocol=mqtt.MQTTv5)
         self._client.on_connect = self._on_connect
         self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message

@@ -46,14 +46,13 @@ from dataclasses import asdict
 
 import paho.mqtt.client as mqtt
 
+from firmware_bridge.mqttclient import fatal_reason, new_client
 from ingest.status import status_path, write_status
 from ingest.store import Counts
 from ingest.topics import SUBSCRIBE_QOS, WEIGHIN_LEAF, split_topic, subscriptions
 
 log = logging.getLogger(__name__)
 
-#: CONNACK codes after which retrying is pointless (v5 values; paho maps 3.1.1's 4 and 5).
-BAD_CREDENTIALS = {134, 135}
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
 #: Batches handed to each storing process and not yet committed: one in work, one waiting.
 BATCHES_AT_WORKER = 2
@@ -225,14 +224,10 @@ class IngestService:
 
     # --- MQTT ----------------------------------------------------------------------------
     def _make_client(self) -> mqtt.Client:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                             client_id=self.cfg.ingest_client_id, clean_session=False,
-                             protocol=mqtt.MQTTv311)
-        client.username_pw_set(self.cfg.mqtt_username, self.cfg.mqtt_password)
-        if self.cfg.mqtt_tls:
-            client.tls_set()
+        client = new_client(self.cfg.ingest_client_id, username=self.cfg.mqtt_username,
+                            password=self.cfg.mqtt_password, tls=self.cfg.mqtt_tls,
+                            clean_session=False, reconnect=(RECONNECT_MIN_S, RECONNECT_MAX_S))
         client.manual_ack_set(True)
-        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
@@ -243,9 +238,10 @@ class IngestService:
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         try:
             if reason_code.is_failure:
-                if reason_code.value in BAD_CREDENTIALS:
+                if fatal_reason(reason_code):  # the one policy of every MQTT client
                     self._fail(f"the broker refused the ingest's credentials "
-                               f"({self.cfg.mqtt_username}): {reason_code}",
+                               f"({self.cfg.mqtt_username}): {fatal_reason(reason_code)}"
+                               f" ({reason_code})",
                                EXIT_BAD_CREDENTIALS)
                     client.disconnect()
                 else:
@@ -414,12 +410,8 @@ class IngestService:
 
     def _forget_session(self) -> None:
         """Connect once with a clean session: the broker drops the (now empty) session."""
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                             client_id=self.cfg.ingest_client_id, clean_session=True,
-                             protocol=mqtt.MQTTv311)
-        client.username_pw_set(self.cfg.mqtt_username, self.cfg.mqtt_password)
-        if self.cfg.mqtt_tls:
-            client.tls_set()
+        client = new_client(self.cfg.ingest_client_id, username=self.cfg.mqtt_username,
+                            password=self.cfg.mqtt_password, tls=self.cfg.mqtt_tls)
         connected = threading.Event()
         client.on_connect = lambda *args: connected.set()
         try:

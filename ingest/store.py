@@ -66,7 +66,7 @@ class BatchStore:
 
     def __init__(self, database_url: str, *, flag_weight_g: int, max_per_hour: int = 0,
                  retry_max_s: float = RETRY_MAX_S):
-        self.db = Database(database_url)
+        self.db = Database(database_url, flag_weight_g=flag_weight_g)
         self.flag_weight_g = flag_weight_g
         self.max_per_hour = max_per_hour
         self.retry_max_s = retry_max_s

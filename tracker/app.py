@@ -45,7 +45,7 @@ def create_app(config: Config | None = None, **flask_config) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(flask_config)
-    app.extensions["zw_db"] = Database(cfg.database_url)
+    app.extensions["zw_db"] = Database(cfg.database_url, flag_weight_g=cfg.flag_weight_g)
 
     from tracker import extensions as ext
     from tracker.web import register

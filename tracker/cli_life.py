@@ -30,22 +30,26 @@ def mail_group():
 
 
 @mail_group.command("send")
+@click.option("--every", type=click.FloatRange(min=1), default=None,
+              help="Keep running: a pass every this many seconds (the sender as a service).")
 @with_appcontext
-def mail_send():
-    """Deliver the queued messages."""
-    from tracker.web import mailer
+def mail_send(every):
+    """Deliver the queued messages (and delete sign-in links expired for 30 days)."""
+    import time
 
-    session = _db().sessionmaker()
-    try:
-        sent, failed = mailer.deliver(session)
-    finally:
-        session.close()
-    echo(_("%(sent)s sent, %(failed)s failed.", sent=sent, failed=failed))
+    from tracker.adapters import mailer
+
+    while True:
+        sent, failed = mailer.deliver(current_app._get_current_object())
+        echo(_("%(sent)s sent, %(failed)s failed.", sent=sent, failed=failed))
+        if every is None:
+            return
+        time.sleep(every)
 
 
 def send_event_reminders(session, now: dt.datetime) -> int:
     """Queue the reminders of tomorrow's events; returns how many households were reminded."""
-    from tracker.web import mailer
+    from tracker.adapters import mailer
 
     count = 0
     for registration in event_service.due_reminders(session, now):
@@ -70,7 +74,7 @@ def reminders_group():
 @with_appcontext
 def reminders_send(dry_run):
     """Event reminders (the day before) and reminders to households silent for 14 days."""
-    from tracker.web import mailer
+    from tracker.adapters import mailer
 
     now = clock.now()
     session = _db().sessionmaker()
@@ -85,9 +89,9 @@ def reminders_send(dry_run):
             echo(_("Would remind %(n)s household(s) of a week without weigh-ins.", n=weeks))
             return
         session.commit()
-        sent, failed = mailer.deliver(session)
     finally:
         session.close()
+    sent, failed = mailer.deliver(current_app._get_current_object())
     echo(_("Reminded %(events)s event registrations and %(silent)s silent households "
            "(%(sent)s mails sent, %(failed)s failed).", events=events, silent=silent,
            sent=sent, failed=failed))
@@ -97,7 +101,7 @@ def reminders_send(dry_run):
 def _send_week_reminders(session, now: dt.datetime) -> int:
     """Queue the reminders of a week still without weigh-ins; returns how many households."""
     from tracker.services import reminders
-    from tracker.web import mailer
+    from tracker.adapters import mailer
 
     due = reminders.uncovered_weeks(session, now)
     for item in due:
@@ -115,7 +119,7 @@ def _send_week_reminders(session, now: dt.datetime) -> int:
 def _send_silence_reminders(session, now: dt.datetime) -> int:
     """Queue the weekly reminders of silent households; returns how many households."""
     from tracker.services import reminders
-    from tracker.web import mailer
+    from tracker.adapters import mailer
 
     silent = reminders.silent_households(session, now)
     for item in silent:

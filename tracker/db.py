@@ -68,10 +68,13 @@ def checkpoint(engine: Engine, attempts: int = 5) -> bool:
 class Database:
     """An engine with its session factory."""
 
-    def __init__(self, url: str, **engine_kwargs) -> None:
+    def __init__(self, url: str, *, flag_weight_g: int | None = None, **engine_kwargs) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # The instance's rules travel with each session, so every path (form, API, CSV,
+        # ingest) reads the same threshold (tracker.services.weighins.flag_weight_limit).
+        info = {} if flag_weight_g is None else {"flag_weight_g": flag_weight_g}
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -172,6 +172,9 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
     seeded = prepare_database(app, demo)
     children = Children(Path(cfg.instance_path) / "logs")
     broker = None
+    from tracker.adapters.mailer import start_worker
+
+    sender = start_worker(app)  # requests only queue mail; this thread sends it
     try:
         if mqtt:
             from ingest.broker import broker_from_config
@@ -207,6 +210,7 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
         click.echo("  " + _("Ctrl-C stops everything.") + "\n")
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
+        sender.stop(timeout=5)
         children.stop()
         if broker is not None:
             broker.stop()

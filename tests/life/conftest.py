@@ -14,12 +14,24 @@ from tracker.services.preferences import edition_settings
 
 
 class Outbox:
-    """The .eml files the app wrote (no SMTP in tests): every message, oldest first."""
+    """The .eml files the sender wrote (no SMTP in tests): every message, oldest first.
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    Requests only queue mail; reading the outbox first runs one pass of the sender (what
+    `zw mail send` does), as the timer or `zw run`'s sender thread would have by then."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.folder = Path(app.instance_path) / "outbox"
+
+    def written(self) -> int:
+        """How many messages were written, without running the sender."""
+        return len(list(self.folder.glob("*.eml"))) if self.folder.exists() else 0
 
     def messages(self):
+        from tracker.adapters.mailer import deliver
+
+        with self.app.app_context():
+            deliver(self.app)
         if not self.folder.exists():
             return []
         return [BytesParser(policy=policy.default).parse(p.open("rb"))
@@ -48,7 +60,7 @@ class Outbox:
 @pytest.fixture
 def outbox(app, monkeypatch):
     monkeypatch.delenv("ZW_SMTP_HOST", raising=False)
-    return Outbox(Path(app.instance_path) / "outbox")
+    return Outbox(app)
 
 
 @pytest.fixture

@@ -180,6 +180,8 @@ def test_outbox_page_lists_messages(app, client, world, outbox, now_in_edition):
     sign_in(client, "staff@example.org")
     listing = client.get("/equipe/courriels/")
     assert listing.status_code == 200 and "martin@example.org" in text(listing)
+    assert "en attente" in text(listing)  # queued by the request, not sent by it
+    assert len(outbox.to("martin@example.org")) == 1  # the sender's pass
     from tracker.models_life import OutgoingMail
     with app.extensions["zw_db"].session() as s:
         mail = s.scalar(select(OutgoingMail))

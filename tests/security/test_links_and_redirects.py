@@ -112,7 +112,7 @@ def test_host_names_come_from_the_public_url_and_the_trusted_list():
 
 
 def test_mailed_links_point_to_the_public_url_whatever_the_host(site_app, site_world):
-    outbox = Outbox(__import__("pathlib").Path(site_app.instance_path) / "outbox")
+    outbox = Outbox(site_app)
     client = site_app.test_client()
     forged = client.post("/connexion/lien", headers={"Host": "evil.example"},
                          data={"email": "martin@example.org"})
@@ -141,7 +141,7 @@ def test_reminders_sent_by_the_command_link_to_the_public_url(site_app, site_wor
     monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 4, 20, 7, tzinfo=dt.timezone.utc))
     result = site_app.test_cli_runner().invoke(args=["reminders", "send"])
     assert result.exit_code == 0, result.output
-    outbox = Outbox(__import__("pathlib").Path(site_app.instance_path) / "outbox")
+    outbox = Outbox(site_app)
     assert _links(outbox, "martin@example.org") == [f"{SITE}/pesee"]
 
 

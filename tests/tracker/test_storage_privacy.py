@@ -66,6 +66,7 @@ def test_instance_folder_database_secrets_and_outbox_are_private(tmp_path):
     from tracker.app import create_app
     from tracker.config import Config
     from tracker.migrate import upgrade
+    from tracker.adapters.mailer import FolderTransport
     from tracker.services import mail as mail_service
 
     instance = tmp_path / "instance"
@@ -77,8 +78,7 @@ def test_instance_folder_database_secrets_and_outbox_are_private(tmp_path):
             mail_service.queue_mail(s, to="famille@example.org", subject="Lien",
                                     body="https://zw.example/lien/secret-token", kind="signin")
             s.flush()
-            mail_service.deliver_pending(s, mail_service.MailSettings(host=""),
-                                         instance / "outbox")
+            mail_service.deliver_pending(s, FolderTransport(instance / "outbox"))
         with database.engine.connect() as conn:  # the -wal and -shm exist while it is open
             conn.exec_driver_sql("SELECT 1")
             assert_private(instance, instance / "zw.sqlite3", instance / "zw.sqlite3-wal",

@@ -26,7 +26,7 @@ from tracker.models import Edition, Household, WeighIn
 from tracker.schemas import household_row, import_row, localize, messages_as_text
 from tracker.services.accounts import _normalize_email as normalize_email
 from tracker.services.households import create_household
-from tracker.services.weighins import stream_median, weighin_values
+from tracker.services.weighins import flag_weight_limit, stream_median, weighin_values
 
 #: A weigh-in imported without a time is placed at noon, local time, away from any day boundary.
 DEFAULT_TIME = dt.time(12, 0)
@@ -132,7 +132,8 @@ def _weighin_of_row(session, row: Row, households, zone: str, bounds, now, media
         values = weighin_values(household, stream=data["stream"], weight_g=data["weight_g"],
                                 measured_at=localize(local, zone),
                                 source="import", note=data["note"], median_g=medians[mkey],
-                                now=now, bounds=bounds)
+                                now=now, bounds=bounds,
+                                flag_weight_g=flag_weight_limit(session))
     except DomainError as exc:
         raise _RowError(f"{exc.field}: {exc.message}" if exc.field else str(exc.message)) \
             from None

@@ -22,7 +22,7 @@ from tracker.domain import FLAG_WEIGHT_G, DomainError, check_weight
 from tracker.models import DeadLetter, Device, Household, WeighIn
 from tracker.services.device_rate import add_counts, hour_of, rate_reason, stored_counts
 from tracker.services.weighins import check_measured_at, check_stream, flag_reason, \
-    stream_median
+    flag_weight_limit, stream_median
 
 #: How much of a refused payload a dead letter keeps.
 DEAD_LETTER_KEEP_BYTES = 4 * 1024
@@ -76,7 +76,7 @@ class BatchResult:
 
 def record_scale_readings(session: Session, readings: list[ScaleReading], *,
                           now: dt.datetime | None = None,
-                          flag_weight_g: int = FLAG_WEIGHT_G,
+                          flag_weight_g: int | None = None,
                           max_per_hour: int = 0) -> BatchResult:
     """Check and store a batch of scale readings; return counts and refusals (not committed)."""
     now = now or clock.now()
@@ -159,7 +159,7 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
 
 
 def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
-                            now: dt.datetime, flag_weight_g: int = FLAG_WEIGHT_G,
+                            now: dt.datetime, flag_weight_g: int | None = None,
                             max_per_hour: int = 0) -> BatchResult:
     """Insert a prepared batch: readings already stored are duplicates (also a refused one: it
     was stored before its device was revoked), doubtful ones are flagged, and so are a
@@ -168,6 +168,8 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
     result = BatchResult(duplicates=prepared.duplicates)
     if not prepared.entries:
         return result
+    if flag_weight_g is None:
+        flag_weight_g = flag_weight_limit(session)
     dialect = session.get_bind().dialect
     if dialect.name != prepared.dialect:
         raise ValueError(f"prepared for {prepared.dialect}, stored in {dialect.name}")

@@ -1,22 +1,23 @@
 """Email: queued in the database with what it announces, delivered after the commit.
 
-Services call `queue_mail` inside their transaction, so a rolled-back request sends nothing;
-the web layer (after its commit) and `zw mail send` (from cron) call `deliver_pending`. With
-`ZW_SMTP_HOST` set, delivery goes through SMTP (stdlib smtplib); without it, each message is
-written as an .eml file in the instance's `outbox/` folder, which the staff outbox page lists,
-so the demo works offline. A delivered message's body is blanked in the database: sign-in links
-must not linger there. Only the standard library is used.
+Services call `queue_mail` inside their transaction, so a rolled-back request sends nothing,
+and no request waits on SMTP: the sender (`zw mail send` from its timer, or the sender thread
+of `zw run`; tracker.adapters.mailer) calls `deliver_pending` with a `Transport` (the port):
+SMTP when `ZW_SMTP_HOST` is set, else an .eml file in the instance's `outbox/` folder, which
+the staff outbox page lists, so the demo works offline. A failed send stays queued and is tried
+again by the next pass (up to MAX_ATTEMPTS). A delivered message's body is blanked in the
+database: sign-in links must not linger there. Only the standard library is used.
 """
 from __future__ import annotations
 
 import logging
 import os
 import smtplib
-import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,7 +25,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import clock
 from tracker.models_life import OutgoingMail
-from tracker.private_files import open_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -101,29 +101,16 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     return message
 
 
-def _send_smtp(message: EmailMessage, settings: MailSettings) -> None:
-    context = ssl.create_default_context()
-    if settings.security == "ssl":
-        server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                  context=context)
-    else:
-        server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    with server:
-        if settings.security == "starttls":
-            server.starttls(context=context)
-        if settings.username:
-            server.login(settings.username, settings.password)
-        server.send_message(message)
+class Transport(Protocol):
+    """The mail port: hands one message over, or raises OSError / smtplib.SMTPException."""
+
+    def send(self, message: EmailMessage, name: str) -> str:
+        """Deliver `message`; returns the name of a kept copy ('' when none is kept)."""
 
 
-def _write_eml(message: EmailMessage, mail: OutgoingMail, outbox: Path) -> str:
-    private_dir(outbox)  # the copies hold live sign-in links
-    name = f"{mail.created_at:%Y%m%d-%H%M%S}-{mail.id:06d}.eml"
-    tmp = outbox / (name + ".tmp")
-    with open_private(tmp, "wb") as fh:
-        fh.write(bytes(message))
-    os.replace(tmp, outbox / name)  # a reader never sees half a file
-    return name
+def file_name(mail: OutgoingMail) -> str:
+    """The name of a message's .eml copy in the outbox folder."""
+    return f"{mail.created_at:%Y%m%d-%H%M%S}-{mail.id:06d}.eml"
 
 
 def _claim(session: Session, mail: OutgoingMail) -> bool:
@@ -138,9 +125,10 @@ def _claim(session: Session, mail: OutgoingMail) -> bool:
     return True
 
 
-def deliver_pending(session: Session, settings: MailSettings, outbox: Path,
+def deliver_pending(session: Session, transport: Transport, sender: str = DEFAULT_SENDER,
                     limit: int = 200) -> tuple[int, int]:
-    """Send the queued messages; returns (sent, failed). The caller commits afterwards."""
+    """Send the queued messages, committing after each one (a message sent is never sent
+    twice after a crash, a failure is counted); returns (sent, failed)."""
     pending = session.scalars(
         select(OutgoingMail).where(OutgoingMail.sent_at.is_(None),
                                    OutgoingMail.attempts < MAX_ATTEMPTS)
@@ -149,24 +137,31 @@ def deliver_pending(session: Session, settings: MailSettings, outbox: Path,
     for mail in pending:
         if not _claim(session, mail):
             continue
-        message = build_message(mail, settings.sender)
+        session.commit()  # the attempt is counted before the outside world is touched
+        message = build_message(mail, sender)
         try:
-            if settings.configured:
-                _send_smtp(message, settings)
-            else:
-                mail.outbox_file = _write_eml(message, mail, outbox)
+            mail.outbox_file = transport.send(message, file_name(mail))
         except (OSError, smtplib.SMTPException) as exc:
             failed += 1
             mail.last_error = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("mail %s to %s not sent (attempt %s): %s", mail.id,
                         mail.to_addr.rpartition("@")[2], mail.attempts, exc)
-            continue
-        sent += 1
-        mail.sent_at = clock.now()
-        mail.last_error = ""
-        mail.body = ""
-    session.flush()
+        else:
+            sent += 1
+            mail.sent_at = clock.now()
+            mail.last_error = ""
+            mail.body = ""
+        session.commit()
     return sent, failed
+
+
+def retry_failed(session: Session) -> int:
+    """Give the messages that used up their attempts a new round (staff's "try again")."""
+    result = session.execute(
+        update(OutgoingMail).where(OutgoingMail.sent_at.is_(None),
+                                   OutgoingMail.attempts >= MAX_ATTEMPTS)
+        .values(attempts=0).execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def read_outbox_file(outbox: Path, name: str) -> EmailMessage | None:

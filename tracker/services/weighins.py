@@ -54,12 +54,22 @@ def flag_reason(weight_g: int, median_g: float | None, flag_weight_g: int = FLAG
     return ""
 
 
-def stream_median(session: Session, household_id: int, stream: str, last: int = 50) -> float | None:
-    """The median of the household's last accepted weigh-ins of a bin (None when too few)."""
-    weights = session.scalars(
-        select(WeighIn.weight_g).where(WeighIn.household_id == household_id,
-                                       WeighIn.stream == stream, WeighIn.status == "accepted")
-        .order_by(WeighIn.measured_at.desc()).limit(last)).all()
+def flag_weight_limit(session: Session) -> int:
+    """The weight over which a reading is flagged: ZW_FLAG_WEIGHT_G of the instance (carried by
+    the session, `tracker.db.Database`), the same for the form, the API, the CSV and the ingest."""
+    return int(session.info.get("flag_weight_g", FLAG_WEIGHT_G))
+
+
+def stream_median(session: Session, household_id: int, stream: str, last: int = 50,
+                  exclude_id: int | None = None) -> float | None:
+    """The median of the household's last accepted weigh-ins of a bin (None when too few);
+    `exclude_id`: a weigh-in being corrected, whose old value must not vouch for its new one."""
+    query = select(WeighIn.weight_g).where(WeighIn.household_id == household_id,
+                                           WeighIn.stream == stream,
+                                           WeighIn.status == "accepted")
+    if exclude_id is not None:
+        query = query.where(WeighIn.id != exclude_id)
+    weights = session.scalars(query.order_by(WeighIn.measured_at.desc()).limit(last)).all()
     if len(weights) < MEDIAN_MIN_SAMPLES:
         return None
     return float(statistics.median(weights))
@@ -68,7 +78,8 @@ def stream_median(session: Session, household_id: int, stream: str, last: int = 
 def weighin_values(household: Household, *, stream: str, weight_g: int,
                    measured_at: dt.datetime, source: str, note: str = "",
                    median_g: float | None = None, now: dt.datetime | None = None,
-                   bounds: tuple[dt.datetime, dt.datetime] | None = None) -> dict:
+                   bounds: tuple[dt.datetime, dt.datetime] | None = None,
+                   flag_weight_g: int = FLAG_WEIGHT_G) -> dict:
     """Check one weigh-in and return its column values (status and flag reason decided): the
     rules of every source, for one row (`record_weighin`) or a bulk insert (the CSV import)."""
     if source not in SOURCES:
@@ -76,7 +87,7 @@ def weighin_values(household: Household, *, stream: str, weight_g: int,
     check_stream(household, stream)
     check_weight(weight_g)
     check_measured_at(household, measured_at, now, bounds)
-    reason = flag_reason(weight_g, median_g)
+    reason = flag_reason(weight_g, median_g, flag_weight_g)
     return {"household_id": household.id, "stream": stream, "weight_g": weight_g,
             "measured_at": measured_at, "source": source,
             "status": "flagged" if reason else "accepted", "flag_reason": reason,
@@ -94,7 +105,8 @@ def record_weighin(session: Session, household: Household, *, stream: str, weigh
         median_g = stream_median(session, household.id, stream)
     weighin = WeighIn(**weighin_values(household, stream=stream, weight_g=weight_g,
                                        measured_at=measured_at, source=source, note=note,
-                                       median_g=median_g, now=now),
+                                       median_g=median_g, now=now,
+                                       flag_weight_g=flag_weight_limit(session)),
                       device_id=device.id if device else None, seq=seq, import_key=import_key)
     session.add(weighin)
     if flush:
@@ -134,7 +146,9 @@ def correct_weighin(session: Session, household: Household, weighin_id: int, *,
     if measured_at is not None:
         check_measured_at(household, new_time, now)
     if weight_g is not None or stream is not None:
-        reason = flag_reason(new_weight, stream_median(session, household.id, new_stream))
+        reason = flag_reason(new_weight, stream_median(session, household.id, new_stream,
+                                                       exclude_id=weighin.id),
+                             flag_weight_limit(session))
         if weighin.status != "rejected":
             weighin.status = "flagged" if reason else "accepted"
         weighin.flag_reason = reason

@@ -25,9 +25,41 @@ import plotly.graph_objects as go
 from flask import Blueprint, Response, request, url_for
 from markupsafe import Markup
 
-from dashboards.figures import SEPARATORS, figure_html
+from dashboards.figures import SEPARATORS, ChartLabels, figure_html
 
 bp = Blueprint("charts", __name__)
+
+
+def chart_labels() -> ChartLabels:
+    """The figures' words in the page's language (dashboards stays free of Flask)."""
+    from flask_babel import get_locale, gettext as _
+
+    from tracker.domain import STREAM_LABELS
+
+    months = (_("January"), _("February"), _("March"), _("April"), _("May"), _("June"),
+              _("July"), _("August"), _("September"), _("October"), _("November"),
+              _("December"))
+    streams = {key: str(label) for key, label in STREAM_LABELS.items()}
+    streams["residual"] = _("Residual household waste")
+    french = str(get_locale() or "fr").startswith("fr")
+    return ChartLabels(
+        month_names=tuple(m.lower() if french else m for m in months),
+        first_day=_("1st of the month"), date=_("%(day)s %(month)s %(year)s"),
+        month=_("Month %(month)s"), from_date=_("from %(date)s"),
+        in_progress=" " + _("(in progress)"), streams=streams,
+        separators=SEPARATORS if french else ".,",
+        cohort_title=_("Cohort progress"), at_target=_("Households on target"),
+        at_target_hover=_("%{y} households of %{customdata}"),
+        month_step=_("The month's step toward the goal"),
+        month_step_hover=_("The month's step: %{y:+.1f} %"),
+        cohort=_("Change in the cohort's waste (weighted)"),
+        cohort_hover=_("Cohort: %{y:+.1f} %"),
+        median=_("Median household change"), median_hover=_("Median: %{y:+.1f} %"),
+        change_axis=_("Change in waste against the reference month (%)"),
+        household_title=_("Household %(name)s"),
+        diverted=_("%(stream)s (diverted, not counted)"),
+        not_counted_hover=" " + _("(not counted)"), target_path=_("Target path"),
+        target_hover=_("Target: %{y:.0f} g"), rate_axis=_("g per person per week"))
 
 ONE_YEAR = 365 * 24 * 3600
 #: Chart heights that fit a phone screen in portrait without hiding the page.

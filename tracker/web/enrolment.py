@@ -49,7 +49,7 @@ def sign_up(slug: str):
             elif done.outcome == "new":
                 mailer.send(db(), "enrolment_received", done.enrolment.email, edition=edition,
                             enrolment=done.enrolment)
-            mailer.commit_and_deliver_later()  # as quick whatever the address
+            mailer.commit_and_queue()
             return redirect(url_for(".thanks", slug=slug))
     open_now = settings.enrolment_open and enrolment_service.edition_phase(edition) != "past"
     return render_template("enrolment/sign_up.html", edition=edition, settings=settings,
@@ -89,7 +89,7 @@ def approve(enrolment_id: int):
                 household=household, edition=household.edition,
                 link=mailer.absolute_url("life_links.use_link", token=token),
                 hours=int(links.LIFETIME[links.INVITE].total_seconds() // 3600))
-    mailer.commit_and_deliver()
+    mailer.commit_and_queue()
     flash(_("%(name)s is enrolled; an invitation was sent to %(email)s.", name=household.name,
             email=account.email), "success")
     return redirect(url_for(".staff_list"))

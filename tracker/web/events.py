@@ -79,7 +79,7 @@ def cancel(event_id: int):
     household = current_user.household
     event = event_service.get_event(db(), event_id, household.edition_id)
     _notify_promoted(event_service.cancel(db(), event, household))
-    mailer.commit_and_deliver()
+    mailer.commit_and_queue()
     flash(_("Your registration is cancelled."), "success")
     return redirect(url_for(".index"))
 
@@ -191,7 +191,7 @@ def staff_edit(event_id: int | None = None):
                 errors = errors_of(exc)
             else:
                 _notify_promoted(promoted)
-                mailer.commit_and_deliver()
+                mailer.commit_and_queue()
                 flash(_("Event saved."), "success")
                 return redirect(url_for(".staff_edit", event_id=event.id))
         values = _local(values, zone)
@@ -212,6 +212,6 @@ def staff_delete(event_id: int):
         for account in household.accounts:
             mailer.send(session, "event_cancelled", account.email, locale=account.locale,
                         household_id=household.id, title=title, starts_at=starts_at, zone=zone)
-    mailer.commit_and_deliver()
+    mailer.commit_and_queue()
     flash(_("The event is cancelled; registered households were told by email."), "success")
     return redirect(url_for(".staff_list"))

@@ -41,8 +41,9 @@ def show(mail_id: int):
 @bp.route("/envoyer", methods=["POST"])
 @staff_required
 def deliver():
-    """Try the queued messages again now."""
-    sent, failed = mailer.deliver()
-    flash(_("%(sent)s sent, %(failed)s failed.", sent=sent, failed=failed),
-          "warning" if failed else "success")
+    """Queue the failed messages again (the sender sends them; the request sends nothing)."""
+    count = mail_service.retry_failed(db())
+    mailer.commit_and_queue()
+    flash(_("%(count)s failed message(s) queued again; the sender tries every queued message "
+            "at its next pass.", count=count), "success")
     return redirect(url_for(".index"))

@@ -129,7 +129,7 @@ def staff_household(household_id: int):
                             household=household, edition=household.edition,
                             link=mailer.absolute_url("life_links.use_link", token=token),
                             hours=int(links.LIFETIME[links.INVITE].total_seconds() // 3600))
-                mailer.commit_and_deliver()
+                mailer.commit_and_queue()
                 flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
                 return redirect(url_for(".staff_household", household_id=household_id))
     members = enrolment_service.members(session, household)
@@ -175,7 +175,7 @@ def staff_erase(household_id: int):
     checkpoint(session.get_bind())  # the WAL still holds the deleted rows
     mail_service.forget_outbox_files(mailer.outbox_dir(), files)
     mail_service.forget_outbox_mentions(mailer.outbox_dir(), emails)
-    mailer.deliver()
+    mailer.wake()
     flash(_("The household is erased (%(n)s weigh-ins deleted).", n=counts["weighins"]),
           "success")
     if remove_at_broker(device_ids) is not None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,7 @@ from tracker.domain import add_months
 from tracker.models import Edition, Household, WeighIn
 from tracker.progress import compute
 from tracker.progress import weeks as progress_weeks
-from tracker.web.charts import HEIGHT_SMALL, embed
+from tracker.web.charts import HEIGHT_SMALL, chart_labels, embed
 
 SILENT_DAYS = 14
 SORTS = ("progres", "nom", "silence", "reference")
@@ -297,7 +298,7 @@ def family_progress(session: Session, household: Household) -> dict:
         kg_year_reference=kg_per_year(row["baseline_g_per_person_week"]),
         diverted=[(r["stream"], r["kg"]) for r in records(
             sp[(sp["month"] == month) & ~sp["counted"] & (sp["weighins"] > 0)])],
-        chart=embed(household_figure_spec(sp, hp, household.id,
-                                          title="Vos déchets, mois par mois"),
+        chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels(),
+                                          title=_("Your waste, month by month")),
                     "family-chart", HEIGHT_SMALL) if has_any else None)
     return context

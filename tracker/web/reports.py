@@ -15,7 +15,7 @@ from tracker.models import Household
 from tracker.services import published, reports
 from tracker.services.preferences import edition_phase, edition_settings
 from tracker.web.auth import family_required, staff_required
-from tracker.web.charts import HEIGHT_SMALL, embed
+from tracker.web.charts import HEIGHT_SMALL, chart_labels, embed
 
 bp = Blueprint("life_reports", __name__)
 
@@ -36,7 +36,8 @@ def _household_page(household: Household, back: str | None):
     report = reports.household_report(db(), household)
     chart = None
     if len(report.progress) and len(report.streams):
-        chart = embed(household_figure_spec(report.streams, report.progress, household.id),
+        chart = embed(household_figure_spec(report.streams, report.progress, household.id,
+                                            labels=chart_labels()),
                       "household-chart")
     return render_template("reports/household.html", report=report, chart=chart, back=back,
                            edition=household.edition, stream_labels=STREAM_LABELS)
@@ -60,7 +61,8 @@ def staff_household(household_id: int):
 def _cohort_page(edition, report: reports.CohortReport, public: bool):
     charts = {}
     if len(report.cohort):
-        charts["cohort"] = embed(cohort_figure(report.cohort), "cohort-chart")
+        charts["cohort"] = embed(cohort_figure(report.cohort, labels=chart_labels()),
+                                 "cohort-chart")
     if report.bins:
         charts["bins"] = embed(bins_figure(report.bins), "bins-chart", HEIGHT_SMALL)
     settings = edition_settings(db(), edition)

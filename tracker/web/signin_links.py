@@ -51,7 +51,7 @@ def _mail_signin_link(email: str) -> None:
                 household_id=account.household_id,
                 link=mailer.absolute_url("life_links.use_link", token=token),
                 minutes=int(links.LIFETIME[links.SIGNIN].total_seconds() // 60))
-    mailer.commit_and_deliver()
+    mailer.commit_and_queue()
 
 
 def _recent_links(account_id: int) -> int:
@@ -150,7 +150,7 @@ def _invite(household_id: int, inviter_id: int, email: str) -> None:
                     household=household, edition=household.edition, inviter=name,
                     link=mailer.absolute_url("life_links.use_link", token=token),
                     hours=int(links.LIFETIME[links.INVITE] / dt.timedelta(hours=1)))
-    mailer.commit_and_deliver()
+    mailer.commit_and_queue()
 
 
 @bp.route("/foyer/membres", methods=["GET", "POST"])

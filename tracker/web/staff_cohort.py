@@ -26,7 +26,7 @@ from tracker.models import Device, Edition, Household, WeighIn
 from tracker.progress import compute, today
 from tracker.web import progress_view as pv
 from tracker.web.auth import staff_required
-from tracker.web.charts import embed
+from tracker.web.charts import chart_labels, embed
 from tracker.web.family import SOURCE_LABELS, STATUS_LABELS
 
 bp = Blueprint("staff_cohort", __name__, url_prefix="/equipe/defis")
@@ -65,6 +65,7 @@ def _edition_or_404(slug: str) -> Edition:
 def cohort_context(edition: Edition) -> dict:
     """Everything the cohort overview shows, for the query arguments of the request."""
     session = db()
+    labels = chart_labels()
     as_of, date_error = _as_of(edition)
     result = compute(session.connection(), edition, as_of, with_streams=False)
     hp, cohort = result.households, result.cohort
@@ -92,7 +93,8 @@ def cohort_context(edition: Edition) -> dict:
         cohort=pv.records(cohort), current=pv.records(cohort[cohort["month"] == month])[0],
         too_early=bool(frame["too_early"].any()),
         months=sorted(hp["month"].unique().tolist()),
-        chart=embed(cohort_figure(cohort, title=f"Progression de la cohorte · {edition.name}"),
+        chart=embed(cohort_figure(cohort, labels=labels,
+                                  title=f"{labels.cohort_title} · {edition.name}"),
                     "cohort-chart"))
     return context
 
@@ -215,7 +217,8 @@ def household_context(edition: Edition, household: Household) -> dict:
         months_table=months, streams=streams, counted=set(edition.counted_streams),
         sentence=current_sentence(hp, household.id, edition.baseline_months),
         current=months[-1],
-        chart=embed(household_figure_spec(sp, hp, household.id), "household-chart"))
+        chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels()),
+                    "household-chart"))
     return context
 
 
