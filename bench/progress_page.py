@@ -116,7 +116,7 @@ def main() -> None:
             for i in range(100):
                 calls["GET /progres"](headers[i % PHONES])
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "45")))
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboards.figures import household_figure_spec
-from dashboards.method import WEEKS_PER_YEAR, weeks_needed
 from dashboards.household import Columns
+from dashboards.method import WEEKS_PER_YEAR, weeks_needed
 from dashboards.sentences import month_sentence
 from tracker.domain import add_months
 from tracker.models import Edition, Household, WeighIn
