@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tracker.domain import (FLAG_WEIGHT_G, FUTURE_TOLERANCE, SOURCES, DomainError, NotFound, _l,
@@ -54,12 +55,20 @@ def flag_reason(weight_g: int, median_g: float | None, flag_weight_g: int = FLAG
     return ""
 
 
+@lru_cache(maxsize=8)
+def _median_query(last: int):
+    """`stream_median`'s statement, built once: every weigh-in runs it, and building it cost
+    more than running it from SQLAlchemy's cache (docs/production.md, "Web speed")."""
+    return (select(WeighIn.weight_g)
+            .where(WeighIn.household_id == bindparam("household_id"),
+                   WeighIn.stream == bindparam("stream"), WeighIn.status == "accepted")
+            .order_by(WeighIn.measured_at.desc()).limit(last))
+
+
 def stream_median(session: Session, household_id: int, stream: str, last: int = 50) -> float | None:
     """The median of the household's last accepted weigh-ins of a bin (None when too few)."""
-    weights = session.scalars(
-        select(WeighIn.weight_g).where(WeighIn.household_id == household_id,
-                                       WeighIn.stream == stream, WeighIn.status == "accepted")
-        .order_by(WeighIn.measured_at.desc()).limit(last)).all()
+    weights = session.scalars(_median_query(last), {"household_id": household_id,
+                                                   "stream": stream}).all()
     if len(weights) < MEDIAN_MIN_SAMPLES:
         return None
     return float(statistics.median(weights))
