@@ -42,7 +42,8 @@ class Column(list):
 
 
 class Columns(dict):
-    """A table as column name → `Column`, in a fixed column order."""
+    """A table as column name → `Column`, in a fixed column order; ``len()`` counts its rows,
+    as for a DataFrame."""
 
     def __init__(self, names: list[str], rows: list[tuple]):
         super().__init__((name, Column(values)) for name, values in
