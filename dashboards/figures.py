@@ -15,13 +15,13 @@ import html
 import math
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.subplots import make_subplots
+
+from .plotlyjson import TEMPLATE_MARKER, figure_json
 
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre"]
@@ -86,12 +86,6 @@ FRENCH = ChartLabels()
 TEMPLATE = "plotly_white"
 
 
-@lru_cache(maxsize=None)
-def _template_json(name: str) -> dict:
-    """A plotly template as plain JSON, validated once per process."""
-    return pio.templates[name].to_plotly_json()
-
-
 def figure_html(fig: go.Figure | dict, div_id: str | None = None,
                 layout: dict | None = None) -> str:
     """An HTML ``<div>`` for ``fig`` and its figure as a JSON data block: nothing to execute.
@@ -100,8 +94,9 @@ def figure_html(fig: go.Figure | dict, div_id: str | None = None,
     ``<script type="application/json" data-plotly-figure="<div id>">`` into its ``<div>``.
     plotly's own ``to_html`` writes an inline ``<script>`` calling ``Plotly.newPlot``, which a
     Content-Security-Policy without ``'unsafe-inline'`` refuses; a JSON block is data, never run.
-    The template goes in here, as JSON validated once: `update_layout(template=...)` would
-    validate the whole template again for every figure (~30 ms, half of a progress page).
+    The template goes in here, as JSON encoded once per process (`plotlyjson.figure_json`):
+    `update_layout(template=...)` would validate the whole template again for every figure
+    (~30 ms, half of a progress page), and encoding it was most of a family chart's JSON.
     `layout` is merged into the figure's layout the same way, for the page's own settings
     (height, margins) without another validation pass.
     """
@@ -109,15 +104,16 @@ def figure_html(fig: go.Figure | dict, div_id: str | None = None,
         data = {"data": list(fig.get("data", [])), "layout": copy.deepcopy(fig.get("layout", {}))}
     else:
         data = fig.to_plotly_json()
-    data.setdefault("layout", {})["template"] = _template_json(TEMPLATE)  # every chart's look
+    # every chart's look: the template, encoded once per process (dashboards/plotlyjson.py)
+    data.setdefault("layout", {})["template"] = TEMPLATE_MARKER
     _merge(data["layout"], layout or {})
     div_id = div_id or f"chart-{uuid.uuid4().hex[:12]}"
     height = data["layout"].get("height")
     size = f"height:{height}px; width:100%;" if isinstance(height, (int, float)) else \
         "height:100%; width:100%;"
     # plotly's encoder (numpy arrays, dates) escapes "<", ">" and "/": the block cannot close early
-    figure = pio.json.to_json_plotly({"data": data["data"], "layout": data["layout"],
-                                      "config": PLOTLY_CONFIG})
+    figure = figure_json({"data": data["data"], "layout": data["layout"],
+                          "config": PLOTLY_CONFIG}, TEMPLATE)
     return (f'<div id="{html.escape(div_id)}" class="plotly-graph-div" style="{size}"></div>'
             f'<script type="application/json" data-plotly-figure="{html.escape(div_id)}">'
             f'{figure}</script>')

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import numpy as np
-from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy import BigInteger, bindparam, cast, func, select
 from sqlalchemy.engine import Connection
 
+from dashboards.household import HouseholdTables
+from dashboards.household import household_tables as one_household
 from dashboards.method import (EditionParams, cohort_progress, household_progress,
                                progress_tables, week_coverage)
 from tracker import clock
@@ -176,3 +179,32 @@ def compute(conn: Connection, edition: Edition, as_of: dt.date | None = None,
     households = household_progress(frames.weighins, frames.sizes, frames.households, params,
                                     as_of, absences=frames.absences, accepted=frames.accepted)
     return Progress(params, as_of, households, pd.DataFrame(), cohort_progress(households))
+
+
+@lru_cache(maxsize=4)
+def _household_queries(dialect: str) -> tuple:
+    """The four reads of one household's rows (built once per dialect: a page reads them on
+    every request, and building a statement costs more than running it from the cache)."""
+    hid = bindparam("household_id")
+    return (
+        select(HouseholdSize.persons, HouseholdSize.valid_from)
+        .where(HouseholdSize.household_id == hid).order_by(HouseholdSize.id),
+        select(_epoch_ms(dialect), WeighIn.stream, WeighIn.weight_g, WeighIn.status)
+        .where(WeighIn.household_id == hid),
+        select(Absence.date_from, Absence.date_to).where(Absence.household_id == hid),
+        select(AcceptedMonth.month).where(AcceptedMonth.household_id == hid),
+    )
+
+
+def household_tables(conn: Connection, edition: Edition, household_id: int, name: str,
+                     as_of: dt.date | None = None) -> HouseholdTables:
+    """One household's progress, bins and week tables at `as_of` (default today), by the
+    plain-Python path (`dashboards.household`): the family page, without pandas' fixed costs.
+    Identical to `compute(..., household_ids=[household_id])` and `weeks` (tested)."""
+    sizes, weighins, absences, accepted = (
+        conn.execute(query, {"household_id": household_id}).all()
+        for query in _household_queries(conn.dialect.name))
+    return one_household(edition_params(edition), as_of or today(edition), household_id, name,
+                         sizes=[(p, _as_date(d)) for p, d in sizes], weighins=weighins,
+                         absences=[(_as_date(a), _as_date(b)) for a, b in absences],
+                         accepted=[m for (m,) in accepted])

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tracker.domain import (FLAG_WEIGHT_G, FUTURE_TOLERANCE, SOURCES, DomainError, NotFound, _l,
@@ -60,16 +61,26 @@ def flag_weight_limit(session: Session) -> int:
     return int(session.info.get("flag_weight_g", FLAG_WEIGHT_G))
 
 
+@lru_cache(maxsize=16)
+def _median_query(last: int, excluding: bool):
+    """`stream_median`'s statement, built once: every weigh-in runs it, and building it cost
+    more than running it from SQLAlchemy's cache (docs/production.md, "Web speed")."""
+    query = select(WeighIn.weight_g).where(WeighIn.household_id == bindparam("household_id"),
+                                           WeighIn.stream == bindparam("stream"),
+                                           WeighIn.status == "accepted")
+    if excluding:
+        query = query.where(WeighIn.id != bindparam("exclude_id"))
+    return query.order_by(WeighIn.measured_at.desc()).limit(last)
+
+
 def stream_median(session: Session, household_id: int, stream: str, last: int = 50,
                   exclude_id: int | None = None) -> float | None:
     """The median of the household's last accepted weigh-ins of a bin (None when too few);
     `exclude_id`: a weigh-in being corrected, whose old value must not vouch for its new one."""
-    query = select(WeighIn.weight_g).where(WeighIn.household_id == household_id,
-                                           WeighIn.stream == stream,
-                                           WeighIn.status == "accepted")
+    params = {"household_id": household_id, "stream": stream}
     if exclude_id is not None:
-        query = query.where(WeighIn.id != exclude_id)
-    weights = session.scalars(query.order_by(WeighIn.measured_at.desc()).limit(last)).all()
+        params["exclude_id"] = exclude_id
+    weights = session.scalars(_median_query(last, exclude_id is not None), params).all()
     if len(weights) < MEDIAN_MIN_SAMPLES:
         return None
     return float(statistics.median(weights))

@@ -26,12 +26,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboards.figures import household_figure_spec
+from dashboards.household import Columns
 from dashboards.method import WEEKS_PER_YEAR, weeks_needed
-from dashboards.sentences import current_sentence
+from dashboards.sentences import month_sentence
 from tracker.domain import add_months
 from tracker.models import Edition, Household, WeighIn
-from tracker.progress import compute
-from tracker.progress import weeks as progress_weeks
+from tracker.progress import household_tables
+from tracker.progress import today as progress_today
 from tracker.web.charts import HEIGHT_SMALL, chart_labels, embed
 
 SILENT_DAYS = 14
@@ -258,46 +259,52 @@ def kg_per_year(g_per_person_week: float | None) -> float | None:
 # ------------------------------------------------------------------ the family page
 
 
-def missing_weeks(weeks: pd.DataFrame, month: int, as_of: dt.date) -> list[dict]:
+def missing_weeks(weeks: pd.DataFrame | Columns, month: int, as_of: dt.date) -> list[dict]:
     """The started week blocks of `month` and the month before that hold no counted weigh-in
     and are not covered by an absence: when each starts and the day to weigh in for it (its
     first day, or today for the week in progress)."""
-    gaps = weeks[(weeks["month"] >= month - 1) & (weeks["month"] <= month) & ~weeks["covered"]]
+    rows = weeks.rows() if isinstance(weeks, Columns) else records(weeks)
     return [{"start": r["week_start"], "month": r["month"],
              "day": min(r["week_start"], as_of) if r["week_end"] > as_of else r["week_start"],
              "current": r["week_end"] > as_of}
-            for r in records(gaps)]
+            for r in rows if month - 1 <= r["month"] <= month and not r["covered"]]
 
 
 def family_progress(session: Session, household: Household) -> dict:
-    """Everything the family progress page shows, for the signed-in household only."""
+    """Everything the family progress page shows, for the signed-in household only.
+
+    One household: the plain-Python path of the method (`tracker.progress.household_tables`,
+    identical to the pandas one) and plain lists, no DataFrame (their fixed costs were most of
+    the page's time; figures in docs/production.md, "Web speed").
+    """
     edition = household.edition
-    result = compute(session.connection(), edition, household_ids=[household.id],
-                     with_cohort=False)
-    hp, sp = result.households, result.streams
-    month = shown_month(hp)
-    context = {"household": household, "edition": edition, "as_of": result.as_of,
+    as_of = progress_today(edition)
+    tables = household_tables(session.connection(), edition, household.id, household.name,
+                              as_of)
+    hp, sp = tables.progress, tables.streams
+    month = max(hp["month"]) if len(hp) else None  # the latest started month (`shown_month`)
+    context = {"household": household, "edition": edition, "as_of": as_of,
                "month": month, "months": edition.months}
     if month is None:
         return context
-    row = {k: value(v) for k, v in hp[hp["month"] == month].iloc[0].items()}
-    has_any = bool(hp["weighins"].sum() > 0 or hp["weighins_diverted"].sum() > 0)
-    weeks = progress_weeks(session.connection(), edition, household.id, result.as_of)
+    history = hp.rows()
+    row = history[hp["month"].index(month)]
+    has_any = sum(hp["weighins"]) > 0 or sum(hp["weighins_diverted"]) > 0
     context.update(
         too_early=bool(row.get("too_early")),
-        missing=missing_weeks(weeks, month, result.as_of),
+        missing=missing_weeks(tables.weeks, month, as_of),
         needed=int(weeks_needed(row["weeks"])),
         baseline_unreliable=bool(row["g_per_person_week"] is not None
                                  and not row["baseline_reliable"]))
     context.update(
         row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
-        sentence=current_sentence(hp, household.id, edition.baseline_months),
+        sentence=month_sentence(row, edition.baseline_months),  # `current_sentence`'s row
         bins=bin_lines(hp, sp, month, edition.baseline_months),
-        history=records(hp),
+        history=history,
         kg_year=kg_per_year(row["g_per_person_week"]),
         kg_year_reference=kg_per_year(row["baseline_g_per_person_week"]),
-        diverted=[(r["stream"], r["kg"]) for r in records(
-            sp[(sp["month"] == month) & ~sp["counted"] & (sp["weighins"] > 0)])],
+        diverted=[(r["stream"], r["kg"]) for r in sp.rows()
+                  if r["month"] == month and not r["counted"] and r["weighins"] > 0],
         chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels(),
                                           title=_("Your waste, month by month")),
                     "family-chart", HEIGHT_SMALL) if has_any else None)
