@@ -290,6 +290,22 @@ class PasswordChangeSchema(Schema):
             raise ValidationError(_l("The two passwords are not the same."), "confirm")
 
 
+class HouseholdSizeSchema(Schema):
+    """A change of household size from a date on (the staff form; `zw households set-size`)."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token
+
+    persons = fields.Integer(required=True, strict=False,
+                             validate=validate.Range(1, 30, error=_l(
+                                 "A household has 1 to %(n)s persons.", n=30)),
+                             error_messages={"invalid": _l("The number of persons must be a "
+                                                           "whole number."),
+                                             "required": _l("Enter the number of persons.")})
+    valid_from = LocalDate(required=True, data_key="from",
+                           error_messages={"required": _l("Enter the date of the change.")})
+
+
 def messages_as_text(messages) -> dict:
     """marshmallow messages with lazy strings made plain (for JSON and logs)."""
     if isinstance(messages, dict):
@@ -309,3 +325,4 @@ import_row = ImportRowSchema()
 household_row = HouseholdRowSchema()
 reading = ReadingSchema()
 password_change = PasswordChangeSchema()
+household_size = HouseholdSizeSchema()

@@ -122,6 +122,11 @@ ROUTES: dict[str, Route] = {
     "staff_coverage.withdraw": Route("staff", ok={"POST": {302}}),
     "staff_coverage.accept": Route("staff", data={"POST": {"month": "1", "reason": "Essai"}},
                                    ok={"POST": {302}}),
+    "staff_households.import_check": Route("staff", ok={"POST": {422}}),  # no file: refused
+    "staff_households.import_confirm": Route("staff", ok={"POST": {422}}),
+    "staff_households.size": Route("staff", data={"POST": {"persons": "4",
+                                                           "valid_from": "2026-04-01"}},
+                                   ok={"POST": {302}}),
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),
     "staff_devices.pair_form": Route("staff"),

@@ -34,6 +34,8 @@ def register(app: Flask) -> None:
     from tracker.web import absences, staff_coverage
     app.register_blueprint(absences.bp)  # families: the dates they are away
     app.register_blueprint(staff_coverage.bp)  # staff: absences and accepted months
+    from tracker.web import staff_households
+    app.register_blueprint(staff_households.bp)  # staff: import households, change a size
     from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
     register_life(app)
     api.init_app(app)

@@ -97,6 +97,9 @@ SENTENCES: dict[str, object] = {
     "household.export": _l("Downloaded the household's data (%(format)s)."),
     "household.invite_member": _l("Invited another member to the household's account."),
     "household.reminders": _reminders,
+    "household.size": lambda d: str(_l("Changed the household's size: %(persons)s person(s) "
+                                       "from %(date)s.")) % {"persons": d.get("persons", "?"),
+                                                             "date": _day(d.get("valid_from"))},
     "household.team": _team,
     "progress.accept": _accept,
     "households.import": _count(_l("Imported %(count)s household(s) from a file.")),
