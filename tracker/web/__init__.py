@@ -36,6 +36,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(staff_coverage.bp)  # staff: absences and accepted months
     from tracker.web import staff_households
     app.register_blueprint(staff_households.bp)  # staff: import households, change a size
+    from tracker.web import staff_weighins
+    app.register_blueprint(staff_weighins.bp)  # staff: enter or correct a family's weigh-in
     from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
     register_life(app)
     api.init_app(app)

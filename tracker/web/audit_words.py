@@ -37,6 +37,19 @@ def _pair(d: dict) -> str:
              firmware=FIRMWARE_LABELS.get(d.get("firmware"), d.get("firmware") or "?"))
 
 
+def _staff_add(d: dict) -> str:
+    return _("Entered a weigh-in of %(kg)s kg (%(stream)s) for the household.",
+             kg=_kg(d.get("weight_g")), stream=str(STREAM_LABELS.get(d.get("stream"), "?")).lower())
+
+
+def _staff_correct(d: dict) -> str:
+    if d.get("before_g") != d.get("weight_g"):
+        return _("Corrected a weigh-in of the household: %(before)s kg became %(kg)s kg.",
+                 before=_kg(d.get("before_g")), kg=_kg(d.get("weight_g")))
+    return _("Corrected a weigh-in of the household (%(kg)s kg): bin, date or note.",
+             kg=_kg(d.get("weight_g")))
+
+
 def _reminders(d: dict) -> str:
     return (_("Turned the household's reminders on.") if d.get("enabled")
             else _("Turned the household's reminders off."))
@@ -108,6 +121,8 @@ SENTENCES: dict[str, object] = {
     "report.republish": _l("Published the edition's results again (the figures were replaced)."),
     "report.withdraw": _l("Withdrew the published results."),
     "weighin.review": _review,
+    "weighin.staff_add": _staff_add,
+    "weighin.staff_correct": _staff_correct,
 }
 
 
