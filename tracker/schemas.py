@@ -326,3 +326,25 @@ household_row = HouseholdRowSchema()
 reading = ReadingSchema()
 password_change = PasswordChangeSchema()
 household_size = HouseholdSizeSchema()
+
+
+class GroupMessageSchema(Schema):
+    """A message from staff to a group of families (the staff form): who, subject, text."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token
+
+    group = fields.String(required=True, error_messages={"required": _l(
+        "Choose who gets the message.")})
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200, error=_l(
+        "Write a subject of one line (%(max)s characters at most).", max=200)),
+        error_messages={"required": _l("Write a subject of one line (%(max)s characters at "
+                                       "most).", max=200)})
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000, error=_l(
+        "Write the message (%(max)s characters at most).", max=5000)),
+        error_messages={"required": _l("Write the message (%(max)s characters at most).",
+                                       max=5000)})
+    confirm = fields.Boolean(load_default=False, truthy={"y", "1", "true"}, falsy={"", "0"})
+
+
+group_message = GroupMessageSchema()

@@ -130,6 +130,8 @@ ROUTES: dict[str, Route] = {
     "staff_weighins.add": Route("staff", data={"POST": WEIGHIN_FORM}, ok={"POST": {302}}),
     "staff_weighins.correct": Route("staff", data={"POST": {**WEIGHIN_FORM, "weight_kg": "1,3"}},
                                     ok={"POST": {302}}),
+    "staff_mail.remind": Route("staff", ok={"POST": {302}}),
+    "staff_mail.message": Route("staff", ok={"POST": {422}}),  # empty form: refused
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),
     "staff_devices.pair_form": Route("staff"),

@@ -91,6 +91,10 @@ def _count(template) -> Callable[[dict], str]:
     return lambda d: str(template) % {"count": d.get("added", "?")}
 
 
+#: Groups of a staff message (`mail.group`) as staff say them.
+GROUP_WORDS = {"all": _l("every household of the edition"), "silent": _l("the silent households"),
+               "team": _l("a team"), "commune": _l("the households of a commune")}
+
 #: action code → sentence (a lazy text with the details' names, or a function of the details).
 SENTENCES: dict[str, object] = {
     "absence.declare": _absence(_l("Declared the household away from %(date_from)s to "
@@ -110,6 +114,10 @@ SENTENCES: dict[str, object] = {
     "household.export": _l("Downloaded the household's data (%(format)s)."),
     "household.invite_member": _l("Invited another member to the household's account."),
     "household.reminders": _reminders,
+    "household.remind": _l("Sent the household a reminder to weigh (%(mails)s mail(s) queued)."),
+    "mail.group": lambda d: str(_l("Wrote to %(group)s: %(mails)s mail(s) queued.")) % {
+        "group": str(GROUP_WORDS.get(d.get("group"), d.get("group") or "?")),
+        "mails": d.get("mails", "?")},
     "household.size": lambda d: str(_l("Changed the household's size: %(persons)s person(s) "
                                        "from %(date)s.")) % {"persons": d.get("persons", "?"),
                                                              "date": _day(d.get("valid_from"))},
