@@ -48,6 +48,8 @@ ROUTES: dict[str, Route] = {
     "auth.sign_in": Route("public", expect={"POST": {400}}),  # empty form: 400
     "auth.sign_out": Route("public", last=True, expect={"POST": {302}}),
     "life_links.request_link": Route("public"),
+    "password_reset.request_reset": Route("public"),
+    "password_reset.new_password": Route("public", expect={"*": {410}}),  # an unknown link
     "life_links.use_link": Route("public", expect={"*": {410}}),  # an unknown link
     "life_enrolment.choose": Route("public"),
     "life_enrolment.sign_up": Route("public", expect={"GET": {200}, "POST": {422}}),

@@ -40,6 +40,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(staff_weighins.bp)  # staff: enter or correct a family's weigh-in
     from tracker.web import staff_mail
     app.register_blueprint(staff_mail.bp)  # staff: remind a silent family, write to a group
+    from tracker.web import password_reset
+    app.register_blueprint(password_reset.bp)  # families: a forgotten password, by e-mail link
     from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
     register_life(app)
     api.init_app(app)
