@@ -42,15 +42,73 @@ def parse_weight_kg(value) -> int:
     return _weight_cached(text) if len(text) <= 16 else _weight_text(text)
 
 
+#: Spaces people (and spreadsheets, and phones' keyboards) put between digit groups: space,
+#: no-break space, narrow no-break space (French typography), thin space.
+_SPACES = re.compile("[\u00a0\u202f\u2009 ]+")
+#: The number and its unit, if typed: `1 250 g`, `1,25kg`, `2`.
+_WITH_UNIT = re.compile(r"^(?P<number>.*?) ?(?P<unit>kg|g)?$", re.IGNORECASE)
+#: Digits grouped by thousands with spaces: `1 250`, `12 500,5`.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}( \d{3})+([.,]\d*)?$")
+#: A separator followed by exactly three digits: `1,250` (1.25 or 1250?).
+_THREE_DECIMALS = re.compile(r"^[+-]?\d+[.,]\d{3}$")
+
+
 def _weight_text(value: str) -> int:
-    text = value.strip().replace("\u00a0", "").replace(" ", "").removesuffix("kg")
-    if len(text) > MAX_WEIGHT_CHARS or not _NUMBER.match(text):
+    """A typed weight to grams. The rule (also in docs/challenge-life.md, "Typed weights"):
+
+    - the field is in kilograms; `,` or `.` is the decimal separator (`1,25` = `1.25` = 1.25 kg);
+    - a unit may be typed after the number: `kg`, or `g` for grams (`1 250 g` = 1,250 g);
+    - spaces (plain, no-break, narrow no-break, thin) are allowed between groups of three digits
+      (`1 250`) and next to the decimal separator; elsewhere (`1 25`) the text is no number;
+    - a number without a unit that is over 50 kg but a possible weight in grams (`1 250`,
+      `1250`, `1 250,5`) is refused with a question: kilograms were typed, grams were surely
+      meant; the message says how to write either;
+    - with `g`, a separator followed by exactly three digits (`1,250 g`, `1.250 g`) may be a
+      thousands separator or a decimal one: refused with the two readings spelled out.
+      Without a unit (`1,250`, `1.250 kg`) it is decimal: 1,250 kg is no bin's weight.
+    """
+    text = _SPACES.sub(" ", value).strip()
+    match = _WITH_UNIT.match(text)
+    number, unit = match.group("number").strip(), (match.group("unit") or "").lower()
+    number = re.sub(r" ?([.,]) ?", r"\1", number)  # `1 ,2` is `1,2`
+    if " " in number:
+        if not _GROUPED.match(number):
+            raise ValidationError(_l("The weight must be a number of kilograms."))
+        number = number.replace(" ", "")
+    if len(number) > MAX_WEIGHT_CHARS or not _NUMBER.match(number):
         raise ValidationError(_l("The weight must be a number of kilograms."))
     try:
-        kg = Decimal(text.replace(",", "."))
+        amount = Decimal(number.replace(",", "."))
     except InvalidOperation:
         raise ValidationError(_l("The weight must be a number of kilograms.")) from None
-    return _grams(kg)
+    if unit == "g":
+        if _THREE_DECIMALS.match(number):
+            whole, _sep, part = re.split(r"([.,])", number)
+            raise ValidationError(_l(
+                "“%(typed)s”: %(small)s gram or %(large)s grams? For %(large)s grams, write "
+                "%(large)s g or %(kg)s kg.", typed=value.strip()[:20],
+                small=f"{whole},{part.rstrip('0') or '0'}",
+                large=_grouped(int(whole + part)), kg=_kg_text(Decimal(whole + part))))
+        return _grams(amount / 1000)
+    if not unit and amount * 1000 > MAX_WEIGHT_G and 0 < amount <= MAX_WEIGHT_G:
+        raise ValidationError(_l(
+            "The weight is in kilograms: %(typed)s kg is more than 50 kg. For %(typed)s grams, "
+            "write %(kg)s (kilograms) or %(typed)s g.", typed=_grouped(amount),
+            kg=_kg_text(amount)))
+    return _grams(amount)
+
+
+def _grouped(amount) -> str:
+    """A number as French writes it: `1 250`, `1 250,5` (narrow no-break spaces)."""
+    whole, _sep, part = format(Decimal(amount), "f").partition(".")
+    digits = f"{int(whole):,}".replace(",", "\u202f")
+    return f"{digits},{part}" if part.strip("0") else digits
+
+
+def _kg_text(grams: Decimal) -> str:
+    """Grams as kilograms written the French way: 1250 → `1,25`."""
+    kg = format((grams / 1000).normalize(), "f")
+    return kg.replace(".", ",")
 
 
 _weight_cached = functools.lru_cache(maxsize=4096)(_weight_text)
