@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
     reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language
     from tracker.web import audit_words
     audit_words.init_app(app)  # the `audit_sentence` filter: the audit log in sentences
+    from tracker.web import weighin_words
+    weighin_words.init_app(app)  # `weighin_source`: where a weigh-in came from, in words
     app.register_blueprint(auth.bp)
     from tracker.web import account
     app.register_blueprint(account.bp)  # the account page: sessions and API tokens (issue 14)
