@@ -406,3 +406,17 @@ class GroupMessageSchema(Schema):
 
 
 group_message = GroupMessageSchema()
+
+
+class NewsMailSchema(Schema):
+    """A family's choice of news by mail: each announcement, a weekly digest, or none."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token
+
+    news_mail = fields.String(required=True, validate=validate.OneOf(
+        ("post", "digest", "off"), error=_l("Choose how you want to receive the news.")),
+        error_messages={"required": _l("Choose how you want to receive the news.")})
+
+
+news_mail_choice = NewsMailSchema()

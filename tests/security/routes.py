@@ -83,6 +83,7 @@ ROUTES: dict[str, Route] = {
     "life_privacy.my_data_download": Route("family"),
     "life_privacy.request_erasure": Route("family", ok={"POST": {302}}),
     "life_events.index": Route("family"),
+    "news_mail.choose": Route("family", data={"POST": {"news_mail": "post"}}, ok={"POST": {302}}),
     "life_events.sign_up": Route("family", ok={"POST": {302}}),
     "life_events.cancel": Route("family", ok={"POST": {302}}),
     "life_events.renew_feed": Route("family", ok={"POST": {302}}),
@@ -134,6 +135,7 @@ ROUTES: dict[str, Route] = {
                                     ok={"POST": {302}}),
     "staff_mail.remind": Route("staff", ok={"POST": {302}}),
     "staff_mail.message": Route("staff", ok={"POST": {422}}),  # empty form: refused
+    "staff_news_mail.send": Route("staff", ok={"POST": {302}}),
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),
     "staff_devices.pair_form": Route("staff"),

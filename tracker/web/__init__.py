@@ -42,6 +42,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(staff_weighins.bp)  # staff: enter or correct a family's weigh-in
     from tracker.web import staff_mail
     app.register_blueprint(staff_mail.bp)  # staff: remind a silent family, write to a group
+    from tracker.web import news_mail, staff_news_mail
+    app.register_blueprint(news_mail.bp)  # families: news by mail, per post or weekly digest
+    app.register_blueprint(staff_news_mail.bp)  # staff: send an announcement by mail
     from tracker.web import password_reset
     app.register_blueprint(password_reset.bp)  # families: a forgotten password, by e-mail link
     from tracker.web.life import register as register_life  # challenge-life pages (issue 6)

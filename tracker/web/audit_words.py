@@ -114,6 +114,7 @@ SENTENCES: dict[str, object] = {
     "household.export": _l("Downloaded the household's data (%(format)s)."),
     "household.invite_member": _l("Invited another member to the household's account."),
     "household.reminders": _reminders,
+    "news.mail": _l("Sent an announcement by mail (%(mails)s mail(s) queued)."),
     "household.remind": _l("Sent the household a reminder to weigh (%(mails)s mail(s) queued)."),
     "mail.group": lambda d: str(_l("Wrote to %(group)s: %(mails)s mail(s) queued.")) % {
         "group": str(GROUP_WORDS.get(d.get("group"), d.get("group") or "?")),
