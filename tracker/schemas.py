@@ -60,9 +60,11 @@ def _weight_text(value: str) -> int:
     - a unit may be typed after the number: `kg`, or `g` for grams (`1 250 g` = 1,250 g);
     - spaces (plain, no-break, narrow no-break, thin) are allowed between groups of three digits
       (`1 250`) and next to the decimal separator; elsewhere (`1 25`) the text is no number;
-    - a number without a unit that is over 50 kg but a possible weight in grams (`1 250`,
-      `1250`, `1 250,5`) is refused with a question: kilograms were typed, grams were surely
-      meant; the message says how to write either;
+    - a number without a unit that is over 50 kg but reads as grams — digits grouped by
+      spaces (`1 250`, `1 250,5`) or a whole number of at least 100 (`1250`) — and is a
+      possible weight in grams is refused with a question: kilograms were typed, grams were
+      surely meant; the message says how to write either. Other numbers over 50 kg (`50,5`,
+      `75`) get the plain "more than 50 kg" refusal;
     - with `g`, a separator followed by exactly three digits (`1,250 g`, `1.250 g`) may be a
       thousands separator or a decimal one: refused with the two readings spelled out.
       Without a unit (`1,250`, `1.250 kg`) it is decimal: 1,250 kg is no bin's weight.
@@ -71,7 +73,8 @@ def _weight_text(value: str) -> int:
     match = _WITH_UNIT.match(text)
     number, unit = match.group("number").strip(), (match.group("unit") or "").lower()
     number = re.sub(r" ?([.,]) ?", r"\1", number)  # `1 ,2` is `1,2`
-    if " " in number:
+    grouped = " " in number
+    if grouped:
         if not _GROUPED.match(number):
             raise ValidationError(_l("The weight must be a number of kilograms."))
         number = number.replace(" ", "")
@@ -90,7 +93,8 @@ def _weight_text(value: str) -> int:
                 small=f"{whole},{part.rstrip('0') or '0'}",
                 large=_grouped(int(whole + part)), kg=_kg_text(Decimal(whole + part))))
         return _grams(amount / 1000)
-    if not unit and amount * 1000 > MAX_WEIGHT_G and 0 < amount <= MAX_WEIGHT_G:
+    looks_like_grams = grouped or (amount == amount.to_integral_value() and amount >= 100)
+    if not unit and looks_like_grams and MAX_WEIGHT_G < amount * 1000 and amount <= MAX_WEIGHT_G:
         raise ValidationError(_l(
             "The weight is in kilograms: %(typed)s kg is more than 50 kg. For %(typed)s grams, "
             "write %(kg)s (kilograms) or %(typed)s g.", typed=_grouped(amount),

@@ -117,6 +117,7 @@ def test_weight_reads_grams_and_thousands_spaces(typed, grams):
 @pytest.mark.parametrize("typed,asked", [
     ("1 250", "For 1\u202f250 grams, write 1,25 (kilograms) or 1\u202f250 g"),
     ("1\u202f250", "For 1\u202f250 grams"), ("1250", "For 1\u202f250 grams"),
+    ("120", "For 120 grams, write 0,12 (kilograms) or 120 g"),
     ("1 250,5", "For 1\u202f250,5 grams, write 1,2505 (kilograms) or 1\u202f250,5 g"),
     ("1,250 g", "1,25 gram or 1\u202f250 grams? For 1\u202f250 grams, write 1\u202f250 g or "
                 "1,25 kg"),
@@ -132,6 +133,13 @@ def test_an_ambiguous_weight_is_asked_about(typed, asked):
 def test_spaces_elsewhere_and_heavy_weights_are_refused(typed):
     with pytest.raises(ValidationError):
         parse_weight_kg(typed)
+
+
+@pytest.mark.parametrize("typed", ["50,5", "75", "99", "60 kg", "120,5"])
+def test_heavy_weights_that_do_not_read_as_grams_are_plainly_refused(typed):
+    with pytest.raises(ValidationError) as err:
+        parse_weight_kg(typed)
+    assert "cannot be more than 50 kg" in str(err.value.messages)
 
 
 def test_the_question_reads_in_french(app):
