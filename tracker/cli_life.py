@@ -82,11 +82,13 @@ def reminders_send(dry_run):
         events = send_event_reminders(session, now)
         silent = _send_silence_reminders(session, now)
         weeks = _send_week_reminders(session, now)
+        digests = _send_news_digests(session, now)
         if dry_run:
             session.rollback()
             echo(_("Would remind %(events)s event registrations and %(silent)s "
                    "silent households.", events=events, silent=silent))
             echo(_("Would remind %(n)s household(s) of a week without weigh-ins.", n=weeks))
+            echo(_("Would send the news digest to %(n)s household(s).", n=digests))
             return
         session.commit()
     finally:
@@ -96,6 +98,23 @@ def reminders_send(dry_run):
            "(%(sent)s mails sent, %(failed)s failed).", events=events, silent=silent,
            sent=sent, failed=failed))
     echo(_("Reminded %(n)s household(s) of a week without weigh-ins.", n=weeks))
+    echo(_("Sent the news digest to %(n)s household(s).", n=digests))
+
+
+def _send_news_digests(session, now: dt.datetime) -> int:
+    """Queue the weekly news digests that are due; returns how many households."""
+    from tracker.services import news_mail
+    from tracker.web import mailer
+
+    due = news_mail.due_digests(session, now)
+    for household, posts in due:
+        for account in household.accounts:
+            mailer.send(session, "news_digest", account.email, locale=account.locale,
+                        household_id=household.id, posts=posts,
+                        url=mailer.absolute_url("life_news.index"),
+                        choice_url=mailer.absolute_url("news_mail.choose"))
+        news_mail.mark_digest_sent(session, household, now)
+    return len(due)
 
 
 def _send_week_reminders(session, now: dt.datetime) -> int:

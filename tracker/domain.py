@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - the edge box has no Flask
 STREAMS = ("residual", "packaging", "glass", "biowaste", "paper", "textile", "bulky")
 DEFAULT_STREAMS = ("residual", "packaging", "glass", "biowaste")
 DEFAULT_COUNTED = ("residual", "packaging", "glass")
-SOURCES = ("web", "api", "import", "scale")
+SOURCES = ("web", "api", "import", "scale", "staff")
 STATUSES = ("accepted", "flagged", "rejected")
 
 MAX_WEIGHT_G = 50_000

@@ -291,7 +291,8 @@ class WeighIn(Base):
         UniqueConstraint("device_id", "seq", name="uq_weighin_device_seq"),
         UniqueConstraint("household_id", "import_key", name="uq_weighin_import_key"),
         CheckConstraint("weight_g > 0 AND weight_g <= 50000", name="weight_range"),
-        CheckConstraint("source IN ('web', 'api', 'import', 'scale')", name="source_known"),
+        CheckConstraint("source IN ('web', 'api', 'import', 'scale', 'staff')",
+                        name="source_known"),
         CheckConstraint("status IN ('accepted', 'flagged', 'rejected')", name="status_known"),
         Index("ix_weighins_household_time", "household_id", "measured_at"),
     )

@@ -89,6 +89,10 @@ class HouseholdSettings(Base):
     calendar_token: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     last_reminder_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     erasure_requested_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    #: News by mail: `post` (each announcement staff send), `digest` (one mail a week with the
+    #: new ones), `off` (tracker.services.news_mail).
+    news_mail: Mapped[str] = mapped_column(String(8), default="digest", server_default="digest")
+    news_digest_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     household: Mapped[Household] = relationship()
     team: Mapped[Optional[Team]] = relationship()
@@ -201,6 +205,8 @@ class Post(Base):
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     author_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"))
+    #: When staff sent the announcement by mail to the families who chose `post` (once).
+    mailed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint("kind IN ('news', 'tip')", name="post_kind_known"),

@@ -42,15 +42,77 @@ def parse_weight_kg(value) -> int:
     return _weight_cached(text) if len(text) <= 16 else _weight_text(text)
 
 
+#: Spaces people (and spreadsheets, and phones' keyboards) put between digit groups: space,
+#: no-break space, narrow no-break space (French typography), thin space.
+_SPACES = re.compile("[\u00a0\u202f\u2009 ]+")
+#: The number and its unit, if typed: `1 250 g`, `1,25kg`, `2`.
+_WITH_UNIT = re.compile(r"^(?P<number>.*?) ?(?P<unit>kg|g)?$", re.IGNORECASE)
+#: Digits grouped by thousands with spaces: `1 250`, `12 500,5`.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}( \d{3})+([.,]\d*)?$")
+#: A separator followed by exactly three digits: `1,250` (1.25 or 1250?).
+_THREE_DECIMALS = re.compile(r"^[+-]?\d+[.,]\d{3}$")
+
+
 def _weight_text(value: str) -> int:
-    text = value.strip().replace("\u00a0", "").replace(" ", "").removesuffix("kg")
-    if len(text) > MAX_WEIGHT_CHARS or not _NUMBER.match(text):
+    """A typed weight to grams. The rule (also in docs/challenge-life.md, "Typed weights"):
+
+    - the field is in kilograms; `,` or `.` is the decimal separator (`1,25` = `1.25` = 1.25 kg);
+    - a unit may be typed after the number: `kg`, or `g` for grams (`1 250 g` = 1,250 g);
+    - spaces (plain, no-break, narrow no-break, thin) are allowed between groups of three digits
+      (`1 250`) and next to the decimal separator; elsewhere (`1 25`) the text is no number;
+    - a number without a unit that is over 50 kg but reads as grams — digits grouped by
+      spaces (`1 250`, `1 250,5`) or a whole number of at least 100 (`1250`) — and is a
+      possible weight in grams is refused with a question: kilograms were typed, grams were
+      surely meant; the message says how to write either. Other numbers over 50 kg (`50,5`,
+      `75`) get the plain "more than 50 kg" refusal;
+    - with `g`, a separator followed by exactly three digits (`1,250 g`, `1.250 g`) may be a
+      thousands separator or a decimal one: refused with the two readings spelled out.
+      Without a unit (`1,250`, `1.250 kg`) it is decimal: 1,250 kg is no bin's weight.
+    """
+    text = _SPACES.sub(" ", value).strip()
+    match = _WITH_UNIT.match(text)
+    number, unit = match.group("number").strip(), (match.group("unit") or "").lower()
+    number = re.sub(r" ?([.,]) ?", r"\1", number)  # `1 ,2` is `1,2`
+    grouped = " " in number
+    if grouped:
+        if not _GROUPED.match(number):
+            raise ValidationError(_l("The weight must be a number of kilograms."))
+        number = number.replace(" ", "")
+    if len(number) > MAX_WEIGHT_CHARS or not _NUMBER.match(number):
         raise ValidationError(_l("The weight must be a number of kilograms."))
     try:
-        kg = Decimal(text.replace(",", "."))
+        amount = Decimal(number.replace(",", "."))
     except InvalidOperation:
         raise ValidationError(_l("The weight must be a number of kilograms.")) from None
-    return _grams(kg)
+    if unit == "g":
+        if _THREE_DECIMALS.match(number):
+            whole, _sep, part = re.split(r"([.,])", number)
+            raise ValidationError(_l(
+                "“%(typed)s”: %(small)s gram or %(large)s grams? For %(large)s grams, write "
+                "%(large)s g or %(kg)s kg.", typed=value.strip()[:20],
+                small=f"{whole},{part.rstrip('0') or '0'}",
+                large=_grouped(int(whole + part)), kg=_kg_text(Decimal(whole + part))))
+        return _grams(amount / 1000)
+    looks_like_grams = grouped or (amount == amount.to_integral_value() and amount >= 100)
+    if not unit and looks_like_grams and MAX_WEIGHT_G < amount * 1000 and amount <= MAX_WEIGHT_G:
+        raise ValidationError(_l(
+            "The weight is in kilograms: %(typed)s kg is more than 50 kg. For %(typed)s grams, "
+            "write %(kg)s (kilograms) or %(typed)s g.", typed=_grouped(amount),
+            kg=_kg_text(amount)))
+    return _grams(amount)
+
+
+def _grouped(amount) -> str:
+    """A number as French writes it: `1 250`, `1 250,5` (narrow no-break spaces)."""
+    whole, _sep, part = format(Decimal(amount), "f").partition(".")
+    digits = f"{int(whole):,}".replace(",", "\u202f")
+    return f"{digits},{part}" if part.strip("0") else digits
+
+
+def _kg_text(grams: Decimal) -> str:
+    """Grams as kilograms written the French way: 1250 → `1,25`."""
+    kg = format((grams / 1000).normalize(), "f")
+    return kg.replace(".", ",")
 
 
 _weight_cached = functools.lru_cache(maxsize=4096)(_weight_text)
@@ -290,6 +352,22 @@ class PasswordChangeSchema(Schema):
             raise ValidationError(_l("The two passwords are not the same."), "confirm")
 
 
+class HouseholdSizeSchema(Schema):
+    """A change of household size from a date on (the staff form; `zw households set-size`)."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token
+
+    persons = fields.Integer(required=True, strict=False,
+                             validate=validate.Range(1, 30, error=_l(
+                                 "A household has 1 to %(n)s persons.", n=30)),
+                             error_messages={"invalid": _l("The number of persons must be a "
+                                                           "whole number."),
+                                             "required": _l("Enter the number of persons.")})
+    valid_from = LocalDate(required=True, data_key="from",
+                           error_messages={"required": _l("Enter the date of the change.")})
+
+
 def messages_as_text(messages) -> dict:
     """marshmallow messages with lazy strings made plain (for JSON and logs)."""
     if isinstance(messages, dict):
@@ -309,3 +387,40 @@ import_row = ImportRowSchema()
 household_row = HouseholdRowSchema()
 reading = ReadingSchema()
 password_change = PasswordChangeSchema()
+household_size = HouseholdSizeSchema()
+
+
+class GroupMessageSchema(Schema):
+    """A message from staff to a group of families (the staff form): who, subject, text."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token
+
+    group = fields.String(required=True, error_messages={"required": _l(
+        "Choose who gets the message.")})
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200, error=_l(
+        "Write a subject of one line (%(max)s characters at most).", max=200)),
+        error_messages={"required": _l("Write a subject of one line (%(max)s characters at "
+                                       "most).", max=200)})
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000, error=_l(
+        "Write the message (%(max)s characters at most).", max=5000)),
+        error_messages={"required": _l("Write the message (%(max)s characters at most).",
+                                       max=5000)})
+    confirm = fields.Boolean(load_default=False, truthy={"y", "1", "true"}, falsy={"", "0"})
+
+
+group_message = GroupMessageSchema()
+
+
+class NewsMailSchema(Schema):
+    """A family's choice of news by mail: each announcement, a weekly digest, or none."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token
+
+    news_mail = fields.String(required=True, validate=validate.OneOf(
+        ("post", "digest", "off"), error=_l("Choose how you want to receive the news.")),
+        error_messages={"required": _l("Choose how you want to receive the news.")})
+
+
+news_mail_choice = NewsMailSchema()

@@ -48,6 +48,8 @@ ROUTES: dict[str, Route] = {
     "auth.sign_in": Route("public", expect={"POST": {400}}),  # empty form: 400
     "auth.sign_out": Route("public", last=True, expect={"POST": {302}}),
     "life_links.request_link": Route("public"),
+    "password_reset.request_reset": Route("public"),
+    "password_reset.new_password": Route("public", expect={"*": {410}}),  # an unknown link
     "life_links.use_link": Route("public", expect={"*": {410}}),  # an unknown link
     "life_enrolment.choose": Route("public"),
     "life_enrolment.sign_up": Route("public", expect={"GET": {200}, "POST": {422}}),
@@ -81,6 +83,7 @@ ROUTES: dict[str, Route] = {
     "life_privacy.my_data_download": Route("family"),
     "life_privacy.request_erasure": Route("family", ok={"POST": {302}}),
     "life_events.index": Route("family"),
+    "news_mail.choose": Route("family", data={"POST": {"news_mail": "post"}}, ok={"POST": {302}}),
     "life_events.sign_up": Route("family", ok={"POST": {302}}),
     "life_events.cancel": Route("family", ok={"POST": {302}}),
     "life_events.renew_feed": Route("family", ok={"POST": {302}}),
@@ -122,6 +125,17 @@ ROUTES: dict[str, Route] = {
     "staff_coverage.withdraw": Route("staff", ok={"POST": {302}}),
     "staff_coverage.accept": Route("staff", data={"POST": {"month": "1", "reason": "Essai"}},
                                    ok={"POST": {302}}),
+    "staff_households.import_check": Route("staff", ok={"POST": {422}}),  # no file: refused
+    "staff_households.import_confirm": Route("staff", ok={"POST": {422}}),
+    "staff_households.size": Route("staff", data={"POST": {"persons": "4",
+                                                           "valid_from": "2026-04-01"}},
+                                   ok={"POST": {302}}),
+    "staff_weighins.add": Route("staff", data={"POST": WEIGHIN_FORM}, ok={"POST": {302}}),
+    "staff_weighins.correct": Route("staff", data={"POST": {**WEIGHIN_FORM, "weight_kg": "1,3"}},
+                                    ok={"POST": {302}}),
+    "staff_mail.remind": Route("staff", ok={"POST": {302}}),
+    "staff_mail.message": Route("staff", ok={"POST": {422}}),  # empty form: refused
+    "staff_news_mail.send": Route("staff", ok={"POST": {302}}),
     "staff_devices.index": Route("staff"),
     "staff_devices.revoke": Route("staff", ok={"POST": {302}}),
     "staff_devices.pair_form": Route("staff"),

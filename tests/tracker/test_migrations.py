@@ -131,3 +131,34 @@ def test_accounts_get_a_session_generation_and_their_api_token_survives(empty_ur
         assert [tuple(r) for r in rows] == [("a@example.org", "ab" * 32), ("b@example.org", None)]
         assert not {"api_tokens", "sign_ins"} & set(inspect(conn).get_table_names())
     engine.dispose()
+
+
+def test_staff_source_up_and_down(empty_url):
+    """0150: a weigh-in entered by staff (`staff`) is stored; downgrading makes it `web`."""
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO editions (slug, name, start_date, months, "
+                          "baseline_months, target_pct, streams, counted_streams, timezone, "
+                          "created_at) VALUES ('e', 'E', '2026-03-01', 8, 1, 20, "
+                          "'[\"residual\"]', '[\"residual\"]', 'Europe/Paris', "
+                          "'2026-03-01 00:00:00')"))
+        edition = conn.execute(text("SELECT id FROM editions")).scalar()
+        conn.execute(text("INSERT INTO households (edition_id, name, commune, emails, "
+                          "created_at) VALUES (:e, 'H', '', '', '2026-03-01 00:00:00')"),
+                     {"e": edition})
+        household = conn.execute(text("SELECT id FROM households")).scalar()
+        conn.execute(text("INSERT INTO weighins (household_id, stream, weight_g, measured_at, "
+                          "source, status, note, flag_reason, created_at) VALUES "
+                          "(:h, 'residual', 1200, '2026-03-02 08:00:00', 'staff', "
+                          "'accepted', '', '', '2026-03-02 08:00:00')"), {"h": household})
+    with pytest.raises(Exception):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE weighins SET source = 'fax'"))
+    downgrade(empty_url, "0140_absences")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT source, weight_g FROM weighins")).one() == ("web", 1200)
+    with pytest.raises(Exception):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE weighins SET source = 'staff'"))
+    engine.dispose()

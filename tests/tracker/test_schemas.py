@@ -103,3 +103,51 @@ def test_missing_fields():
     with pytest.raises(ValidationError) as err:
         reading.load({"stream": "glass"})
     assert set(messages_as_text(err.value.messages)) == {"seq", "ts", "weight_g"}
+
+
+@pytest.mark.parametrize("typed,grams", [
+    ("1 250 g", 1250), ("1\u00a0250 g", 1250), ("1\u202f250g", 1250), ("1 250,5 g", 1250),
+    ("250 g", 250), ("12 500 G", 12500), ("1,250", 1250), ("1.250 kg", 1250), ("1,25 KG", 1250),
+    ("1 ,2", 1200), ("12 345,5 g", 12346)])
+def test_weight_reads_grams_and_thousands_spaces(typed, grams):
+    """docs/challenge-life.md, "Typed weights": spaces group thousands, `g` is grams."""
+    assert parse_weight_kg(typed) == grams
+
+
+@pytest.mark.parametrize("typed,asked", [
+    ("1 250", "For 1\u202f250 grams, write 1,25 (kilograms) or 1\u202f250 g"),
+    ("1\u202f250", "For 1\u202f250 grams"), ("1250", "For 1\u202f250 grams"),
+    ("120", "For 120 grams, write 0,12 (kilograms) or 120 g"),
+    ("1 250,5", "For 1\u202f250,5 grams, write 1,2505 (kilograms) or 1\u202f250,5 g"),
+    ("1,250 g", "1,25 gram or 1\u202f250 grams? For 1\u202f250 grams, write 1\u202f250 g or "
+                "1,25 kg"),
+    ("1.250 g", "1,25 gram or 1\u202f250 grams?")])
+def test_an_ambiguous_weight_is_asked_about(typed, asked):
+    with pytest.raises(ValidationError) as err:
+        parse_weight_kg(typed)
+    assert asked in str(err.value.messages)
+
+
+@pytest.mark.parametrize("typed", ["1 25", "12 34 5", "1 2500", "1 250 kg", "50 001 g", "g",
+                                   "kg", "1 250 lb"])
+def test_spaces_elsewhere_and_heavy_weights_are_refused(typed):
+    with pytest.raises(ValidationError):
+        parse_weight_kg(typed)
+
+
+@pytest.mark.parametrize("typed", ["50,5", "75", "99", "60 kg", "120,5"])
+def test_heavy_weights_that_do_not_read_as_grams_are_plainly_refused(typed):
+    with pytest.raises(ValidationError) as err:
+        parse_weight_kg(typed)
+    assert "cannot be more than 50 kg" in str(err.value.messages)
+
+
+def test_the_question_reads_in_french(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("fr"):
+        with pytest.raises(ValidationError) as err:
+            parse_weight_kg("1 250")
+        assert str(err.value.messages) == (
+            "Le poids est en kilos : 1\u202f250 kg, c'est plus que 50 kg. Pour 1\u202f250 "
+            "grammes, écrivez 1,25 (en kilos) ou 1\u202f250 g.")

@@ -172,8 +172,8 @@ def import_households(session: Session, edition: Edition, rows: Iterable[Row]) -
             first = existing.sizes[0].persons if existing.sizes else None
             if first != data["persons"]:
                 report.errors.append((row.line, _(
-                    "household %(name)s exists with %(persons)s persons; use `zw households "
-                    "set-size`", name=name, persons=first)))
+                    "household %(name)s exists with %(persons)s persons; change its size on "
+                    "its page (or with `zw households set-size`)", name=name, persons=first)))
             else:
                 report.already_present += 1
             continue

@@ -20,7 +20,9 @@ from tracker.models_life import LoginToken
 
 SIGNIN = "signin"
 INVITE = "invite"
-LIFETIME = {SIGNIN: dt.timedelta(minutes=30), INVITE: dt.timedelta(days=7)}
+RESET = "reset"  # a password reset (tracker.web.password_reset): sets a new password once
+LIFETIME = {SIGNIN: dt.timedelta(minutes=30), INVITE: dt.timedelta(days=7),
+            RESET: dt.timedelta(minutes=30)}
 
 
 def token_hash(token: str) -> str:

@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
     reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language
     from tracker.web import audit_words
     audit_words.init_app(app)  # the `audit_sentence` filter: the audit log in sentences
+    from tracker.web import weighin_words
+    weighin_words.init_app(app)  # `weighin_source`: where a weigh-in came from, in words
     app.register_blueprint(auth.bp)
     from tracker.web import account
     app.register_blueprint(account.bp)  # the account page: sessions and API tokens (issue 14)
@@ -34,6 +36,17 @@ def register(app: Flask) -> None:
     from tracker.web import absences, staff_coverage
     app.register_blueprint(absences.bp)  # families: the dates they are away
     app.register_blueprint(staff_coverage.bp)  # staff: absences and accepted months
+    from tracker.web import staff_households
+    app.register_blueprint(staff_households.bp)  # staff: import households, change a size
+    from tracker.web import staff_weighins
+    app.register_blueprint(staff_weighins.bp)  # staff: enter or correct a family's weigh-in
+    from tracker.web import staff_mail
+    app.register_blueprint(staff_mail.bp)  # staff: remind a silent family, write to a group
+    from tracker.web import news_mail, staff_news_mail
+    app.register_blueprint(news_mail.bp)  # families: news by mail, per post or weekly digest
+    app.register_blueprint(staff_news_mail.bp)  # staff: send an announcement by mail
+    from tracker.web import password_reset
+    app.register_blueprint(password_reset.bp)  # families: a forgotten password, by e-mail link
     from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
     register_life(app)
     api.init_app(app)

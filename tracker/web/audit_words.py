@@ -37,6 +37,19 @@ def _pair(d: dict) -> str:
              firmware=FIRMWARE_LABELS.get(d.get("firmware"), d.get("firmware") or "?"))
 
 
+def _staff_add(d: dict) -> str:
+    return _("Entered a weigh-in of %(kg)s kg (%(stream)s) for the household.",
+             kg=_kg(d.get("weight_g")), stream=str(STREAM_LABELS.get(d.get("stream"), "?")).lower())
+
+
+def _staff_correct(d: dict) -> str:
+    if d.get("before_g") != d.get("weight_g"):
+        return _("Corrected a weigh-in of the household: %(before)s kg became %(kg)s kg.",
+                 before=_kg(d.get("before_g")), kg=_kg(d.get("weight_g")))
+    return _("Corrected a weigh-in of the household (%(kg)s kg): bin, date or note.",
+             kg=_kg(d.get("weight_g")))
+
+
 def _reminders(d: dict) -> str:
     return (_("Turned the household's reminders on.") if d.get("enabled")
             else _("Turned the household's reminders off."))
@@ -78,6 +91,10 @@ def _count(template) -> Callable[[dict], str]:
     return lambda d: str(template) % {"count": d.get("added", "?")}
 
 
+#: Groups of a staff message (`mail.group`) as staff say them.
+GROUP_WORDS = {"all": _l("every household of the edition"), "silent": _l("the silent households"),
+               "team": _l("a team"), "commune": _l("the households of a commune")}
+
 #: action code → sentence (a lazy text with the details' names, or a function of the details).
 SENTENCES: dict[str, object] = {
     "absence.declare": _absence(_l("Declared the household away from %(date_from)s to "
@@ -97,6 +114,14 @@ SENTENCES: dict[str, object] = {
     "household.export": _l("Downloaded the household's data (%(format)s)."),
     "household.invite_member": _l("Invited another member to the household's account."),
     "household.reminders": _reminders,
+    "news.mail": _l("Sent an announcement by mail (%(mails)s mail(s) queued)."),
+    "household.remind": _l("Sent the household a reminder to weigh (%(mails)s mail(s) queued)."),
+    "mail.group": lambda d: str(_l("Wrote to %(group)s: %(mails)s mail(s) queued.")) % {
+        "group": str(GROUP_WORDS.get(d.get("group"), d.get("group") or "?")),
+        "mails": d.get("mails", "?")},
+    "household.size": lambda d: str(_l("Changed the household's size: %(persons)s person(s) "
+                                       "from %(date)s.")) % {"persons": d.get("persons", "?"),
+                                                             "date": _day(d.get("valid_from"))},
     "household.team": _team,
     "progress.accept": _accept,
     "households.import": _count(_l("Imported %(count)s household(s) from a file.")),
@@ -105,6 +130,8 @@ SENTENCES: dict[str, object] = {
     "report.republish": _l("Published the edition's results again (the figures were replaced)."),
     "report.withdraw": _l("Withdrew the published results."),
     "weighin.review": _review,
+    "weighin.staff_add": _staff_add,
+    "weighin.staff_correct": _staff_correct,
 }
 
 

@@ -34,7 +34,7 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg",
                  "client_uuid": "_schema"}  # the form's hidden number: shown above the form
 SOURCE_LABELS = {"web": _l("Website"), "api": _l("App (API)"), "import": _l("Import"),
-                 "scale": _l("Scale")}
+                 "scale": _l("Scale"), "staff": _l("Entered by the team")}
 STATUS_LABELS = {"accepted": _l("Counted"), "flagged": _l("To be checked"),
                  "rejected": _l("Not counted")}
 

@@ -115,6 +115,9 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
     "account.token": (Rule(SIGN_IN_PER_EMAIL, address_and_email, ("POST",)),
                       Rule(SIGN_IN_PER_ADDRESS, client_address, ("POST",), scope="sign-in")),
     "life_links.request_link": (Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),),
+    "password_reset.request_reset": (Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),),
+    "password_reset.new_password": (Rule(SIGN_IN_PER_ADDRESS, client_address, ("POST",),
+                                         scope="sign-in"),),
     # Guessing the current password with a stolen session: as many tries as at the sign-in.
     "life_links.password": (Rule(SIGN_IN_PER_EMAIL, signed_in_account, ("POST",)),),
     "life_links.members": (
