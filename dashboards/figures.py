@@ -19,6 +19,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from .reading import change_labels
+from .sentences import format_change
+
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre"]
 STREAM_LABELS = {
@@ -94,6 +97,11 @@ def _merge(target: dict, changes: dict) -> None:
             target[key] = value
 
 
+def format_goal(goal_pct: float) -> str:
+    """The final goal as a change in waste: 20 -> ``−20 %``."""
+    return format_change(goal_pct, 0 if float(goal_pct).is_integer() else 1)
+
+
 def french_date(d: dt.date) -> str:
     """``1 mars 2026`` (``1er`` for the first of the month, as written in French)."""
     day = "1er" if d.day == 1 else str(d.day)
@@ -125,37 +133,43 @@ def _layout(fig: go.Figure, title: str, ytitle: str):
     fig.update_layout(_layout_dict(title, ytitle))
 
 
-def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte") -> go.Figure:
+def cohort_figure(cohort: pd.DataFrame, title: str = "Progression de la cohorte",
+                  goal_pct: float | None = 20.0) -> go.Figure:
     """Month by month: the cohort's change in waste vs the target path, median, bars on track.
 
     Drawn as every page reads a figure (DESIGN.md "How figures read"): the change in waste
-    against the reference month, so less waste goes down and the step of the month reads −6 %.
+    against the reference month, so less waste goes down and the step of the month reads −6 %,
+    the final goal (`goal_pct`, the edition's target) beside it. Hover labels are French text
+    (customdata): the browser's number format would write a hyphen for the minus.
     """
     x = _labels(cohort)
+    goal = "" if goal_pct is None else f" (objectif {format_goal(goal_pct)})"
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Bar(
-        x=x, y=cohort["n_at_target"], name="Foyers dans l'objectif",
+        x=x, y=cohort["n_at_target"], name="Foyers sur la trajectoire",
         marker_color="rgba(46,139,87,0.35)", customdata=cohort["n_with_data"],
         hovertemplate="%{y} foyers sur %{customdata}<extra></extra>",
     ), secondary_y=True)
     fig.add_trace(go.Scatter(
-        x=x, y=-cohort["target_pct"], name="Étape du mois vers l'objectif", mode="lines",
-        line={"dash": "dash", "color": "#c0392b"},
-        hovertemplate="Étape du mois : %{y:+.1f} %<extra></extra>",
+        x=x, y=-cohort["target_pct"], name=f"Étape du mois{goal}", mode="lines",
+        line={"dash": "dash", "color": "#c0392b"}, customdata=change_labels(cohort["target_pct"]),
+        hovertemplate=f"Étape du mois : %{{customdata}}{goal}<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
         x=x, y=-cohort["reduction_pct"], name="Évolution des déchets de la cohorte (pondérée)",
         mode="lines+markers", line={"color": "#1f4e79", "width": 3},
-        hovertemplate="Cohorte : %{y:+.1f} %<extra></extra>",
+        customdata=change_labels(cohort["reduction_pct"]),
+        hovertemplate="Cohorte : %{customdata}<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
         x=x, y=-cohort["median_reduction_pct"], name="Évolution médiane des foyers",
         mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#7f8c8d"},
-        hovertemplate="Médiane : %{y:+.1f} %<extra></extra>",
+        customdata=change_labels(cohort["median_reduction_pct"]),
+        hovertemplate="Médiane : %{customdata}<extra></extra>",
     ), secondary_y=False)
     _layout(fig, title, "Évolution des déchets par rapport au mois de référence (%)")
     top = int(np.nanmax(cohort["n_with_data"])) if len(cohort) else 0
-    fig.update_yaxes(title_text="Foyers dans l'objectif", rangemode="tozero",
+    fig.update_yaxes(title_text="Foyers sur la trajectoire", rangemode="tozero",
                      range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True,
                      # households are counted whole: no "0,5" tick for a small cohort
                      **({"dtick": 1} if top <= 5 else {"tickformat": ",d"}))

@@ -290,7 +290,8 @@ def family_progress(session: Session, household: Household) -> dict:
                                  and not row["baseline_reliable"]))
     context.update(
         row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
-        sentence=current_sentence(hp, household.id, edition.baseline_months),
+        sentence=current_sentence(hp, household.id, edition.baseline_months,
+                                  edition.target_pct),
         bins=bin_lines(hp, sp, month, edition.baseline_months),
         history=records(hp),
         kg_year=kg_per_year(row["g_per_person_week"]),
