@@ -24,12 +24,14 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboards.figures import household_figure_spec
+from dashboards import glance
+from dashboards.figures import STREAM_LABELS, household_figure_spec
 from dashboards.method import WEEKS_PER_YEAR, weeks_needed
 from dashboards.sentences import current_sentence
 from tracker.domain import add_months
 from tracker.models import Edition, Household, WeighIn
 from tracker.progress import compute
+from tracker.services import bin_tips
 from tracker.progress import weeks as progress_weeks
 from tracker.web.charts import HEIGHT_SMALL, embed
 
@@ -268,6 +270,17 @@ def missing_weeks(weeks: pd.DataFrame, month: int, as_of: dt.date) -> list[dict]
             for r in records(gaps)]
 
 
+def first_screen(session: Session, edition: Edition, row: dict, bins: list[BinLine],
+                 streams: pd.DataFrame) -> dict:
+    """The glance sentence, the tip for the bin that changed most, the monthly kg per bin."""
+    judged = not row.get("too_early") and row["month"] > edition.baseline_months
+    biggest = glance.biggest_change(bins) if judged else None
+    return {"glance": glance.glance_sentence(row, edition.target_pct, biggest, STREAM_LABELS,
+                                             edition.baseline_months),
+            "tip": bin_tips.tip_for(session, edition.id, biggest.stream) if biggest else None,
+            "monthly_bins": glance.monthly_bins(streams)}
+
+
 def family_progress(session: Session, household: Household) -> dict:
     """Everything the family progress page shows, for the signed-in household only."""
     edition = household.edition
@@ -288,16 +301,19 @@ def family_progress(session: Session, household: Household) -> dict:
         needed=int(weeks_needed(row["weeks"])),
         baseline_unreliable=bool(row["g_per_person_week"] is not None
                                  and not row["baseline_reliable"]))
+    bins = bin_lines(hp, sp, month, edition.baseline_months)
     context.update(
         row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
         sentence=current_sentence(hp, household.id, edition.baseline_months,
                                   edition.target_pct),
-        bins=bin_lines(hp, sp, month, edition.baseline_months),
+        bins=bins,
         history=records(hp),
         kg_year=kg_per_year(row["g_per_person_week"]),
         kg_year_reference=kg_per_year(row["baseline_g_per_person_week"]),
         diverted=[(r["stream"], r["kg"]) for r in records(
             sp[(sp["month"] == month) & ~sp["counted"] & (sp["weighins"] > 0)])],
+        # the first screen: where the household stands, what changed most, one tip for it
+        **first_screen(session, edition, row, bins, sp),
         chart=embed(household_figure_spec(sp, hp, household.id,
                                           title="Vos déchets, mois par mois"),
                     "family-chart", HEIGHT_SMALL) if has_any else None)
