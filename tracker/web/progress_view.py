@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from dashboards import glance
 from dashboards.figures import STREAM_LABELS, household_figure_spec
 from dashboards.method import WEEKS_PER_YEAR, weeks_needed
+from dashboards.outlook import outlook
 from dashboards.sentences import current_sentence
-from tracker.domain import add_months
+from tracker.domain import REFERENCE_SOURCE, add_months
 from tracker.models import Edition, Household, WeighIn
 from tracker.progress import compute
 from tracker.services import bin_tips
@@ -308,8 +309,10 @@ def family_progress(session: Session, household: Household) -> dict:
                                   edition.target_pct),
         bins=bins,
         history=records(hp),
-        kg_year=kg_per_year(row["g_per_person_week"]),
-        kg_year_reference=kg_per_year(row["baseline_g_per_person_week"]),
+        # beyond the peers: the pace of complete months only, the edition's reference
+        # figure, the forecast of the last month (dashboards/outlook.py)
+        **outlook(hp, sp, edition.months, edition.target_pct, edition.reference_kg_year,
+                  REFERENCE_SOURCE),
         diverted=[(r["stream"], r["kg"]) for r in records(
             sp[(sp["month"] == month) & ~sp["counted"] & (sp["weighins"] > 0)])],
         # the first screen: where the household stands, what changed most, one tip for it
