@@ -54,9 +54,8 @@ def glance_sentence(row: Mapping, goal_pct: float, biggest: BinChange | None,
     if int(row["month"]) <= baseline_months:
         return (f"C'est le mois de référence{NBSP}: chaque poubelle pesée compte. "
                 f"L'objectif{NBSP}: {goal} de déchets d'ici la fin du défi.")
-    if bool(row.get("too_early")):
-        return (f"Trop tôt pour juger ce mois-ci. L'objectif{NBSP}: {goal} de déchets "
-                f"d'ici la fin du défi.")
+    if bool(row.get("too_early")):  # the page's next sentence says what was weighed so far
+        return f"L'objectif{NBSP}: {goal} de déchets d'ici la fin du défi."
     if _missing(row.get("reduction_pct")):
         return (f"Pas encore de chiffre ce mois-ci. L'objectif{NBSP}: {goal} de déchets "
                 f"d'ici la fin du défi.")

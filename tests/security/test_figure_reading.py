@@ -296,7 +296,7 @@ def test_every_page_chart_and_mail_reads_one_way(app, edition):
         for role in ("martin", "durand"):
             outcome = run(app, edition, role, safe_only=True)
             seen += len(outcome.pages)
-            assert any("objectif du mois" in html.unescape(page).replace("\u00a0", " ")
+            assert any("étape du mois" in html.unescape(page).replace("\u00a0", " ")
                        for _, page in outcome.pages), "no judged month on the family pages"
             problems += [f"{role} (20/05) {p}" for path, page in outcome.pages
                          for p in page_problems(path, page)]
