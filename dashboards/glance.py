@@ -67,12 +67,12 @@ def glance_sentence(row: Mapping, goal_pct: float, biggest: BinChange | None,
     elif bool(row["on_track"]):
         reached = float(row["reduction_pct"]) >= float(goal_pct) - 1e-9
         where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence"
-                 + (f"{NBSP}: l'objectif final ({goal}) est atteint."
+                 + (f"{NBSP}; l'objectif final ({goal}) est déjà atteint."
                     if reached else
-                    f"{NBSP}: vous êtes sur la trajectoire (étape du mois {step}, "
+                    f"{NBSP}; vous êtes sur la trajectoire (étape du mois {step}, "
                     f"objectif final {goal})."))
     else:
-        where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence{NBSP}: "
+        where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence{NBSP}; "
                  f"pas encore sur la trajectoire (étape du mois {step}, objectif final {goal}).")
     if biggest is None:
         return where

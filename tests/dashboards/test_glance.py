@@ -30,7 +30,7 @@ def test_the_bin_that_changed_most_is_counted_in_grams_not_percent():
 def test_the_sentence_says_where_the_household_is_against_the_goal():
     best = biggest_change([BinLine("packaging", 400.0, 300.0)])
     text = glance_sentence(_row(), 20, best, STREAM_LABELS)
-    assert text == (f"Vos déchets{NB}: {M}12{NB}% par rapport au mois de référence{NB}: vous "
+    assert text == (f"Vos déchets{NB}: {M}12{NB}% par rapport au mois de référence{NB}; vous "
                     f"êtes sur la trajectoire (étape du mois {M}6{NB}%, objectif final "
                     f"{M}20{NB}%). Ce qui a le plus changé{NB}: emballages et papiers "
                     f"(100{NB}g par personne et par semaine en moins, {M}25{NB}%).")
@@ -38,7 +38,7 @@ def test_the_sentence_says_where_the_household_is_against_the_goal():
     assert behind.startswith(f"Vos déchets{NB}: +5{NB}%") and "pas encore sur la trajectoire" \
         in behind and f"objectif final {M}20{NB}%" in behind
     done = glance_sentence(_row(reduction_pct=21.0), 20, None, STREAM_LABELS)
-    assert f"l'objectif final ({M}20{NB}%) est atteint" in done
+    assert f"{NB}; l'objectif final ({M}20{NB}%) est déjà atteint." in done
     unsure = glance_sentence(_row(on_track=None), 20, None, STREAM_LABELS)
     assert "à confirmer" in unsure
     early = glance_sentence(_row(too_early=True), 20, best, STREAM_LABELS)
