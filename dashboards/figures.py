@@ -22,6 +22,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .plotlyjson import TEMPLATE_MARKER, figure_json
+from .reading import change_labels
+from .sentences import format_change
 
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre"]
@@ -63,14 +65,15 @@ class ChartLabels:
     streams: dict = field(default_factory=lambda: dict(STREAM_LABELS))
     separators: str = SEPARATORS
     cohort_title: str = "Progression de la cohorte"
-    at_target: str = "Foyers dans l'objectif"
+    at_target: str = "Foyers sur la trajectoire"
     at_target_hover: str = "%{y} foyers sur %{customdata}"
-    month_step: str = "Étape du mois vers l'objectif"
-    month_step_hover: str = "Étape du mois : %{y:+.1f} %"
+    month_step: str = "Étape du mois"
+    month_step_hover: str = "Étape du mois : %{customdata}"
+    goal_suffix: str = " (objectif %(goal)s)"
     cohort: str = "Évolution des déchets de la cohorte (pondérée)"
-    cohort_hover: str = "Cohorte : %{y:+.1f} %"
+    cohort_hover: str = "Cohorte : %{customdata}"
     median: str = "Évolution médiane des foyers"
-    median_hover: str = "Médiane : %{y:+.1f} %"
+    median_hover: str = "Médiane : %{customdata}"
     change_axis: str = "Évolution des déchets par rapport au mois de référence (%)"
     household_title: str = "Foyer %(name)s"
     diverted: str = "%(stream)s (détournés, non comptés)"
@@ -127,6 +130,11 @@ def _merge(target: dict, changes: dict) -> None:
             target[key] = value
 
 
+def format_goal(goal_pct: float) -> str:
+    """The final goal as a change in waste: 20 -> ``−20 %``."""
+    return format_change(goal_pct, 0 if float(goal_pct).is_integer() else 1)
+
+
 def french_date(d: dt.date, labels: ChartLabels = FRENCH) -> str:
     """``1 mars 2026`` (``1er`` for the first of the month, as written in French)."""
     day = labels.first_day if d.day == 1 else str(d.day)
@@ -161,13 +169,16 @@ def _layout(fig: go.Figure, title: str, ytitle: str, labels: ChartLabels = FRENC
 
 
 def cohort_figure(cohort: pd.DataFrame, title: str | None = None,
-                  labels: ChartLabels = FRENCH) -> go.Figure:
+                  goal_pct: float | None = 20.0, labels: ChartLabels = FRENCH) -> go.Figure:
     """Month by month: the cohort's change in waste vs the target path, median, bars on track.
 
     Drawn as every page reads a figure (DESIGN.md "How figures read"): the change in waste
-    against the reference month, so less waste goes down and the step of the month reads −6 %.
+    against the reference month, so less waste goes down and the step of the month reads −6 %,
+    the final goal (`goal_pct`, the edition's target) beside it. Hover labels are French text
+    (customdata): the browser's number format would write a hyphen for the minus.
     """
     x = _labels(cohort, labels)
+    goal = "" if goal_pct is None else labels.goal_suffix % {"goal": format_goal(goal_pct)}
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Bar(
         x=x, y=cohort["n_at_target"], name=labels.at_target,
@@ -175,18 +186,20 @@ def cohort_figure(cohort: pd.DataFrame, title: str | None = None,
         hovertemplate=labels.at_target_hover + "<extra></extra>",
     ), secondary_y=True)
     fig.add_trace(go.Scatter(
-        x=x, y=-cohort["target_pct"], name=labels.month_step, mode="lines",
-        line={"dash": "dash", "color": "#c0392b"},
-        hovertemplate=labels.month_step_hover + "<extra></extra>",
+        x=x, y=-cohort["target_pct"], name=labels.month_step + goal, mode="lines",
+        line={"dash": "dash", "color": "#c0392b"}, customdata=change_labels(cohort["target_pct"]),
+        hovertemplate=labels.month_step_hover + goal + "<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
         x=x, y=-cohort["reduction_pct"], name=labels.cohort,
         mode="lines+markers", line={"color": "#1f4e79", "width": 3},
+        customdata=change_labels(cohort["reduction_pct"]),
         hovertemplate=labels.cohort_hover + "<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
         x=x, y=-cohort["median_reduction_pct"], name=labels.median,
         mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#7f8c8d"},
+        customdata=change_labels(cohort["median_reduction_pct"]),
         hovertemplate=labels.median_hover + "<extra></extra>",
     ), secondary_y=False)
     _layout(fig, title or labels.cohort_title, labels.change_axis, labels)

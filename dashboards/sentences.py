@@ -43,8 +43,18 @@ def _rate(row: Mapping) -> str:
     return f"{format_number(row['g_per_person_week'])}{NBSP}g par personne et par semaine"
 
 
-def month_sentence(row: Mapping, baseline_months: int = 1) -> str:
-    """The sentence for one row of ``household_progress`` (one household, one month)."""
+def goal_text(goal_pct: float | None) -> str:
+    """`` (objectif final : −20 %)``: the final goal beside the month's step ("" without it)."""
+    if goal_pct is None or _missing(goal_pct):
+        return ""
+    decimals = 0 if float(goal_pct).is_integer() else 1
+    return f" (objectif final{NBSP}: {format_change(goal_pct, decimals)})"
+
+
+def month_sentence(row: Mapping, baseline_months: int = 1,
+                   goal_pct: float | None = None) -> str:
+    """The sentence for one row of ``household_progress`` (one household, one month);
+    `goal_pct` (the edition's target) is written beside the month's step."""
     reference = "au mois de référence" if baseline_months == 1 else "aux mois de référence"
     so_far = "" if bool(row["complete"]) else " jusqu'ici"
     has_rate = not _missing(row["g_per_person_week"])
@@ -63,7 +73,8 @@ def month_sentence(row: Mapping, baseline_months: int = 1) -> str:
     target = row["target_pct"]
     if _missing(row["reduction_pct"]):
         none = "pas encore de pesée" if not bool(row["complete"]) else "aucune pesée"
-        return f"Ce mois-ci{NBSP}: {none}{NBSP}; objectif du mois{NBSP}: {format_change(target)}"
+        return (f"Ce mois-ci{NBSP}: {none}{NBSP}; objectif du mois{NBSP}: "
+                f"{format_change(target)}{goal_text(goal_pct)}")
     reduction = row["reduction_pct"]
     decimals = 0
     # never print "−11 %" and "−11 %" for a household that is just short of the target
@@ -72,7 +83,8 @@ def month_sentence(row: Mapping, baseline_months: int = 1) -> str:
            and format_change(reduction, decimals) == format_change(target, decimals)):
         decimals += 1
     return (f"Ce mois-ci{NBSP}: {format_change(reduction, decimals)} par rapport {reference}"
-            f"{NBSP}; objectif du mois{NBSP}: {format_change(target, decimals)}")
+            f"{NBSP}; objectif du mois{NBSP}: {format_change(target, decimals)}"
+            f"{goal_text(goal_pct)}")
 
 
 def too_early_sentence(row: Mapping) -> str:
@@ -87,10 +99,10 @@ def too_early_sentence(row: Mapping) -> str:
 
 
 def current_sentence(progress: pd.DataFrame, household_id: int,
-                     baseline_months: int = 1) -> str:
+                     baseline_months: int = 1, goal_pct: float | None = None) -> str:
     """The sentence for a household's latest started month in ``household_progress``."""
     rows = progress[progress["household_id"] == household_id]
     if rows.empty:
         return "Le défi n'a pas encore commencé."
     row = rows.loc[rows["month"].idxmax()]
-    return month_sentence(row, baseline_months)
+    return month_sentence(row, baseline_months, goal_pct)

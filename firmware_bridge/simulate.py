@@ -127,7 +127,8 @@ class Fleet:
     def _build(self, index: int, device_id: str, creds: dict[str, str]) -> SimScale:
         rng, opts = self.rng, self.options
         persons = _pick(rng, PERSONS_SHARE)
-        stream = _pick(rng, STREAM_SHARE)
+        # a scale paired for a bin (its credentials say which) weighs that bin
+        stream = creds.get("stream") or _pick(rng, STREAM_SHARE)
         link = ScaleLink(device_id, self.spool, opts.broker,
                          username=creds.get("username") or device_id,
                          password=creds.get("password") or None, stream=stream)

@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from sqlalchemy import select
+
 from tracker import clock, services
 from tracker.domain import add_months
+from tracker.models import Household
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "zerodechet"
@@ -21,6 +24,26 @@ HOUSEHOLDS = [("Famille Martin", 4, "Orsay"), ("Famille Bernard", 2, "Gif-sur-Yv
               ("Famille Petit", 4, "Saulx-les-Chartreux"), ("Famille Durand", 3, "Gometz-le-Châtel"),
               ("Famille Leroy", 2, "Saint-Rémy-lès-Chevreuse"), ("Famille Moreau", 6, "Palaiseau"),
               ("Famille Simon", 3, "Champlan"), ("Famille Laurent", 2, "Villejust")]
+
+#: The household the simulated scale of `zw run` weighs for: its own, named as the scale's, so
+#: that the scale never publishes onto the family one signs in as (a weigh-in every few
+#: minutes took the demo family from +174 % to +767 % in 7 minutes).
+DEMO_SCALE_HOUSEHOLD = ("Foyer de la balance de démo", 3, "Orsay")
+
+#: Tips of the demo edition; their tags name the bins (tracker/services/bin_tips.py), so the
+#: first screen of /progres gives the staff's tip for the bin that changed most.
+DEMO_TIPS = [
+    ("Composter en appartement", "Un lombricomposteur tient sous l'évier et ne sent pas.",
+     "compost, cuisine, ordures"),
+    ("Faire ses courses en vrac", "Des bocaux, des sacs en tissu, et la liste avant de partir.",
+     "courses, emballages"),
+    ("Le stop-pub sur la boîte aux lettres", "Jusqu'à 30 kg de papier en moins par an.",
+     "papier, emballages"),
+    ("Les bouteilles consignées", "Le caviste et deux épiceries du territoire les reprennent.",
+     "verre, consigne"),
+    ("Réparer plutôt que jeter", "Les repair cafés du territoire, une fois par mois.",
+     "réemploi"),
+]
 
 # Grams per person per week in the reference month, for each bin (close to French averages).
 BASE_G = {"residual": 3800, "packaging": 1100, "glass": 600, "biowaste": 1300}
@@ -37,7 +60,7 @@ def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> 
     edition = services.create_edition(session, slug=DEMO_SLUG, name="Défi zéro déchet (démo)",
                                       start=start)
     zone = ZoneInfo(edition.timezone)
-    for index, (name, persons, commune) in enumerate(HOUSEHOLDS):
+    for index, (name, persons, commune) in enumerate([*HOUSEHOLDS, DEMO_SCALE_HOUSEHOLD]):
         household = services.create_household(session, edition, name=name, persons=persons,
                                               commune=commune)
         effort = rng.uniform(0.05, 0.4)  # how much this household cuts by the end
@@ -73,5 +96,40 @@ def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> 
     services.create_account(session, email=DEMO_STAFF_EMAIL, password=DEMO_PASSWORD,
                             role="staff", display_name="Équipe du SIOM")
     session.flush()
+    seed_life(session, edition, now)
     return {"edition": edition.slug, "family": DEMO_FAMILY_EMAIL, "staff": DEMO_STAFF_EMAIL,
             "password": DEMO_PASSWORD}
+
+
+def seed_life(session: Session, edition, now: dt.datetime) -> list[Household]:
+    """Open sign-up; add workshops, news, tips and two teams to an edition (for a demo)."""
+    from tracker.services import events as event_service
+    from tracker.services import news, teams
+    from tracker.services.preferences import edition_settings
+
+    settings = edition_settings(session, edition)
+    settings.enrolment_open = settings.teams_enabled = True
+    settings.description = "Huit mois pour réduire nos déchets, accompagnés par le syndicat."
+    zone = ZoneInfo(edition.timezone)
+    day = now.astimezone(zone).date()
+    for days, title, place, url, capacity in (
+            (1, "Atelier lombricompostage", "Maison de l'environnement", "", 2),
+            (6, "Réunion en ligne : bilan du mois", "", "https://visio.example.org/defi", None),
+            (13, "Atelier produits ménagers maison", "Médiathèque", "", 12)):
+        start = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(18, 30), zone)
+        event_service.create_event(session, edition, None, title=title, place=place,
+                                   meeting_url=url, capacity=capacity, starts_at=start,
+                                   ends_at=start + dt.timedelta(hours=1, minutes=30),
+                                   description="Gratuit, pour les foyers du défi.")
+    news.save_post(session, None, None, kind="news", edition_id=edition.id,
+                   title="Bienvenue dans le défi !",
+                   body="Pesez chaque poubelle avant de la sortir : quelques secondes suffisent.")
+    for title, body, tags in DEMO_TIPS:
+        news.save_post(session, None, None, kind="tip", title=title, body=body, tags=tags)
+    households = session.scalars(select(Household).where(Household.edition_id == edition.id)
+                                 .order_by(Household.id)).all()
+    squads = [teams.create_team(session, edition, name) for name in ("Les Colibris",
+                                                                     "Les Hérissons")]
+    for index, household in enumerate(households):
+        teams.assign(session, household, squads[index % 2])
+    return households

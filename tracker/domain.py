@@ -21,6 +21,10 @@ except ImportError:  # pragma: no cover - the edge box has no Flask
 STREAMS = ("residual", "packaging", "glass", "biowaste", "paper", "textile", "bulky")
 DEFAULT_STREAMS = ("residual", "packaging", "glass", "biowaste")
 DEFAULT_COUNTED = ("residual", "packaging", "glass")
+#: kg of residual household waste per inhabitant per year in France: ADEME, MODECOM 2017
+#: (3rd national characterisation campaign), the default figure families compare with
+REFERENCE_KG_YEAR = 254.0
+REFERENCE_SOURCE = "ADEME, campagne nationale de caractérisation MODECOM 2017"
 SOURCES = ("web", "api", "import", "scale", "staff")
 STATUSES = ("accepted", "flagged", "rejected")
 

@@ -12,7 +12,7 @@ from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, DateTime, Forei
                         Text, TypeDecorator, UniqueConstraint, event, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from tracker.domain import DEFAULT_COUNTED, DEFAULT_STREAMS
+from tracker.domain import DEFAULT_COUNTED, DEFAULT_STREAMS, REFERENCE_KG_YEAR
 
 
 class UTCDateTime(TypeDecorator):
@@ -60,6 +60,10 @@ class Edition(Base):
     streams: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_STREAMS))
     counted_streams: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_COUNTED))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    #: residual waste, kg per inhabitant per year, that families compare with (None: no
+    #: comparison); default: ADEME's national figure (docs/dashboards.md)
+    reference_kg_year: Mapped[Optional[float]] = mapped_column(
+        default=REFERENCE_KG_YEAR, server_default=str(int(REFERENCE_KG_YEAR)))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     households: Mapped[list["Household"]] = relationship(back_populates="edition")

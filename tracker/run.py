@@ -88,35 +88,46 @@ class Children:
 
 
 def demo_scale(app: Flask, cfg: Config) -> Path | None:
-    """Pair one demo scale with the demo family (once) and return its credentials file.
+    """Pair one demo scale with the demo scale's own household (once); its credentials file.
 
     A real scale's secret is shown once and only its hash kept; the demo scale's secret is also
-    kept in <instance>/demo-scale.json (mode 600) so the simulator can reconnect on every run.
+    kept in <instance>/demo-scale.json (mode 600) so the simulator can reconnect on every run,
+    with the scale's paired bin, which the simulator weighs. The scale never weighs for the
+    family one signs in as: a scale paired there by an older version is revoked and a new one
+    paired with the scale's household (created in a demo edition that predates it).
     """
     from ingest.dynsec import DynsecClient
     from tracker import services
-    from tracker.demo import DEMO_SLUG, HOUSEHOLDS
+    from tracker.demo import DEMO_SCALE_HOUSEHOLD, DEMO_SLUG
     from tracker.domain import DomainError
-    from tracker.services.devices import provision_device
+    from tracker.services.devices import provision_device, revoke_device
 
     path = Path(cfg.instance_path) / "demo-scale.json"
     database = app.extensions["zw_db"]
+    name, persons, commune = DEMO_SCALE_HOUSEHOLD
     with database.session() as s:
+        try:
+            edition = services.get_edition(s, DEMO_SLUG)
+        except DomainError:
+            return None  # no demo edition: no demo scale
+        try:
+            household = services.get_household(s, edition, name)
+        except DomainError:
+            household = services.create_household(s, edition, name=name, persons=persons,
+                                                  commune=commune)
         if path.exists():
             known = json.loads(path.read_text())
             device = s.get(Device, next(iter(known), ""))
             if device is not None and device.revoked_at is None:
-                return path
-        try:
-            edition = services.get_edition(s, DEMO_SLUG)
-            household = services.get_household(s, edition, HOUSEHOLDS[0][0])
-        except DomainError:
-            return None  # no demo edition: no demo scale
+                if device.household_id == household.id:
+                    return path
+                revoke_device(s, device.id)  # it weighed for a family: not any more
         device, secret = provision_device(s, household, label="balance de démonstration")
         with DynsecClient.from_config(cfg) as admin:
             admin.add_scale(device.id, secret)
         with open_private(path, "w") as fh:
-            json.dump({device.id: {"username": device.id, "password": secret}}, fh)
+            json.dump({device.id: {"username": device.id, "password": secret,
+                                   "stream": device.stream}}, fh)
     return path
 
 
@@ -138,15 +149,16 @@ def _sync_revoked(app: Flask, cfg: Config) -> None:
 
 def demo_scale_line(rate: float) -> str:
     """The banner's line on the demo scale: whose bins it weighs and how often, in words."""
-    from tracker.demo import HOUSEHOLDS
+    from tracker.demo import DEMO_SCALE_HOUSEHOLD
 
     seconds = 1 / rate
     if seconds >= 120:
         every = _("%(minutes)s min", minutes=f"{seconds / 60:.0f}")
     else:
         every = _("%(seconds)s s", seconds=f"{seconds:.0f}")
-    return _("the demo scale of %(household)s (the family sign-in) publishes a weigh-in every "
-             "%(every)s", household=HOUSEHOLDS[0][0], every=every)
+    return _("the demo scale publishes a weigh-in every %(every)s for its own household "
+             "(%(household)s), not for the family sign-in", household=DEMO_SCALE_HOUSEHOLD[0],
+             every=every)
 
 
 def _exit_on_signal(signum, _frame):

@@ -380,6 +380,28 @@ def messages_as_text(messages) -> dict:
     return str(messages)
 
 
+class AbsenceInputSchema(Schema):
+    """Dates when the whole household is away (both included), `YYYY-MM-DD` or `DD/MM/YYYY`.
+    The service checks the order and the edition's dates (the same rules as the phone form)."""
+
+    class Meta:
+        unknown = RAISE
+
+    date_from = LocalDate(required=True, metadata={"description": "first day away"})
+    date_to = LocalDate(required=True, metadata={"description": "last day away (included)"})
+
+
+class AbsenceSchema(Schema):
+    """A declared absence, as the API returns it."""
+
+    id = fields.Integer()
+    date_from = LocalDate()
+    date_to = LocalDate()
+    days = fields.Function(lambda a: (a.date_to - a.date_from).days + 1)
+    created_by = fields.String(metadata={"description": "who declared it"})
+    created_at = fields.DateTime()
+
+
 weighin_input = WeighInInputSchema()
 weighin_patch = WeighInPatchSchema()
 weighin_out = WeighInSchema()

@@ -13,6 +13,7 @@ from dashboards.figures import (
     month_label,
 )
 from dashboards.method import cohort_progress, household_progress, stream_progress
+from dashboards.reading import change_labels
 
 from .factories import MARCH, accepted, households, noon, sizes, weighins
 
@@ -39,7 +40,7 @@ def test_cohort_figure(frames):
     fig = cohort_figure(cohort)
     assert isinstance(fig, go.Figure)
     names = [t.name for t in fig.data]
-    assert names == ["Foyers dans l'objectif", "Étape du mois vers l'objectif",
+    assert names == ["Foyers sur la trajectoire", "Étape du mois (objectif \u221220\u00a0%)",
                      "Évolution des déchets de la cohorte (pondérée)",
                      "Évolution médiane des foyers"]
     # drawn as the pages read it: the change in waste, less waste below zero
@@ -48,6 +49,11 @@ def test_cohort_figure(frames):
     assert list(fig.data[3].y) == pytest.approx(list(-cohort["median_reduction_pct"]))
     assert fig.layout.yaxis.title.text.startswith("Évolution des déchets")
     assert list(fig.data[0].y) == list(cohort["n_at_target"])
+    # hover labels in French typography (the browser would print a hyphen for the minus)
+    assert list(fig.data[2].customdata) == change_labels(cohort["reduction_pct"])
+    assert all(label.startswith(("\u2212", "+", "0")) for label in fig.data[2].customdata
+               if label)
+    assert "objectif \u221220" in fig.data[1].hovertemplate
     assert fig.data[0].type == "bar" and fig.data[0].yaxis == "y2"
     assert fig.layout.separators == ",\u202f"
     assert "mois de référence" in fig.layout.yaxis.title.text

@@ -114,3 +114,6 @@ def test_current_sentence_in_month_three():
     assert current_sentence(df, 1) == (
         f"Ce mois-ci{NB}: {M}20{NB}% par rapport au mois de référence{NB}; "
         f"objectif du mois{NB}: {M}6{NB}%")
+    assert current_sentence(df, 1, goal_pct=20) == (
+        f"Ce mois-ci{NB}: {M}20{NB}% par rapport au mois de référence{NB}; "
+        f"objectif du mois{NB}: {M}6{NB}% (objectif final{NB}: {M}20{NB}%)")

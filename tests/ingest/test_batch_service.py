@@ -127,3 +127,20 @@ def test_a_redelivered_refusal_is_kept_once(session, scales):
     assert sorted(d.payload for d in letters) == ['{"seq": "x"}', '{"seq": "x"}',
                                                   '{"seq": "y"}', "{}"]
     assert len({d.fingerprint for d in letters}) == 3 and all(d.fingerprint for d in letters)
+
+
+def test_a_reading_of_another_bin_than_the_paired_one_is_stored_under_it_with_a_note(
+        session, scales):
+    """The paired bin is a reading's default; a reading that names another bin keeps it (a
+    scale with a button per bin) but says so: a misconfigured scale is seen, not silent."""
+    result = record_scale_readings(session, [reading(1), reading(2, stream="packaging"),
+                                             reading(3, stream="residual")], now=NOW)
+    assert result.stored == 3
+    session.commit()
+    rows = session.execute(select(WeighIn.seq, WeighIn.stream, WeighIn.status, WeighIn.note)
+                           .order_by(WeighIn.seq)).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "residual", "accepted", ""),
+        (2, "packaging", "accepted", "Bac de la balance : ordures ménagères résiduelles ; la "
+                                     "lecture dit : emballages et papiers."),
+        (3, "residual", "accepted", "")]

@@ -84,3 +84,23 @@ def test_edition_pages_need_staff(client, world):
     sign_in(client, "martin@example.org")
     for path in ("/equipe/editions/", "/equipe/editions/nouvelle", "/equipe/editions/defi-2026"):
         assert client.get(path).status_code == 403
+
+
+def test_staff_set_the_reference_figure_families_compare_with(app, staff, world,
+                                                              now_in_edition):
+    path = "/equipe/editions/defi-2026"
+    page = text(staff.get(path))
+    assert 'name="reference_kg_year"' in page and 'value="254"' in page  # ADEME's default
+    assert "MODECOM 2017" in page
+    response = post(staff, path, {"name": "Défi 2026", "reference_kg_year": "abc"})
+    assert response.status_code == 422 and "entre 0 et 2 000" in text(response)
+    assert post(staff, path, {"name": "Défi 2026", "reference_kg_year": "180,5"}).status_code \
+        == 302  # while the edition runs: a comparison, not the method
+    with app.extensions["zw_db"].session() as s:
+        assert s.get(Edition, world["edition"]).reference_kg_year == 180.5
+    post(staff, path, {"name": "Défi 2026"})  # the field not sent: kept
+    post(staff, path, {"name": "Défi 2026", "reference_kg_year": ""})  # emptied: no comparison
+    with app.extensions["zw_db"].session() as s:
+        assert s.get(Edition, world["edition"]).reference_kg_year is None
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "edition.update")).all()
+        assert len(entries) == 2

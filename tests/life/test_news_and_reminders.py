@@ -10,6 +10,7 @@ from tests.life.helpers import post, text
 from tracker import clock, services
 from tracker.models import Edition, Household
 from tracker.models_life import HouseholdSettings, Post
+from tracker.demo import DEMO_TIPS
 from tracker.services import news
 
 UTC = dt.timezone.utc
@@ -105,7 +106,7 @@ def test_life_demo_content(app, runner, world, now_in_edition):
     assert result.exit_code == 0, result.output
     assert "3 workshops" in result.output
     with app.extensions["zw_db"].session() as s:
-        assert len(news.search_tips(s, world["edition"])) == 4
+        assert len(news.search_tips(s, world["edition"])) == len(DEMO_TIPS) == 5
         edition = s.get(Edition, world["edition"])
         assert edition_settings_open(s, edition)
 

@@ -154,6 +154,9 @@ ROUTES: dict[str, Route] = {
     "weighins.WeighInById": Route("api_family",
                                   data={"PUT": WEIGHIN_JSON, "PATCH": {"weight_kg": "1,4"}},
                                   ok={"PUT": {200}, "PATCH": {200}, "DELETE": {204}}),
+    "absences_api.Absences": Route("api_family", data={"POST": ABSENCE_FORM},
+                                   ok={"GET": {200}, "POST": {201}}),
+    "absences_api.AbsenceById": Route("api_family", ok={"DELETE": {204}}),
 }
 
 

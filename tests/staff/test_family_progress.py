@@ -11,8 +11,9 @@ from tracker.models import Household
 
 def test_the_sentence_and_the_bins(family, cohort):
     text = without_charts(page_text(family.get("/progres")))
-    assert ("Ce mois-ci : −20 % par rapport au mois de référence ; objectif du mois : −3 %"
-            in text)
+    # −20 % in month 2: past the month's step (−3 %), the final goal is met already
+    assert ("Vos déchets : −20 % par rapport au mois de référence ; l'objectif final (−20 %) "
+            "est déjà atteint.") in text
     assert "Mois 2 sur 8." in text and "Dans les clous, bravo !" in text
     bins = text[text.index('class="progress"'):]
     bins = bins[:bins.index("</table>")]
@@ -22,8 +23,13 @@ def test_the_sentence_and_the_bins(family, cohort):
     assert "−20 %" in residual[:residual.index("</tr>")]
     glass = bins[bins.index("Verre"):]
     assert "pas encore de données" in glass[:glass.index("</tr>")]  # never zero
-    # 560 g/pers./week × 52.18 = 29 kg a year; reference 700 × 52.18 = 37 kg
-    assert "À ce rythme : 29 kg par personne et par an (mois de référence : 37 kg)." in text
+    # only complete months are projected over a year: March, 700 × 52.18 = 37 kg (April's
+    # 560 g so far is not); its grey bin (all residual) beside ADEME's national figure
+    assert ("Au rythme du mois 1 (le dernier mois complet) : 37 kg de déchets comptés par "
+            "personne et par an. Votre poubelle grise : 37 kg par personne et par an, pour une "
+            "moyenne nationale de 254 kg par habitant (ADEME, campagne nationale de "
+            "caractérisation MODECOM 2017).") in text
+    assert "29 kg" not in text and "Si la tendance" not in text  # 1 complete month: no forecast
     assert "Pesées de ce mois en attente de vérification par l'équipe (pas encore comptées) : 1" \
         in text
 

@@ -162,3 +162,22 @@ def test_staff_source_up_and_down(empty_url):
         with engine.begin() as conn:
             conn.execute(text("UPDATE weighins SET source = 'staff'"))
     engine.dispose()
+
+
+def test_editions_get_the_reference_figure_and_lose_it_on_the_way_down(empty_url):
+    """0150: an edition made before gets ADEME's 254 kg; the downgrade drops the column only."""
+    upgrade(empty_url, "0140_absences")
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO editions (slug, name, start_date, months, baseline_months, "
+                          "target_pct, streams, counted_streams, timezone, created_at) VALUES "
+                          "('d', 'D', '2026-03-01', 8, 1, 20, '[]', '[]', 'Europe/Paris', "
+                          "'2026-03-01 00:00:00')"))
+    upgrade(empty_url, "0150_reference_figure_fig17")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT reference_kg_year FROM editions")).scalar() == 254
+    downgrade(empty_url, "0140_absences")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT slug FROM editions")).scalar() == "d"
+        assert "reference_kg_year" not in {c["name"] for c in inspect(conn).get_columns("editions")}
+    engine.dispose()

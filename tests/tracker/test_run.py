@@ -50,6 +50,16 @@ def test_zw_run_brings_up_the_whole_stack(tmp_path):
         log.close()
     output = (tmp_path / "zw-run.log").read_text()
     assert "connexion famille : famille@demo.zw" in output
+    with sqlite3.connect(db) as conn:
+        # the scale weighs for its own household, its paired bin, never the family's
+        rows = conn.execute("SELECT DISTINCT h.name, w.stream = d.stream FROM weighins w "
+                            "JOIN households h ON h.id = w.household_id JOIN devices d ON "
+                            "d.id = w.device_id WHERE w.source = 'scale'").fetchall()
+        assert rows == [("Foyer de la balance de démo", 1)]
+        # the demo edition has workshops, news and tips
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+        kinds = dict(conn.execute("SELECT kind, count(*) FROM posts GROUP BY kind").fetchall())
+        assert kinds["news"] >= 1 and kinds["tip"] >= 4
     assert f"broker MQTT sur 127.0.0.1:{mqtt}" in output and "Ctrl-C arrête tout." in output
     # Every child stopped with the parent: nothing of this instance is left running.
     leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "instance")],
@@ -71,5 +81,5 @@ def test_the_demo_scale_weighs_like_a_family_under_the_hourly_limit(app, runner,
     assert seen["demo_rate"] == DEMO_SCALE_RATE
     with app.test_request_context():
         line = demo_scale_line(DEMO_SCALE_RATE)
-    assert line == ("la balance de démonstration du foyer Famille Martin (la connexion famille) "
-                    "publie une pesée toutes les 4 min")
+    assert line == ("la balance de démonstration publie une pesée toutes les 4 min pour son "
+                    "propre foyer (Foyer de la balance de démo), pas pour la connexion famille")

@@ -65,4 +65,4 @@ def test_the_staff_cohort_chart_follows_the_page_language(app, client, world, no
     assert "Households on target" in english and "Median household change" in english
     assert "Change in waste against the reference month (%)" in english
     assert "Progression" not in english and "Foyers" not in english
-    assert "Évolution médiane des foyers" in french and "Foyers dans l'objectif" in french
+    assert "Évolution médiane des foyers" in french and "Foyers sur la trajectoire" in french

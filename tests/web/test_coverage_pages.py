@@ -154,7 +154,12 @@ def test_too_early_to_tell_shows_the_weigh_ins_but_no_percentage(martin, world, 
     page = text(martin.get("/progres")).replace("\u00a0", " ").replace("\u202f", " ")
     summary = page[page.index('class="summary"'):page.index('class="table-wrap"')]
     assert "Trop tôt pour juger ce mois-ci (3 jours écoulés) : 1 pesée jusqu'ici." in summary
-    assert "%" not in summary and "par an" not in summary
+    # no figure of the month: the one percentage is the final goal, the one yearly pace is
+    # March's (the last complete month: 8 kg / 93 person-days × 7 = 602 g → 31 kg a year),
+    # never April's 3 days (900 g / 9 × 7 = 700 g → 37 kg)
+    assert summary.count("%") == 1 and "L'objectif : −20 % de déchets" in summary
+    assert "Au rythme du mois 1 (le dernier mois complet) : 31 kg" in summary
+    assert "37 kg" not in summary
     assert "Dans les clous" not in page and "Pas encore sur la trajectoire" not in page
     # from the 7th day on, the figures come back
     monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 4, 7, 10, tzinfo=UTC))

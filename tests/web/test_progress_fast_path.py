@@ -21,7 +21,9 @@ from tracker.services import coverage
 from tracker.web import progress_view as pv
 from tracker.web.charts import HEIGHT_SMALL, chart_labels, embed
 from dashboards.figures import household_figure_spec
+from dashboards.outlook import outlook
 from dashboards.sentences import current_sentence
+from tracker.domain import REFERENCE_SOURCE
 
 PARIS = dt.timezone(dt.timedelta(hours=1))
 STREAMS = ("residual", "packaging", "glass", "biowaste", "textile")
@@ -41,6 +43,7 @@ def pandas_context(session, household) -> dict:
     row = {k: pv.value(v) for k, v in hp[hp["month"] == month].iloc[0].items()}
     has_any = bool(hp["weighins"].sum() > 0 or hp["weighins_diverted"].sum() > 0)
     weeks = progress_weeks(session.connection(), edition, household.id, result.as_of)
+    bins = pv.bin_lines(hp, sp, month, edition.baseline_months)
     context.update(
         too_early=bool(row.get("too_early")), missing=pv.missing_weeks(weeks, month,
                                                                         result.as_of),
@@ -48,13 +51,15 @@ def pandas_context(session, household) -> dict:
         baseline_unreliable=bool(row["g_per_person_week"] is not None
                                  and not row["baseline_reliable"]),
         row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
-        sentence=current_sentence(hp, household.id, edition.baseline_months),
-        bins=pv.bin_lines(hp, sp, month, edition.baseline_months),
+        sentence=current_sentence(hp, household.id, edition.baseline_months,
+                                  edition.target_pct),
+        bins=bins,
         history=pv.records(hp),
-        kg_year=pv.kg_per_year(row["g_per_person_week"]),
-        kg_year_reference=pv.kg_per_year(row["baseline_g_per_person_week"]),
+        **outlook(hp, sp, edition.months, edition.target_pct, edition.reference_kg_year,
+                  REFERENCE_SOURCE),
         diverted=[(r["stream"], r["kg"]) for r in pv.records(
             sp[(sp["month"] == month) & ~sp["counted"] & (sp["weighins"] > 0)])],
+        **pv.first_screen(session, edition, row, bins, sp),
         chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels(),
                                           title=_("Your waste, month by month")),
                     "family-chart", HEIGHT_SMALL) if has_any else None)

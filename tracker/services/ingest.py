@@ -149,6 +149,8 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
         row = {"household_id": device.household_id, "stream": stream, "weight_g": r.weight_g,
                "measured_at": r.measured_at, "device_id": r.device_id, "seq": r.seq,
                **constant}
+        if r.stream and device.stream and r.stream != device.stream:
+            row["note"] = _bound(processors, "note", bin_conflict_note(r.stream, device.stream))
         for name, processor in per_row:  # SQLite: the time as a UTC string
             row[name] = processor(row[name])
         prepared.entries.append((key, device.household_id, stream, r.weight_g,
@@ -156,6 +158,24 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
         if r.battery_pct is not None:
             prepared.last_battery[r.device_id] = r.battery_pct
     return prepared
+
+
+#: French names of the bins in the note of a conflict (the ingest loads no Flask-Babel)
+BIN_NAMES_FR = {"residual": "ordures ménagères résiduelles", "packaging": "emballages et papiers",
+                "glass": "verre", "biowaste": "biodéchets", "paper": "papier",
+                "textile": "textile", "bulky": "encombrants"}
+
+
+def bin_conflict_note(reading_stream: str, paired_stream: str) -> str:
+    """The note of a reading whose bin is not the one its scale is paired for.
+
+    The rule (docs/ingest.md): the reading's bin wins, as DESIGN.md makes the paired bin the
+    default of a reading that names none (a scale with a button per bin names it); a reading
+    that names another bin is stored under it with this note, shown in the family's history,
+    the staff's pages and the weigh-in export, so that a misconfigured scale is seen.
+    """
+    return (f"Bac de la balance : {BIN_NAMES_FR.get(paired_stream, paired_stream)} ; "
+            f"la lecture dit : {BIN_NAMES_FR.get(reading_stream, reading_stream)}.")
 
 
 def store_prepared_readings(session: Session, prepared: PreparedReadings, *,

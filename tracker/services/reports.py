@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from dashboards.reading import cohort_as_read, household_as_read, too_early_months
 from tracker import progress
 from tracker.models import Edition, Household
 
@@ -63,7 +64,8 @@ def household_report(session: Session, household: Household,
     edition = household.edition
     result = progress.compute(session.connection(), edition, as_of,
                               household_ids=[household.id])
-    rows = result.households.sort_values("month").copy()
+    # a month too early to tell: no percentage and no verdict (dashboards/reading.py)
+    rows = household_as_read(result.households.sort_values("month"))
     rows["avoided_kg"] = _avoided_kg(rows, edition.baseline_months)
     months = [{k: (_num(v) if isinstance(v, (float, np.floating)) else v)
                for k, v in row.items()} for row in rows.to_dict("records")]
@@ -96,6 +98,14 @@ class CohortReport:
     bins: list[dict]                   # per counted bin: stream, baseline, rate, reduction
     cohort: pd.DataFrame = field(repr=False)
     target_pct: float | None = None    # the edition's goal when computed (frozen when published)
+
+    @property
+    def step_pct(self) -> float | None:
+        """The month's step on the target path for the headline month."""
+        if self.month is None or not len(self.cohort):
+            return None
+        rows = self.cohort[self.cohort["month"] == self.month]
+        return _num(rows["target_pct"].iloc[0]) if len(rows) else None
 
 
 def _bin_reductions(streams: pd.DataFrame, persons: pd.DataFrame, edition: Edition,
@@ -132,7 +142,8 @@ def cohort_report(session: Session, edition: Edition,
                   as_of: dt.date | None = None) -> CohortReport:
     """The edition's results: reduction overall and per bin, at target, kg avoided, participation."""
     result = progress.compute(session.connection(), edition, as_of)
-    households, cohort = result.households, result.cohort
+    households = result.households
+    cohort = cohort_as_read(result.cohort, too_early_months(households))
     n_households = int(households["household_id"].nunique()) if len(households) else 0
     complete = cohort[cohort["complete"] & (cohort["month"] > edition.baseline_months)]
     started = cohort[cohort["month"] > edition.baseline_months]

@@ -31,7 +31,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
 
 API_DESCRIPTION = """\
-Weigh-ins of the signed-in household.
+Weigh-ins and absences of the signed-in household.
 
 **Authentication.** Either a bearer token, `Authorization: Bearer zw_...`, obtained once from
 `POST /api/v1/token` with the account's email and password (each call adds a token, with an
@@ -39,8 +39,12 @@ optional `name`; it is shown only once, keep it secret; the account page lists t
 revokes them one by one, a password change revokes them all; beyond 10 tokens the least recently
 used is revoked), or the session cookie of the web pages, in which
 case `POST`, `PUT`, `PATCH` and `DELETE` need the page's CSRF token in an `X-CSRFToken` header.
-An unauthenticated request gets `401`. Staff accounts have no household: the weigh-in
-endpoints answer them `403`.
+An unauthenticated request gets `401`. Staff accounts have no household: the weigh-in and
+absence endpoints answer them `403`.
+
+**Absences** (`/api/v1/absences`): dates when the whole household is away, both included
+(`"date_from": "2026-04-20", "date_to": "2026-04-24"`, or `DD/MM/YYYY`); those days count no
+person-days, and a week at least half away counts as weighed.
 
 **Weights** are sent in kilograms (`"1.25"`, `"1,25"` or `1.25`) in `weight_kg` and stored as
 integer grams (`weight_g`). **Times** are ISO 8601; without an offset they are the edition's
@@ -250,6 +254,8 @@ def register(api) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("cookieAuth", {"type": "apiKey", "in": "cookie",
                                                        "name": "session"})
-    for blp in (weighins_blp, account_blp):
+    from tracker.web.api_absences import absences_blp
+
+    for blp in (weighins_blp, account_blp, absences_blp):
         csrf.exempt(blp)
         api.register_blueprint(blp)

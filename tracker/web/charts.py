@@ -25,7 +25,8 @@ import plotly.graph_objects as go
 from flask import Blueprint, Response, request, url_for
 from markupsafe import Markup
 
-from dashboards.figures import SEPARATORS, ChartLabels, figure_html
+from dashboards.figures import SEPARATORS, ChartLabels, figure_html, format_goal
+from dashboards.reading import change_labels
 
 bp = Blueprint("charts", __name__)
 
@@ -50,11 +51,12 @@ def chart_labels() -> ChartLabels:
         separators=SEPARATORS if french else ".,",
         cohort_title=_("Cohort progress"), at_target=_("Households on target"),
         at_target_hover=_("%{y} households of %{customdata}"),
-        month_step=_("The month's step toward the goal"),
-        month_step_hover=_("The month's step: %{y:+.1f} %"),
+        month_step=_("The month's step"),
+        month_step_hover=_("The month's step: %{customdata}"),
+        goal_suffix=" " + _("(goal %(goal)s)"),
         cohort=_("Change in the cohort's waste (weighted)"),
-        cohort_hover=_("Cohort: %{y:+.1f} %"),
-        median=_("Median household change"), median_hover=_("Median: %{y:+.1f} %"),
+        cohort_hover=_("Cohort: %{customdata}"),
+        median=_("Median household change"), median_hover=_("Median: %{customdata}"),
         change_axis=_("Change in waste against the reference month (%)"),
         household_title=_("Household %(name)s"),
         diverted=_("%(stream)s (diverted, not counted)"),
@@ -139,23 +141,32 @@ def embed(fig: go.Figure | dict, div_id: str, height: int = HEIGHT) -> Markup:
 
 def comparison_figure(series: list[tuple[str, list[int], list[float]]],
                       target: tuple[list[int], list[float]] | None = None,
-                      title: str = "Réduction de la cohorte, mois par mois") -> go.Figure:
-    """One line per edition: weighted cohort reduction by challenge month (1, 2, ...)."""
+                      title: str = "Évolution des déchets de la cohorte, mois par mois",
+                      goal_pct: float | None = None) -> go.Figure:
+    """One line per edition: the weighted cohort's change in waste by challenge month.
+
+    `series` and `target` hold the method's reductions (positive for less waste); the chart
+    draws them as every page reads them (DESIGN.md "How figures read"): less waste below zero,
+    French hover labels, the final goal beside the month's step.
+    """
     fig = go.Figure()
     for name, months, values in series:
         fig.add_trace(go.Scatter(
-            x=[f"Mois {m}" for m in months], y=values, name=name, mode="lines+markers",
-            hovertemplate=name + " : %{y:.1f} %<extra></extra>"))
+            x=[f"Mois {m}" for m in months], y=[None if v is None else -v for v in values],
+            name=name, mode="lines+markers", customdata=change_labels(values),
+            hovertemplate=name + " : %{customdata}<extra></extra>"))
     if target is not None:
         months, values = target
+        goal = "" if goal_pct is None else f" (objectif {format_goal(goal_pct)})"
         fig.add_trace(go.Scatter(
-            x=[f"Mois {m}" for m in months], y=values, name="Objectif", mode="lines",
+            x=[f"Mois {m}" for m in months], y=[-v for v in values],
+            name=f"Étape du mois{goal}", mode="lines", customdata=change_labels(values),
             line={"dash": "dash", "color": "#c0392b"},
-            hovertemplate="Objectif : %{y:.1f} %<extra></extra>"))
+            hovertemplate=f"Étape du mois : %{{customdata}}{goal}<extra></extra>"))
     fig.update_layout(title=title, separators=SEPARATORS, hovermode="x unified",
-                      # template: added by figure_html (validated once per process)
+                      # template: added by figure_html
                       legend={"orientation": "h", "yanchor": "top", "y": -0.15},
-                      yaxis_title="Réduction par rapport au mois de référence (%)")
+                      yaxis_title="Évolution des déchets par rapport au mois de référence (%)")
     return fig
 
 

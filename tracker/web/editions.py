@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from tracker import services
-from tracker.domain import DEFAULT_COUNTED, STREAM_LABELS, STREAMS, DomainError
+from tracker.domain import (DEFAULT_COUNTED, REFERENCE_KG_YEAR, REFERENCE_SOURCE,
+                            STREAM_LABELS, STREAMS, DomainError)
 from tracker.extensions import db
 from tracker.models import Edition, Household
 from tracker.services import edition_admin
@@ -26,22 +27,31 @@ def _form_values() -> dict:
         target_pct = float(target)
     except ValueError:
         target_pct = None
+    raw = form_text("reference_kg_year", 12).replace(",", ".").replace("\u202f", "").strip()
+    try:
+        reference = float(raw) if raw else None
+    except ValueError:
+        reference = -1.0  # refused by the service with its message
     try:
         start = dt.date.fromisoformat(form_text("start", 10))
     except ValueError:
         start = None
-    return {"name": form_text("name", 200), "description": form_text("description", 5000),
+    values = {"name": form_text("name", 200), "description": form_text("description", 5000),
             "enrolment_open": form_bool("enrolment_open"),
             "teams_enabled": form_bool("teams_enabled"), "start": start,
             "months": form_int("months"), "baseline_months": form_int("baseline_months"),
-            "target_pct": target_pct,
+            "target_pct": target_pct, "reference_kg_year": reference,
             "counted_streams": [s for s in request.form.getlist("counted_streams")
                                 if s in STREAMS]}
+    if "reference_kg_year" not in request.form:  # not sent: unchanged (empty means none)
+        del values["reference_kg_year"]
+    return values
 
 
 def _page(template: str, status: int = 200, **context):
     return render_template(template, streams=[(s, STREAM_LABELS[s]) for s in STREAMS],
-                           **context), status
+                           reference_default=REFERENCE_KG_YEAR,
+                           reference_source=REFERENCE_SOURCE, **context), status
 
 
 @bp.route("/")
@@ -65,9 +75,11 @@ def create():
     errors: dict = {}
     values = {"slug": "", "name": "", "description": "", "start": None, "months": 8,
               "baseline_months": 1, "target_pct": 20.0, "counted_streams": list(DEFAULT_COUNTED),
+              "reference_kg_year": REFERENCE_KG_YEAR,
               "enrolment_open": False, "teams_enabled": False}
     if request.method == "POST":
-        values = {**_form_values(), "slug": form_text("slug", 64).lower()}
+        values = {"reference_kg_year": REFERENCE_KG_YEAR, **_form_values(),
+                  "slug": form_text("slug", 64).lower()}
         try:
             edition = edition_admin.create_configured_edition(db(), current_user, **values)
         except DomainError as exc:

@@ -194,11 +194,21 @@ def history():
     page = max(1, request.args.get("page", 1, type=int))
     rows = services.list_weighins(db(), household, limit=PAGE_SIZE + 1,
                                   offset=(page - 1) * PAGE_SIZE)
+    zone = ZoneInfo(household.edition.timezone)
     return render_template("family/history.html", weighins=rows[:PAGE_SIZE], page=page,
-                           has_next=len(rows) > PAGE_SIZE, household=household,
-                           zone=ZoneInfo(household.edition.timezone),
+                           days=by_local_day(rows[:PAGE_SIZE], zone),
+                           has_next=len(rows) > PAGE_SIZE, household=household, zone=zone,
                            stream_labels=STREAM_LABELS, source_labels=SOURCE_LABELS,
                            status_labels=STATUS_LABELS)
+
+
+def by_local_day(weighins, zone) -> list[tuple]:
+    """Weigh-ins (newest first) grouped by local date: [(date, weigh-ins, accepted kg)]."""
+    days: dict = {}
+    for w in weighins:
+        days.setdefault(w.measured_at.astimezone(zone).date(), []).append(w)
+    return [(day, ws, sum(w.weight_g for w in ws if w.status != "rejected") / 1000.0)
+            for day, ws in days.items()]
 
 
 @bp.route("/pesees/<int:weighin_id>/corriger", methods=["GET", "POST"])

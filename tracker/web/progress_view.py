@@ -25,14 +25,17 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboards.figures import household_figure_spec
+from dashboards import glance
+from dashboards.figures import STREAM_LABELS, household_figure_spec
 from dashboards.household import Columns
 from dashboards.method import WEEKS_PER_YEAR, weeks_needed
+from dashboards.outlook import outlook
 from dashboards.sentences import month_sentence
-from tracker.domain import add_months
+from tracker.domain import REFERENCE_SOURCE, add_months
 from tracker.models import Edition, Household, WeighIn
 from tracker.progress import household_tables
 from tracker.progress import today as progress_today
+from tracker.services import bin_tips
 from tracker.web.charts import HEIGHT_SMALL, chart_labels, embed
 
 SILENT_DAYS = 14
@@ -270,6 +273,17 @@ def missing_weeks(weeks: pd.DataFrame | Columns, month: int, as_of: dt.date) -> 
             for r in rows if month - 1 <= r["month"] <= month and not r["covered"]]
 
 
+def first_screen(session: Session, edition: Edition, row: dict, bins: list[BinLine],
+                 streams: pd.DataFrame) -> dict:
+    """The glance sentence, the tip for the bin that changed most, the monthly kg per bin."""
+    judged = not row.get("too_early") and row["month"] > edition.baseline_months
+    biggest = glance.biggest_change(bins) if judged else None
+    return {"glance": glance.glance_sentence(row, edition.target_pct, biggest, STREAM_LABELS,
+                                             edition.baseline_months),
+            "tip": bin_tips.tip_for(session, edition.id, biggest.stream) if biggest else None,
+            "monthly_bins": glance.monthly_bins(streams)}
+
+
 def family_progress(session: Session, household: Household) -> dict:
     """Everything the family progress page shows, for the signed-in household only.
 
@@ -296,15 +310,23 @@ def family_progress(session: Session, household: Household) -> dict:
         needed=int(weeks_needed(row["weeks"])),
         baseline_unreliable=bool(row["g_per_person_week"] is not None
                                  and not row["baseline_reliable"]))
+    bins = bin_lines(hp, sp, month, edition.baseline_months)
+    frames = (pd.DataFrame(dict(hp)), pd.DataFrame(dict(sp)))
     context.update(
         row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
-        sentence=month_sentence(row, edition.baseline_months),  # `current_sentence`'s row
-        bins=bin_lines(hp, sp, month, edition.baseline_months),
+        sentence=month_sentence(row, edition.baseline_months,  # `current_sentence`'s row
+                                edition.target_pct),
+        bins=bins,
         history=history,
-        kg_year=kg_per_year(row["g_per_person_week"]),
-        kg_year_reference=kg_per_year(row["baseline_g_per_person_week"]),
+        # beyond the peers: the pace of complete months only, the edition's reference
+        # figure, the forecast of the last month (dashboards/outlook.py, on frames: months
+        # are few, so building them costs little)
+        **outlook(frames[0], frames[1], edition.months, edition.target_pct,
+                  edition.reference_kg_year, REFERENCE_SOURCE),
         diverted=[(r["stream"], r["kg"]) for r in sp.rows()
                   if r["month"] == month and not r["counted"] and r["weighins"] > 0],
+        # the first screen: where the household stands, what changed most, one tip for it
+        **first_screen(session, edition, row, bins, frames[1]),
         chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels(),
                                           title=_("Your waste, month by month")),
                     "family-chart", HEIGHT_SMALL) if has_any else None)

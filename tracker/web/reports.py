@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from dashboards.figures import (SEPARATORS, STREAM_COLORS, STREAM_LABELS, cohort_figure,
                                 household_figure_spec)
+from dashboards.reading import change_labels
 from tracker import services
 from tracker.extensions import db
 from tracker.models import Household
@@ -21,14 +22,16 @@ bp = Blueprint("life_reports", __name__)
 
 
 def bins_figure(bins: list[dict]) -> go.Figure:
-    """Reduction per counted bin (bars), in %."""
+    """The change in waste per counted bin (bars, less waste below zero), in %."""
+    reductions = [b["reduction_pct"] for b in bins]
     fig = go.Figure(go.Bar(
         x=[STREAM_LABELS.get(b["stream"], b["stream"]) for b in bins],
-        y=[b["reduction_pct"] for b in bins],
+        y=[None if r is None else -r for r in reductions],
         marker_color=[STREAM_COLORS.get(b["stream"], "#1f6b3a") for b in bins],
-        hovertemplate="%{x} : %{y:.1f} %<extra></extra>"))
+        customdata=change_labels(reductions),
+        hovertemplate="%{x} : %{customdata}<extra></extra>"))
     fig.update_layout(separators=SEPARATORS,  # template: added by figure_html
-                      yaxis_title="Réduction par rapport à la référence (%)")
+                      yaxis_title="Évolution des déchets par rapport à la référence (%)")
     return fig
 
 
@@ -61,7 +64,8 @@ def staff_household(household_id: int):
 def _cohort_page(edition, report: reports.CohortReport, public: bool):
     charts = {}
     if len(report.cohort):
-        charts["cohort"] = embed(cohort_figure(report.cohort, labels=chart_labels()),
+        charts["cohort"] = embed(cohort_figure(report.cohort, goal_pct=report.target_pct,
+                                               labels=chart_labels()),
                                  "cohort-chart")
     if report.bins:
         charts["bins"] = embed(bins_figure(report.bins), "bins-chart", HEIGHT_SMALL)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from dashboards.export import (excel_fr_csv, progress_csv, progress_csv_excel_fr,
                                progress_xlsx)
 from dashboards.figures import cohort_figure, household_figure_spec
+from dashboards.reading import cohort_as_read, too_early_months
 from dashboards.sentences import current_sentence
 from tracker import services
 from tracker.services import coverage
@@ -68,7 +69,9 @@ def cohort_context(edition: Edition) -> dict:
     labels = chart_labels()
     as_of, date_error = _as_of(edition)
     result = compute(session.connection(), edition, as_of, with_streams=False)
-    hp, cohort = result.households, result.cohort
+    # a month too early to tell has no cohort figure on the page (dashboards/reading.py)
+    hp = result.households
+    cohort = cohort_as_read(result.cohort, too_early_months(hp))
     month = pv.shown_month(hp, request.args.get("mois", type=int))
     context = {"edition": edition, "as_of": as_of, "date_error": date_error, "month": month,
                "silent_days": pv.SILENT_DAYS, "n_households": int(hp["household_id"].nunique()) if len(hp) else
@@ -93,7 +96,7 @@ def cohort_context(edition: Edition) -> dict:
         cohort=pv.records(cohort), current=pv.records(cohort[cohort["month"] == month])[0],
         too_early=bool(frame["too_early"].any()),
         months=sorted(hp["month"].unique().tolist()),
-        chart=embed(cohort_figure(cohort, labels=labels,
+        chart=embed(cohort_figure(cohort, labels=labels, goal_pct=edition.target_pct,
                                   title=f"{labels.cohort_title} · {edition.name}"),
                     "cohort-chart"))
     return context
@@ -215,7 +218,8 @@ def household_context(edition: Edition, household: Household) -> dict:
         m["bins"] = {s: pv.value(rates.at[m["month"], s]) for s in streams}
     context.update(
         months_table=months, streams=streams, counted=set(edition.counted_streams),
-        sentence=current_sentence(hp, household.id, edition.baseline_months),
+        sentence=current_sentence(hp, household.id, edition.baseline_months,
+                                  edition.target_pct),
         current=months[-1],
         chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels()),
                     "household-chart"))

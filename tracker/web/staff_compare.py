@@ -19,6 +19,7 @@ from tracker.progress import compute, edition_params
 from tracker.services.preferences import edition_phase
 from tracker.web import progress_view as pv
 from tracker.web.auth import staff_required
+from dashboards.figures import format_goal
 from tracker.web.charts import comparison_figure, embed
 
 bp = Blueprint("staff_compare", __name__, url_prefix="/equipe/comparaison")
@@ -78,7 +79,11 @@ def index():
     months = max((e.months for e in shown), default=0)
     series = [(c.edition.name, [m["month"] for m in c.cohort],
                [m["reduction_pct"] for m in c.cohort]) for c in columns if c.cohort]
-    chart = embed(comparison_figure(series, _target(columns)), "compare-chart") if series \
-        else None
+    target = _target(columns)  # shared by every edition shown: so is the final goal
+    chart = embed(comparison_figure(series, target, goal_pct=shown[0].target_pct
+                                    if target and shown else None), "compare-chart") \
+        if series else None
+    goals = ", ".join(dict.fromkeys(format_goal(e.target_pct) for e in shown))
     return render_template("staff/compare.html", editions=editions, columns=columns,
-                           chosen=chosen, months=list(range(1, months + 1)), chart=chart)
+                           chosen=chosen, months=list(range(1, months + 1)), chart=chart,
+                           goals=goals)

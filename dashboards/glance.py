@@ -1,0 +1,105 @@
+"""Where a family stands, at a glance: the first screen of its progress page (pure).
+
+* :func:`biggest_change`: the counted bin whose rate changed most against the reference,
+  measured in grams per person per week (a bin of a few grams that doubles is not "what
+  changed most"); its change in % beside. None without two rates to compare.
+* :func:`glance_sentence`: one French sentence: where the household is against the final goal
+  (the change of the month shown, the month's step and the goal, said in words), and the bin
+  that changed most. Nothing is judged in a month too early to tell or when the month is not
+  reliable: the sentence then says so.
+* :func:`monthly_bins`: kilograms per bin and month (counted bins first), for the table of
+  monthly totals.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .sentences import MINUS, NBSP, _missing, format_change, format_number, goal_text
+
+
+@dataclass(frozen=True)
+class BinChange:
+    stream: str
+    reference: float  # g/person/week
+    current: float
+    change_pct: float | None  # negative: less waste
+
+    @property
+    def grams(self) -> float:
+        """The change in g/person/week (negative: less waste)."""
+        return self.current - self.reference
+
+
+def biggest_change(lines: Iterable) -> BinChange | None:
+    """The counted bin with the largest change in g/person/week (ties: the first)."""
+    best = None
+    for line in lines:
+        if line.stream is None or not line.counted or line.reference is None \
+                or line.current is None:
+            continue
+        change = None if line.reference <= 0 else 100.0 * (line.current / line.reference - 1)
+        candidate = BinChange(line.stream, line.reference, line.current, change)
+        if candidate.grams != 0 and (best is None or abs(candidate.grams) > abs(best.grams)):
+            best = candidate
+    return best
+
+
+def glance_sentence(row: Mapping, goal_pct: float, biggest: BinChange | None,
+                    labels: Mapping[str, str], baseline_months: int = 1) -> str:
+    """Where the household stands against the final goal, and what changed most, in French."""
+    goal = format_change(goal_pct, 0 if float(goal_pct).is_integer() else 1)
+    if int(row["month"]) <= baseline_months:
+        return (f"C'est le mois de référence{NBSP}: chaque poubelle pesée compte. "
+                f"L'objectif{NBSP}: {goal} de déchets d'ici la fin du défi.")
+    if bool(row.get("too_early")):  # the page's next sentence says what was weighed so far
+        return f"L'objectif{NBSP}: {goal} de déchets d'ici la fin du défi."
+    if _missing(row.get("reduction_pct")):
+        return (f"Pas encore de chiffre ce mois-ci. L'objectif{NBSP}: {goal} de déchets "
+                f"d'ici la fin du défi.")
+    change = format_change(row["reduction_pct"])
+    step = format_change(row["target_pct"])
+    if _missing(row.get("on_track")):
+        where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence, à confirmer "
+                 f"(des semaines sans pesée){NBSP}; étape du mois {step}, objectif final {goal}.")
+    elif bool(row["on_track"]):
+        reached = float(row["reduction_pct"]) >= float(goal_pct) - 1e-9
+        where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence"
+                 + (f"{NBSP}; l'objectif final ({goal}) est déjà atteint."
+                    if reached else
+                    f"{NBSP}; vous êtes sur la trajectoire (étape du mois {step}, "
+                    f"objectif final {goal})."))
+    else:
+        where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence{NBSP}; "
+                 f"pas encore sur la trajectoire (étape du mois {step}, objectif final {goal}).")
+    if biggest is None:
+        return where
+    label = labels.get(biggest.stream, biggest.stream).lower()
+    grams = format_number(abs(biggest.grams))
+    direction = "en moins" if biggest.grams < 0 else "en plus"
+    pct = "" if biggest.change_pct is None else f", {format_change(-biggest.change_pct)}"
+    return (f"{where} Ce qui a le plus changé{NBSP}: {label} "
+            f"({grams}{NBSP}g par personne et par semaine {direction}{pct}).")
+
+
+def monthly_bins(streams: pd.DataFrame, counted_first: bool = True) -> list[dict]:
+    """Per month: ``{"month", "bins": {stream: kg or None}, "total": counted kg or None}``."""
+    if streams.empty:
+        return []
+    order = list(dict.fromkeys(streams.sort_values("counted", ascending=False, kind="stable")
+                               ["stream"].tolist() if counted_first
+                               else streams["stream"].tolist()))
+    rows = []
+    for month, part in streams.groupby("month", sort=True):
+        kg = {s: (float(k) if n > 0 else None)
+              for s, k, n in zip(part["stream"], part["kg"], part["weighins"])}
+        counted = part[part["counted"] & (part["weighins"] > 0)]
+        rows.append({"month": int(month), "bins": {s: kg.get(s) for s in order},
+                     "total": float(counted["kg"].sum()) if len(counted) else None})
+    return rows
+
+
+__all__ = ["BinChange", "biggest_change", "glance_sentence", "monthly_bins", "goal_text",
+           "MINUS"]

@@ -1,0 +1,146 @@
+"""Beyond the peers: a household's yearly pace, a reference figure, a forecast (pure).
+
+Documented choices (DESIGN.md is silent):
+
+* **Yearly pace** (kg per person per year) is computed from **complete months only**: the
+  latest complete month with data, g/person/week × 52.18 / 1000. A month in progress is a few
+  bins over a few days: projected over a year it read "801 kg par personne et par an" on the
+  2nd of a month. Before the first month is over, nothing is projected.
+* **Reference figure**: the edition's ``reference_kg_year`` (default 254 kg of residual
+  household waste per inhabitant per year, ADEME MODECOM 2017, see docs/dashboards.md) is
+  compared with the household's **residual bin** over the same complete month (same unit: kg
+  per person per year). No comparison without a residual rate or without a figure.
+* **Forecast of the last month**: a least-squares line through the rates (g/person/week) of
+  the complete, reliable months with data (the reference month included: it is the start of
+  the trend), read at the edition's last month. Its uncertainty is the residual spread of the
+  fit, ``sqrt(Σ residual² / (n − 2))``, given as a range of ± one spread around the forecast
+  rate (floored at 0). Fewer than 3 such months: no forecast (two points always fit a line).
+  None once the last month is complete (its figure is known). The forecast is turned into a
+  change against the reference rate, as every page reads a figure.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .method import WEEKS_PER_YEAR
+from .sentences import NBSP, _missing, format_change, format_number
+
+MIN_FORECAST_MONTHS = 3
+
+
+def kg_per_year(g_per_person_week: float | None) -> float | None:
+    """kg per person per year at a weekly rate (the method's 52.18 weeks)."""
+    if g_per_person_week is None or _missing(g_per_person_week):
+        return None
+    return float(g_per_person_week) * WEEKS_PER_YEAR / 1000.0
+
+
+def last_complete(rows: pd.DataFrame) -> dict | None:
+    """The latest complete month of one household that has a rate, as a dict (or None)."""
+    done = rows[rows["complete"].astype(bool) & rows["g_per_person_week"].notna()]
+    if done.empty:
+        return None
+    row = done.loc[done["month"].idxmax()]
+    return {k: (None if _missing(v) else v) for k, v in row.items()}
+
+
+def residual_pace(streams: pd.DataFrame, month: int, stream: str = "residual") -> float | None:
+    """kg per person per year of one bin in `month` (None without its weigh-ins)."""
+    rows = streams[(streams["month"] == month) & (streams["stream"] == stream)
+                   & (streams["weighins"] > 0)]
+    return kg_per_year(rows["g_per_person_week"].iloc[0]) if len(rows) else None
+
+
+@dataclass(frozen=True)
+class Forecast:
+    month: int            # the month forecast (the edition's last)
+    rate: float           # g/person/week
+    spread: float         # residual spread of the fit, g/person/week
+    baseline: float       # the reference rate, g/person/week
+    months_used: int
+
+    @property
+    def low(self) -> float:
+        return max(0.0, self.rate - self.spread)
+
+    @property
+    def high(self) -> float:
+        return max(0.0, self.rate + self.spread)
+
+    def reduction(self, rate: float) -> float:
+        """The method's reduction (positive: less waste) at a rate."""
+        return 100.0 * (1.0 - rate / self.baseline)
+
+
+def forecast(rows: pd.DataFrame, last_month: int) -> Forecast | None:
+    """The rate of `last_month` on the line through the complete reliable months (see above)."""
+    if rows.empty:
+        return None
+    baseline = rows["baseline_g_per_person_week"].dropna()
+    if baseline.empty or float(baseline.iloc[0]) <= 0:
+        return None
+    done = rows[rows["complete"].astype(bool)]
+    if bool(done["month"].eq(last_month).any()):
+        return None
+    reliable = done["reliable"].astype("boolean").fillna(False).astype(bool) \
+        if "reliable" in done.columns else pd.Series(True, index=done.index)
+    points = done[done["g_per_person_week"].notna() & reliable]
+    n = len(points)
+    if n < MIN_FORECAST_MONTHS:
+        return None
+    x = points["month"].to_numpy(dtype=float)
+    y = points["g_per_person_week"].to_numpy(dtype=float)
+    slope, intercept = np.polyfit(x, y, 1)
+    residuals = y - (slope * x + intercept)
+    spread = math.sqrt(float(np.sum(residuals ** 2)) / (n - 2))
+    rate = max(0.0, float(slope * last_month + intercept))
+    return Forecast(last_month, rate, spread, float(baseline.iloc[0]), n)
+
+
+def forecast_sentence(f: Forecast | None, goal_pct: float) -> str | None:
+    """The forecast in plain French, with its range and the final goal; None without one."""
+    if f is None:
+        return None
+    goal = format_change(goal_pct, 0 if float(goal_pct).is_integer() else 1)
+    centre = format_change(f.reduction(f.rate))
+    # the lower rate is the larger reduction: "entre −25 % et −11 %"
+    less, more = format_change(f.reduction(f.low)), format_change(f.reduction(f.high))
+    span = (f" (entre {less} et {more})" if less != more else "")
+    return (f"Si la tendance de vos {f.months_used} mois complets se poursuit, au mois {f.month} "
+            f"vos déchets seraient à {centre} par rapport au mois de référence{span}{NBSP}; "
+            f"objectif final{NBSP}: {goal}.")
+
+
+def reference_sentence(month: int, pace_kg: float | None, residual_kg: float | None,
+                       reference_kg: float | None, source: str) -> str | None:
+    """The yearly pace of the last complete month, and the residual bin beside the figure."""
+    if pace_kg is None:
+        return None
+    text = (f"Au rythme du mois {month} (le dernier mois complet){NBSP}: "
+            f"{format_number(pace_kg)}{NBSP}kg de déchets comptés par personne et par an.")
+    if residual_kg is not None and reference_kg is not None and not _missing(reference_kg):
+        text += (f" Votre poubelle grise{NBSP}: {format_number(residual_kg)}{NBSP}kg par "
+                 f"personne et par an, pour une moyenne nationale de "
+                 f"{format_number(reference_kg)}{NBSP}kg par habitant ({source}).")
+    return text
+
+
+def outlook(rows: pd.DataFrame, streams: pd.DataFrame, last_month: int, goal_pct: float,
+            reference_kg: float | None, source: str) -> dict:
+    """What the progress page shows beyond the peers, for one household's frames."""
+    done: Mapping | None = last_complete(rows)
+    pace = reference = None
+    if done is not None:
+        month = int(done["month"])
+        pace_kg = kg_per_year(done["g_per_person_week"])
+        reference = reference_sentence(month, pace_kg, residual_pace(streams, month),
+                                       reference_kg, source)
+        pace = pace_kg
+    return {"pace_kg": pace, "pace_month": None if done is None else int(done["month"]),
+            "reference_sentence": reference,
+            "forecast_sentence": forecast_sentence(forecast(rows, last_month), goal_pct)}
