@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboards.figures import household_figure_spec
 from dashboards.method import WEEKS_PER_YEAR, weeks_needed
 from dashboards.sentences import current_sentence
+from tracker import aggregates
 from tracker.domain import add_months
-from tracker.models import Edition, Household, WeighIn
+from tracker.models import Edition, Household
 from tracker.progress import compute
 from tracker.progress import weeks as progress_weeks
 from tracker.web.charts import HEIGHT_SMALL, embed
@@ -64,13 +64,8 @@ def last_weighins(session: Session, edition: Edition, as_of: dt.date,
                   household_ids: list[int] | None = None) -> dict[int, dt.date]:
     """Household id → local date of its latest weigh-in dated up to `as_of` (any status)."""
     zone = ZoneInfo(edition.timezone)
-    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), zone)
-    query = (select(WeighIn.household_id, func.max(WeighIn.measured_at)).join(Household)
-             .where(Household.edition_id == edition.id, WeighIn.measured_at < until)
-             .group_by(WeighIn.household_id))
-    if household_ids is not None:
-        query = query.where(WeighIn.household_id.in_(household_ids))
-    return {hid: last.astimezone(zone).date() for hid, last in session.execute(query)}
+    latest = aggregates.last_weighins(session.connection(), edition, as_of, household_ids)
+    return {hid: last.astimezone(zone).date() for hid, last in latest.items()}
 
 
 def days_without_weighin(edition: Edition, as_of: dt.date, last: dt.date | None) -> int:
