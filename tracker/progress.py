@@ -175,8 +175,7 @@ def load_inputs(conn: Connection, edition: Edition, as_of: dt.date,
     raw = aggregates.raw_range(edition, as_of)
     frames = load_frames(conn, edition.id, household_ids, raw or ())
     bulk = household_ids is None or len(household_ids) > SMALL_READ
-    frames.cells = aggregates.cells_frame(conn, edition, as_of, household_ids,
-                                          _read_columns if bulk else None)
+    frames.cells = aggregates.cells_frame(conn, edition, as_of, household_ids, bulk)
     return frames
 
 
