@@ -242,15 +242,19 @@ def _changed(obj, names) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
+def _before_flush(session: Session, _context, _instances) -> None:
+    """Deleted weigh-ins are read now, while their rows exist (an expired one loads)."""
+    gone = [v for obj in session.deleted if isinstance(obj, WeighIn) for v in _versions(obj)]
+    if gone:
+        session.info.setdefault("zw_aggregates_gone", []).extend(gone)
+
+
 def _after_flush(session: Session, _context) -> None:
-    touched: list = []
+    touched: list = session.info.pop("zw_aggregates_gone", [])
     editions: set[int] = set()
     for obj in session.new:
         if isinstance(obj, WeighIn):
             touched.append((obj.household_id, obj.measured_at))
-    for obj in session.deleted:
-        if isinstance(obj, WeighIn):
-            touched += _versions(obj)
     for obj in session.dirty:
         if isinstance(obj, WeighIn) and _changed(obj, _WATCHED):
             touched += _versions(obj)
@@ -293,6 +297,7 @@ def _on_execute(state) -> object:
 def install() -> None:
     """Listen to every session's flushes and ORM bulk statements (once)."""
     if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "do_orm_execute", _on_execute)
 

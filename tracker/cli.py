@@ -368,6 +368,8 @@ def progress_accept(name, challenge, month, reason):
 @with_appcontext
 def progress_verify(challenge):
     """Recompute the monthly aggregates from the raw weigh-ins and list any difference."""
+    from sqlalchemy import func, select
+
     from tracker import aggregates
     from tracker.models import Household
 
@@ -376,7 +378,8 @@ def progress_verify(challenge):
             edition = services.get_edition(s, challenge)
         except DomainError as exc:
             _fail(str(exc.message))
-        total = s.query(Household).filter(Household.edition_id == edition.id).count()
+        total = s.scalar(select(func.count(Household.id))
+                         .where(Household.edition_id == edition.id))
         with click.progressbar(length=total, label=_("Checking households"), file=sys.stderr,
                                show_pos=True) as bar:
             differences = aggregates.verify(s.connection(), edition, progress=bar.update)
