@@ -16,6 +16,15 @@ times:
 and prints the ratios method / load and page / load. The goal is method <= 1.5 x load at
 10,000 households.
 
+Monthly aggregates (issue 19, docs/scaling.md): the rows are written raw, then
+``tracker.aggregates.rebuild`` fills the aggregate table (``backfill s``, what migration 0150
+does once). The page now reads the aggregates of the months that are over, so ``page`` /
+``load`` is the page from aggregates against the raw load of the same rows (goal <= 0.05 at
+10,000 households). ``grouped s`` is the other design measured in the same run: one grouped
+query computed by the database over the raw rows (what every page would run instead of reading
+the table), and ``agg read s`` the read of the aggregates into the method's frames.
+``RSS MiB`` is the process's peak resident memory so far.
+
 Coverage (DESIGN.md "Coverage and absences"): the method runs with one absence for a tenth of
 the households and a few staff-accepted months; ``cover %`` is what the coverage steps (week
 blocks, absences, reliable months) add to the method, against the same run with those steps
@@ -24,12 +33,14 @@ stubbed out. The goal is at most 20 % at 10,000 households. Both are timed in CP
 of a second-long computation swings by more than the 20 % measured.
 
     .venv/bin/python bench/dashboards.py [--households 60,1000,10000] [--repeat 3]
+        [--pages-only]   (skip the method and coverage columns: the 100,000 run)
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import os
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -115,6 +126,48 @@ def write_db(path: Path, n: int) -> tuple[int, int]:
         sizes.to_sql("household_sizes", conn, index=False, if_exists="append")
         w.to_sql("weighins", conn, index=False, if_exists="append", chunksize=200_000)
     return len(w), edition_id
+
+
+def backfill(database, edition_id: int) -> float:
+    """The monthly aggregates rebuilt from the raw rows (migration 0150's backfill); seconds."""
+    from tracker import aggregates
+
+    t = time.perf_counter()
+    with database.engine.begin() as conn:
+        aggregates.rebuild(conn, edition_id)
+    return time.perf_counter() - t
+
+
+def grouped(database, edition_id: int):
+    """Design (b): the database groups the raw rows per household × month on each request."""
+    from sqlalchemy import select
+
+    from tracker import aggregates
+    from tracker.models import Edition, Household, WeighIn
+
+    with database.engine.connect() as conn:
+        e = conn.execute(select(Edition.__table__).where(Edition.__table__.c.id == edition_id)
+                         ).one()
+        bounds = aggregates.block_bounds(e.start_date, e.months, e.timezone)
+        ids = select(Household.__table__.c.id).where(
+            Household.__table__.c.edition_id == edition_id)
+        return conn.execute(aggregates._grouped(
+            bounds, tuple(e.counted_streams), WeighIn.__table__.c.household_id.in_(ids))).all()
+
+
+def read_aggregates(database, edition_id: int):
+    """What the page reads now: sizes, absences, and the aggregates of the months over."""
+    from tracker.models import Edition
+    from tracker.progress import load_inputs
+    from sqlalchemy.orm import Session
+
+    with Session(database.engine) as s:
+        return load_inputs(s.connection(), s.get(Edition, edition_id), AS_OF)
+
+
+def rss_mib() -> float:
+    """Peak resident memory of this process (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def coverage_inputs(households: pd.DataFrame, seed: int = 2):
@@ -207,10 +260,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--households", default="60,1000,10000")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pages-only", action="store_true",
+                    help="skip the method and coverage columns (the 100,000 run)")
     args = ap.parse_args(argv)
     print(f"{'households':>10} {'weigh-ins':>10} {'load s':>8} {'method s':>9} "
           f"{'ratio':>6} {'all 3 s':>8} {'ratio':>6} {'page s':>7} {'ratio':>6} {'KiB':>6} "
-          f"{'bare cpu':>8} {'cover %':>7}")
+          f"{'bare cpu':>8} {'cover %':>7} {'backfill s':>10} {'grouped s':>9} {'ratio':>6} "
+          f"{'agg read s':>10} {'ratio':>6} {'RSS MiB':>7}")
+    cohort = None
     page_url = f"/equipe/defis/{SLUG}/?date={AS_OF.isoformat()}"
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(x) for x in args.households.split(",")):
@@ -218,7 +275,21 @@ def main(argv=None):
             rows, edition_id = write_db(path, n)
             app, client = staff_client(path)
             database = app.extensions["zw_db"]
+            t_backfill = backfill(database, edition_id)
             t_load, frames = best(lambda: load(database, edition_id), args.repeat)
+            t_grouped, _rows = best(lambda: grouped(database, edition_id), args.repeat)
+            t_read, _inputs = best(lambda: read_aggregates(database, edition_id), args.repeat)
+            t_page, page = best(lambda: client.get(page_url), args.repeat)
+            assert page.status_code == 200, page.status_code
+            tail = (f"{t_backfill:>10.2f} {t_grouped:>9.3f} {t_grouped / t_load:>6.3f} "
+                    f"{t_read:>10.3f} {t_read / t_load:>6.3f} {rss_mib():>7.0f}")
+            if args.pages_only:
+                print(f"{n:>10,} {rows:>10,} {t_load:>8.3f} {'-':>9} {'-':>6} {'-':>8} "
+                      f"{'-':>6} {t_page:>7.3f} {t_page / t_load:>6.3f} "
+                      f"{len(page.data) / 1024:>6.0f} {'-':>8} {'-':>7} {tail}", flush=True)
+                database.dispose()
+                os.remove(path)
+                continue
 
             absences, accepted = coverage_inputs(frames[2])
 
@@ -234,15 +305,15 @@ def main(argv=None):
 
             c_method, c_bare = cpu_best([method, bare], max(args.repeat, 5))
             t_all, _ = best(lambda: progress_tables(*frames, PARAMS, AS_OF), args.repeat)
-            t_page, page = best(lambda: client.get(page_url), args.repeat)
-            assert page.status_code == 200, page.status_code
             print(f"{n:>10,} {rows:>10,} {t_load:>8.3f} {t_method:>9.3f} "
                   f"{t_method / t_load:>6.2f} {t_all:>8.3f} {t_all / t_load:>6.2f} "
-                  f"{t_page:>7.3f} {t_page / t_load:>6.2f} {len(page.data) / 1024:>6.0f} "
-                  f"{c_bare:>8.3f} {100 * (c_method / c_bare - 1):>7.1f}",
+                  f"{t_page:>7.3f} {t_page / t_load:>6.3f} {len(page.data) / 1024:>6.0f} "
+                  f"{c_bare:>8.3f} {100 * (c_method / c_bare - 1):>7.1f} {tail}",
                   flush=True)
             database.dispose()
             os.remove(path)
+    if cohort is None:
+        return
     last = cohort.iloc[-1]
     print(f"cohort month {last['month']}: reduction {last['reduction_pct']:.1f} %, "
           f"{last['n_at_target']} of {last['n_with_data']} households at target")

@@ -67,7 +67,7 @@ class Grid:
     """The dense household × started-month grid and the weigh-ins placed on it."""
 
     def __init__(self, weighins, sizes, households, params: EditionParams, as_of: dt.date,
-                 absences=None, accepted=None):
+                 absences=None, accepted=None, cells=None):
         self.params = params
         self.as_of = as_of
         started = [b for b in month_dates(params) if b[1] <= as_of]
@@ -88,8 +88,12 @@ class Grid:
         self.ms = np.array([_day(d) for d in self.starts], dtype=np.int64)
         self.me = np.array([_day(d) for d in self.ends], dtype=np.int64)
         self.asof_end = _day(as_of) + 1  # as_of inclusive
+        #: months whose last date is on or before as_of: the ones ``cells`` stand for
+        self.over = self.me <= self.asof_end
+        if cells is not None and "joined_on" in hh.columns:
+            raise ValueError("cells: not with joined_on (a cell cannot be cut at a date)")
         self._person_days(sizes)
-        self._place(weighins)
+        self._place(weighins, cells)
         self._absences(absences)
         self._coverage(accepted)
         self._columns = self._grid_columns()  # both tables of the method start from these
@@ -131,28 +135,79 @@ class Grid:
             key, weights=np.repeat(sp, M) * overlap, minlength=H * M
         ).astype(np.int64)
 
-    def _place(self, w):
-        """Month cell, counted flag and stream code of every weigh-in that belongs somewhere."""
+    def _place(self, w, cells=None):
+        """Month cell, counted flag and stream code of every weigh-in that belongs somewhere.
+
+        With ``cells``, the months over by as_of come from them (`_cell_rows`) and raw rows
+        dated in those months are ignored: raw rows stand for the month in progress only.
+        ``n`` is how many weigh-ins a row stands for (None: one each, all raw)."""
         H, M = self.H, self.M
         h = self.index.get_indexer(w["household_id"].to_numpy())
         day = local_days(w["measured_at"], self.params.timezone)
         m = np.searchsorted(self.ms, day, side="right") - 1
         ok = (h >= 0) & (m >= 0) & (day < (self.me[-1] if M else _FAR_PAST))
         ok &= day < self.asof_end
+        if cells is not None and M:
+            ok &= ~self.over[np.clip(m, 0, M - 1)]
         joined = self.joined[np.maximum(h, 0)] if H else np.full(len(h), _FAR_FUTURE)
         ok &= day >= np.where(h >= 0, joined, _FAR_FUTURE)
-        self.cell = (h * M + m)[ok]
-        self.day = day[ok]
-        scodes, self.streams = pd.factorize(w["stream"].to_numpy()[ok])
-        counted_codes = np.array([s in self.params.counted_streams for s in self.streams], bool)
-        self.stream_code = scodes
-        self.counted = counted_codes[scodes] if len(scodes) else np.zeros(0, bool)
         status = w["status"].to_numpy()[ok]
         stcodes, stuniq = pd.factorize(status)
-        self.accepted = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "accepted"))
-        self.flagged = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "flagged"))
-        self.rejected = np.isin(stcodes, np.flatnonzero(np.asarray(stuniq) == "rejected"))
-        self.grams = w["weight_g"].to_numpy(dtype=np.float64)[ok]
+        stuniq = np.asarray(stuniq)
+        raw = {"cell": (h * M + m)[ok], "day": day[ok], "stream": w["stream"].to_numpy()[ok],
+               "accepted": np.isin(stcodes, np.flatnonzero(stuniq == "accepted")),
+               "flagged": np.isin(stcodes, np.flatnonzero(stuniq == "flagged")),
+               "rejected": np.isin(stcodes, np.flatnonzero(stuniq == "rejected")),
+               "grams": w["weight_g"].to_numpy(dtype=np.float64)[ok]}
+        parts = [raw] if cells is None else [raw, self._cell_rows(cells)]
+        codes, uniques = zip(*(pd.factorize(p["stream"]) for p in parts))
+        streams = pd.Index(np.concatenate([np.asarray(u, dtype=object) for u in uniques])
+                           ).unique()
+        self.streams = np.asarray(streams, dtype=object)
+        self.stream_code = np.concatenate(
+            [streams.get_indexer(np.asarray(u, dtype=object))[c] if len(c) else c
+             for c, u in zip(codes, uniques)]).astype(np.int64)
+        for name in ("cell", "day", "accepted", "flagged", "rejected", "grams"):
+            setattr(self, name, np.concatenate([p[name] for p in parts]))
+        self.n = None if cells is None else np.concatenate(
+            [np.ones(len(raw["cell"]), np.int64), parts[1]["n"]])
+        counted_codes = np.array([s in self.params.counted_streams for s in self.streams], bool)
+        self.counted = counted_codes[self.stream_code] if len(self.stream_code) else \
+            np.zeros(0, bool)
+
+    def _cell_rows(self, cells) -> dict:
+        """Rows standing for the aggregate cells of the months over: per cell, one accepted
+        counted row per week block (its weigh-ins; the grams on the first), one accepted
+        diverted row, one flagged and one rejected row, each dated on its block's (month's)
+        first day; rows that stand for nothing are left out. Counted rows carry the first
+        counted bin's name, the others an empty name (no per-bin figures from cells)."""
+        M = self.M
+        ch = self.index.get_indexer(cells["household_id"].to_numpy())
+        month = cells["month"].to_numpy(dtype=np.int64)
+        ok = (ch >= 0) & (month >= 1) & (month <= M)
+        ok[ok] &= self.over[month[ok] - 1]
+        cell, base = ch[ok] * M + month[ok] - 1, self.ms[month[ok] - 1]
+
+        def col(name, kind=np.int64):
+            return cells[name].to_numpy(dtype=kind)[ok]
+
+        k = len(cell)
+        blocks = np.stack([col(f"w{b}") for b in (1, 2, 3, 4)], axis=1).ravel()
+        grams = np.zeros((k, 4), np.float64)
+        grams[:, 0] = col("grams", np.float64)
+        n = np.concatenate([blocks, col("diverted"), col("flagged"), col("rejected")])
+        g = np.concatenate([grams.ravel(), col("diverted_grams", np.float64), np.zeros(2 * k)])
+        keep = (n > 0) | (g > 0)
+        kind = np.repeat([0, 1, 2, 3], [4 * k, k, k, k])[keep]
+        counted = np.array([self.params.counted_streams[0], ""], dtype=object)
+        return {
+            "cell": np.concatenate([np.repeat(cell, 4), cell, cell, cell])[keep],
+            "day": np.concatenate([(base[:, None] + np.array([0, 7, 14, 21])).ravel(),
+                                   base, base, base])[keep],
+            "stream": counted[(kind != 0).astype(np.int64)],
+            "accepted": kind <= 1, "flagged": kind == 2, "rejected": kind == 3,
+            "grams": g[keep], "n": n[keep],
+        }
 
     def _absences(self, absences):
         """Absent dates per cell (counted dates only) and per week block (all its dates);
@@ -212,7 +267,8 @@ class Grid:
         # the week block (0..3) of a weigh-in: days 1-7, 8-14, 15-21, 22 to the month's end
         cell = self.cell[mask]
         block = cell * 4 + np.minimum((self.day[mask] - self.ms[cell % M]) // 7, 3)
-        self.block_weighins = np.bincount(block, minlength=H * M * 4).astype(np.int64)
+        self.block_weighins = np.bincount(block, weights=self.weights(mask),
+                                          minlength=H * M * 4).astype(np.int64)
         self.block_covered = self.block_started & (
             (self.block_weighins > 0) | (2 * self.block_absent >= be - bs))
         self.weeks = self.block_started.reshape(-1, 4).sum(axis=1).astype(np.int64)
@@ -225,9 +281,13 @@ class Grid:
             ok[ok] &= self.months[am[ok]] == accepted["month"].to_numpy(dtype=np.int64)[ok]
             self.staff_accepted[ah[ok] * M + am[ok]] = True
 
+    def weights(self, mask):
+        """How many weigh-ins each selected row stands for (None: one each)."""
+        return None if self.n is None else self.n[mask]
+
     def count(self, mask, weights=None):
         """Sum (or count) over the weigh-ins selected by ``mask``, per grid cell."""
-        wts = None if weights is None else weights[mask]
+        wts = self.weights(mask) if weights is None else weights[mask]
         return np.bincount(self.cell[mask], weights=wts, minlength=self.H * self.M)
 
     def columns(self) -> dict:

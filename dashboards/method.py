@@ -33,6 +33,17 @@ streams, time zone).
 ``accepted`` (optional): columns ``household_id`` (int), ``month`` (int): household-months
     staff accepted as reliable.
 
+``cells`` (optional): the weigh-ins of the months that are over, already summed per household
+    × month (the tracker's monthly aggregates), columns ``household_id``, ``month``
+    (1..months), ``grams`` (Σ weight_g of the accepted weigh-ins of counted streams),
+    ``w1``..``w4`` (those weigh-ins in week blocks 1..4), ``diverted_grams`` and ``diverted``
+    (the same of the other streams), ``flagged``, ``rejected``. When given, every month whose
+    last date is ``<= as_of`` is read from ``cells`` and raw ``weighins`` dated in those months
+    are ignored (raw rows then stand for the month in progress only); cells of other months
+    are ignored. The figures are identical to the raw rows' (grams are integers, so their
+    float sums are exact). Not with ``joined_on`` (a cell cannot be cut at a date), and not for
+    the per-stream table (cells have no bins).
+
 Coverage and absences (DESIGN.md "Coverage and absences")
 ---------------------------------------------------------
 * Absent dates count 0 person-days; weigh-ins on them still count. ``absent_days`` = absent
@@ -203,18 +214,19 @@ def _progress_from_grid(g: Grid) -> pd.DataFrame:
 
 
 def household_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
-                       params: EditionParams, as_of: dt.date, absences=None, accepted=None
-                       ) -> pd.DataFrame:
+                       params: EditionParams, as_of: dt.date, absences=None, accepted=None,
+                       cells=None) -> pd.DataFrame:
     """One row per household and started month: the Progress CSV columns, then extras."""
     return _progress_from_grid(Grid(weighins, sizes, households, params, as_of,
-                                    absences, accepted))
+                                    absences, accepted, cells))
 
 
 def week_coverage(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
-                  params: EditionParams, as_of: dt.date, absences=None) -> pd.DataFrame:
+                  params: EditionParams, as_of: dt.date, absences=None, cells=None
+                  ) -> pd.DataFrame:
     """One row per household, started month and started week block: its dates (``week_end``
     exclusive), counted weigh-ins, absent dates and whether it is covered."""
-    g = Grid(weighins, sizes, households, params, as_of, absences)
+    g = Grid(weighins, sizes, households, params, as_of, absences, cells=cells)
     bs, be = g.block_bounds()
     H, M = g.H, g.M
     epoch = np.datetime64("1970-01-01", "D")
@@ -243,13 +255,16 @@ def stream_progress(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.
 
 def progress_tables(weighins: pd.DataFrame, sizes: pd.DataFrame, households: pd.DataFrame,
                     params: EditionParams, as_of: dt.date, with_cohort: bool = True,
-                    absences=None, accepted=None
+                    absences=None, accepted=None, cells=None
                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    # ``cells`` is refused below (kept in the signature so that callers get a clear error)
     """(household_progress, stream_progress, cohort_progress) from a single pass.
 
     `with_cohort=False` leaves the cohort empty: a single household's page does not need it
     (it is a fifth of the page's work).
     """
+    if cells is not None:
+        raise ValueError("cells have no bins: the per-stream table needs raw weigh-ins")
     g = Grid(weighins, sizes, households, params, as_of, absences, accepted)
     progress = _progress_from_grid(g)
     cohort = cohort_progress(progress) if with_cohort else pd.DataFrame()
@@ -267,7 +282,7 @@ def _streams_from_grid(g: Grid) -> pd.DataFrame:
     sc = code_map[g.stream_code] if len(g.stream_code) else np.zeros(0, int)
     sel = g.accepted & (sc >= 0)
     key = g.cell[sel] * S + sc[sel]
-    n = np.bincount(key, minlength=HM * S).astype(np.int64)
+    n = np.bincount(key, weights=g.weights(sel), minlength=HM * S).astype(np.int64)
     grams = np.bincount(key, weights=g.grams[sel], minlength=HM * S)
     pdays = np.repeat(g.person_days, S)
     has = (n > 0) & (pdays > 0)

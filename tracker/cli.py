@@ -363,6 +363,37 @@ def progress_accept(name, challenge, month, reason):
     echo(_("%(name)s: month %(month)s accepted as reliable.", name=name, month=month))
 
 
+@progress_group.command("verify")
+@click.option("--challenge", required=True)
+@with_appcontext
+def progress_verify(challenge):
+    """Recompute the monthly aggregates from the raw weigh-ins and list any difference."""
+    from sqlalchemy import func, select
+
+    from tracker import aggregates
+    from tracker.models import Household
+
+    with _db().session() as s:
+        try:
+            edition = services.get_edition(s, challenge)
+        except DomainError as exc:
+            _fail(str(exc.message))
+        total = s.scalar(select(func.count(Household.id))
+                         .where(Household.edition_id == edition.id))
+        with click.progressbar(length=total, label=_("Checking households"), file=sys.stderr,
+                               show_pos=True) as bar:
+            differences = aggregates.verify(s.connection(), edition, progress=bar.update)
+    for d in differences[:50]:
+        echo(_("household %(id)s, month %(month)s: stored %(stored)s, recomputed "
+               "%(expected)s", id=d.household_id, month=d.month, stored=d.stored,
+               expected=d.expected))
+    if differences:
+        _fail(_("%(count)s difference(s) between the monthly aggregates and the weigh-ins.",
+                count=len(differences)))
+    echo(_("0 differences: the monthly aggregates match the weigh-ins (%(count)s "
+           "households).", count=total))
+
+
 # ---------------------------------------------------------------- run
 @click.command("run")
 @click.option("--host", default=None, help="default: ZW_WEB_HOST (127.0.0.1)")

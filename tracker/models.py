@@ -341,3 +341,4 @@ __all__ = ["Base", "Edition", "Household", "HouseholdSize", "Account", "SignIn",
            "Device", "WeighIn", "DeadLetter", "UTCDateTime", "utcnow", "func"]
 
 from tracker import models_life  # noqa: E402,F401  (challenge-life tables)
+from tracker import models_aggregates  # noqa: E402,F401  (monthly aggregates, issue 19)

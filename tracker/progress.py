@@ -19,7 +19,7 @@ from dashboards.household import HouseholdTables
 from dashboards.household import household_tables as one_household
 from dashboards.method import (EditionParams, cohort_progress, household_progress,
                                progress_tables, week_coverage)
-from tracker import clock
+from tracker import aggregates, clock
 from tracker.models import (Absence, AcceptedMonth, Edition, Household, HouseholdSize,
                             WeighIn)
 
@@ -47,6 +47,8 @@ class Frames:
     households: pd.DataFrame
     absences: pd.DataFrame | None = None
     accepted: pd.DataFrame | None = None
+    #: the monthly aggregates of the months over (`tracker.aggregates`); None: all raw
+    cells: pd.DataFrame | None = None
 
 
 HOUSEHOLD_COLUMNS = {"household_id": "int64", "name": object}
@@ -103,8 +105,11 @@ def _as_date(value) -> dt.date:
 
 
 def load_frames(conn: Connection, edition_id: int,
-                household_ids: list[int] | None = None) -> Frames:
-    """Read an edition's households, sizes and weigh-ins into DataFrames."""
+                household_ids: list[int] | None = None, weighins_between=None) -> Frames:
+    """Read an edition's households, sizes and weigh-ins into DataFrames.
+
+    `weighins_between`: (lo, hi) UTC instants, only the weigh-ins in [lo, hi) are read;
+    ``()``: none (the monthly aggregates stand for them, see `load_inputs`)."""
     hh = select(Household.id.label("household_id"), Household.name).where(
         Household.edition_id == edition_id)
     sz = (select(HouseholdSize.household_id, HouseholdSize.persons, HouseholdSize.valid_from)
@@ -116,6 +121,9 @@ def load_frames(conn: Connection, edition_id: int,
           .join(Household).where(Household.edition_id == edition_id))
     ac = (select(AcceptedMonth.household_id, AcceptedMonth.month)
           .join(Household).where(Household.edition_id == edition_id))
+    if weighins_between:
+        wi = wi.where(WeighIn.measured_at >= weighins_between[0],
+                      WeighIn.measured_at < weighins_between[1])
     if household_ids is not None:
         hh = hh.where(Household.id.in_(household_ids))
         sz = sz.where(HouseholdSize.household_id.in_(household_ids))
@@ -127,7 +135,10 @@ def load_frames(conn: Connection, edition_id: int,
     sizes = _read_columns(conn, sz, SIZE_COLUMNS, bulk)
     sizes["valid_from"] = np.array([_as_date(v) for v in sizes["valid_from"]], dtype=object)
     sizes = pd.DataFrame(sizes)
-    w = _read_columns(conn, wi, WEIGHIN_COLUMNS, bulk)
+    if weighins_between is not None and not weighins_between:  # the aggregates stand for all
+        w = {name: np.array([], dtype=kind) for name, kind in WEIGHIN_COLUMNS.items()}
+    else:
+        w = _read_columns(conn, wi, WEIGHIN_COLUMNS, bulk)
     weighins = pd.DataFrame({  # one frame built once: adding columns later copies
         "household_id": w["household_id"],
         "measured_at": pd.to_datetime(w["epoch_ms"], unit="ms", utc=True),
@@ -153,10 +164,22 @@ class Progress:
 def weeks(conn: Connection, edition: Edition, household_id: int,
           as_of: dt.date | None = None) -> pd.DataFrame:
     """The started week blocks of one household (``week_coverage``): which are covered."""
-    frames = load_frames(conn, edition.id, [household_id])
+    as_of = as_of or today(edition)
+    frames = load_inputs(conn, edition, as_of, [household_id])
     return week_coverage(frames.weighins, frames.sizes, frames.households,
-                         edition_params(edition), as_of or today(edition),
-                         absences=frames.absences)
+                         edition_params(edition), as_of,
+                         absences=frames.absences, cells=frames.cells)
+
+
+def load_inputs(conn: Connection, edition: Edition, as_of: dt.date,
+                household_ids: list[int] | None = None) -> Frames:
+    """The method's inputs at `as_of`: the monthly aggregates of the months over, and the raw
+    weigh-ins of the month in progress only (issue 19: the cohort page read every row)."""
+    raw = aggregates.raw_range(edition, as_of)
+    frames = load_frames(conn, edition.id, household_ids, raw or ())
+    bulk = household_ids is None or len(household_ids) > SMALL_READ
+    frames.cells = aggregates.cells_frame(conn, edition, as_of, household_ids, bulk)
+    return frames
 
 
 def compute(conn: Connection, edition: Edition, as_of: dt.date | None = None,
@@ -168,16 +191,18 @@ def compute(conn: Connection, edition: Edition, as_of: dt.date | None = None,
     """
     params = edition_params(edition)
     as_of = as_of or today(edition)
-    frames = load_frames(conn, edition.id, household_ids)
-    if with_streams:
+    if with_streams:  # per-bin figures: raw rows (one household's page, the public report)
+        frames = load_frames(conn, edition.id, household_ids)
         households, streams, cohort = progress_tables(frames.weighins, frames.sizes,
                                                       frames.households, params, as_of,
                                                       with_cohort=with_cohort,
                                                       absences=frames.absences,
                                                       accepted=frames.accepted)
         return Progress(params, as_of, households, streams, cohort)
+    frames = load_inputs(conn, edition, as_of, household_ids)
     households = household_progress(frames.weighins, frames.sizes, frames.households, params,
-                                    as_of, absences=frames.absences, accepted=frames.accepted)
+                                    as_of, absences=frames.absences, accepted=frames.accepted,
+                                    cells=frames.cells)
     return Progress(params, as_of, households, pd.DataFrame(), cohort_progress(households))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from tracker import clock
+from tracker import aggregates, clock
 from tracker.domain import FLAG_WEIGHT_G, DomainError, check_weight
 from tracker.models import DeadLetter, Device, Household, WeighIn
 from tracker.services.device_rate import add_counts, hour_of, rate_reason, stored_counts
@@ -231,6 +231,9 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
             session.connection().exec_driver_sql(
                 statement, [tuple(row[name] for name in names) for row in rows])
     result.stored = len(rows)
+    # the monthly aggregates of the cells this batch touched, in its transaction (issue 19)
+    aggregates.refresh(session.connection(),
+                       [(row["household_id"], row["measured_at"]) for row in rows])
     add_counts(session, added)
     if stored_devices:
         for device in session.scalars(select(Device).where(Device.id.in_(stored_devices))):

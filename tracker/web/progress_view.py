@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboards import glance
@@ -31,8 +30,9 @@ from dashboards.household import Columns
 from dashboards.method import WEEKS_PER_YEAR, weeks_needed
 from dashboards.outlook import outlook
 from dashboards.sentences import month_sentence
+from tracker import aggregates
 from tracker.domain import REFERENCE_SOURCE, add_months
-from tracker.models import Edition, Household, WeighIn
+from tracker.models import Edition, Household
 from tracker.progress import household_tables
 from tracker.progress import today as progress_today
 from tracker.services import bin_tips
@@ -69,13 +69,8 @@ def last_weighins(session: Session, edition: Edition, as_of: dt.date,
                   household_ids: list[int] | None = None) -> dict[int, dt.date]:
     """Household id → local date of its latest weigh-in dated up to `as_of` (any status)."""
     zone = ZoneInfo(edition.timezone)
-    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), zone)
-    query = (select(WeighIn.household_id, func.max(WeighIn.measured_at)).join(Household)
-             .where(Household.edition_id == edition.id, WeighIn.measured_at < until)
-             .group_by(WeighIn.household_id))
-    if household_ids is not None:
-        query = query.where(WeighIn.household_id.in_(household_ids))
-    return {hid: last.astimezone(zone).date() for hid, last in session.execute(query)}
+    latest = aggregates.last_weighins(session.connection(), edition, as_of, household_ids)
+    return {hid: last.astimezone(zone).date() for hid, last in latest.items()}
 
 
 def days_without_weighin(edition: Edition, as_of: dt.date, last: dt.date | None) -> int:
