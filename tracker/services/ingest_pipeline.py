@@ -52,6 +52,28 @@ _ADD_COUNTS = ("INSERT INTO device_rates (device_id, hour, readings) VALUES (%s,
 _SEEN = ("UPDATE devices SET last_seen = %s, battery_pct = COALESCE(%s, battery_pct) "
          "WHERE id = %s")
 _STATUS = "UPDATE devices SET online = %s, last_seen = COALESCE(%s, last_seen) WHERE id = %s"
+#: The weigh-ins' columns, as _prepared_insert orders its rows (tracker.services.ingest), and
+#: their PostgreSQL types for `unnest`.
+_COLUMNS = ("household_id", "stream", "weight_g", "measured_at", "source", "status",
+            "flag_reason", "device_id", "seq", "note", "created_at")
+_TYPES = ("integer", "varchar", "integer", "timestamptz", "varchar", "varchar", "varchar",
+          "varchar", "bigint", "text", "timestamptz")
+_UNNEST = (f"INSERT INTO weighins ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
+           + ", ".join(f"%s::{t}[]" for t in _TYPES)
+           + ") ON CONFLICT (device_id, seq) DO NOTHING")
+_STAGE = (f"CREATE TEMPORARY TABLE IF NOT EXISTS zw_ingest_stage ON COMMIT DELETE ROWS AS "
+          f"SELECT {', '.join(_COLUMNS)} FROM weighins WITH NO DATA")
+_COPY = f"COPY zw_ingest_stage ({', '.join(_COLUMNS)}) FROM STDIN"
+_FROM_STAGE = (f"INSERT INTO weighins ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
+               "FROM zw_ingest_stage ON CONFLICT (device_id, seq) DO NOTHING")
+#: How the weigh-ins go in (bench/ingest_store.py measures each): "executemany" (one
+#: parameterised INSERT per row, pipelined by psycopg), "unnest" (one INSERT ... SELECT FROM
+#: unnest(arrays) per batch), "copy" (COPY into a temporary table, then one INSERT ...
+#: SELECT; COPY cannot be pipelined: two round trips more, the least CPU on both sides for
+#: big batches) or "auto": copy from COPY_FROM_ROWS rows, unnest below.
+INSERTS = ("executemany", "unnest", "copy", "auto")
+INSERT = "auto"
+COPY_FROM_ROWS = 100
 _DEAD_LETTER = ("INSERT INTO dead_letters (received_at, topic, payload, payload_size, reason, "
                 "device_id, fingerprint) VALUES (%(received_at)s, %(topic)s, %(payload)s, "
                 "%(payload_size)s, %(reason)s, %(device_id)s, %(fingerprint)s)")
@@ -78,7 +100,7 @@ def pipeline_available(session: Session) -> bool:
 
 def store_batch(session: Session, prepared: PreparedReadings, refusals: list[Refusal],
                 statuses: list, *, now: dt.datetime, flag_weight_g: int = FLAG_WEIGHT_G,
-                max_per_hour: int = 0) -> StoredBatch:
+                max_per_hour: int = 0, insert: str | None = None) -> StoredBatch:
     """`store_prepared_readings`, the statuses (`record_device_status`, in arrival order) and
     `keep_dead_letters` of the refusals then the batch's own, in one transaction (not
     committed): reads in one round trip, writes in another."""
@@ -89,7 +111,8 @@ def store_batch(session: Session, prepared: PreparedReadings, refusals: list[Ref
     pg = connection.connection.driver_connection
     try:
         return _store(pg, dialect, prepared, refusals, statuses, now=now,
-                      flag_weight_g=flag_weight_g, max_per_hour=max_per_hour)
+                      flag_weight_g=flag_weight_g, max_per_hour=max_per_hour,
+                      insert=insert or INSERT)
     except dialect.loaded_dbapi.Error as exc:
         lost = bool(pg.closed or getattr(pg, "broken", False))
         if lost:
@@ -98,7 +121,8 @@ def store_batch(session: Session, prepared: PreparedReadings, refusals: list[Ref
                                   connection_invalidated=lost, dialect=dialect) from exc
 
 
-def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max_per_hour):
+def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max_per_hour,
+           insert):
     now = now.astimezone(dt.timezone.utc)
     entries = prepared.entries
     readings = [e for e in entries if len(e) > 2]
@@ -109,9 +133,13 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
     again = sorted({prints[id(r)] for r in maybe if r.redelivered or r.retained})
     pairs = sorted({(e[0][0], e[4]) for e in readings}) if max_per_hour else []
     mkeys = list(dict.fromkeys((e[1], e[2]) for e in readings))
+    if insert == "auto":
+        insert = "copy" if len(readings) >= COPY_FROM_ROWS else "unnest"
 
     with pg.pipeline():
         cursors = {}
+        if insert == "copy" and readings:  # the connection's own table, emptied at commit
+            pg.cursor().execute(_STAGE)
         if entries:
             cursors["existing"] = pg.cursor()
             cursors["existing"].execute(_EXISTING, ([k[0] for k, *_ in entries],
@@ -139,12 +167,21 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
     seen = [(now, prepared.last_battery.get(device), device)
             for device in sorted(decided.devices)]  # one order: two workers never deadlock
 
+    if decided.rows and insert == "copy":
+        with pg.cursor() as cursor:
+            with cursor.copy(_COPY) as copy:
+                for row in decided.rows:
+                    copy.write_row(tuple(row[name] for name in _COLUMNS))
     with pg.pipeline():
         cursor = pg.cursor()
-        if decided.rows:
+        if decided.rows and insert == "executemany":
             statement, names = _prepared_insert(dialect)
             cursor.executemany(statement, decided.rows if names is None else
                                [tuple(row[name] for name in names) for row in decided.rows])
+        elif decided.rows and insert == "unnest":
+            cursor.execute(_UNNEST, [[row[name] for row in decided.rows] for name in _COLUMNS])
+        elif decided.rows:
+            cursor.execute(_FROM_STAGE)
         if decided.added:
             cursor.executemany(_ADD_COUNTS, [(d, h, n) for (d, h), n in
                                              sorted(decided.added.items())])
