@@ -26,9 +26,10 @@ of mosquitto and (PostgreSQL on this machine) of the server's backends serving t
 database, and prints each per reading: what the readings cost the two cores, wherever it is
 spent (run as root or as the server's user to see the backends).
 
---before PATH: the steady phase also runs the ingest of another checkout (e.g. `git worktree
-add /tmp/zw-before <commit>`) first, on the same database and broker, so the delays before
-and after a change are measured in one run. Indexes the other checkout's migrations do not
+--before PATH: the drain (c0, from a session of its own) and the steady phase also run the
+ingest of another checkout (e.g. `git archive <commit> | tar -x -C /tmp/zw-before`) first,
+on the same database and broker, so the rates and delays before and after a change are
+measured in one run. Indexes the other checkout's migrations do not
 have are dropped for its turn and made again after it (--before-drop-index NAME, repeated).
 
 --pin: PostgreSQL on its own core. The server's backends serving the scratch database are
@@ -70,6 +71,7 @@ from tracker.services.devices import provision_device  # noqa: E402
 
 INGEST_ID = "zw-ingest-bench"
 INGEST_ONE_ID = "zw-ingest-bench-one"
+INGEST_BEFORE_ID = "zw-ingest-bench-before"
 SCALES = 10
 
 
@@ -279,13 +281,13 @@ def start_ingest(env, instance, root=ROOT):
     return proc
 
 
-def drain_ingest(env, instance, db, total, meter_for=None):
+def drain_ingest(env, instance, db, total, meter_for=None, root=ROOT):
     """(c) zw ingest: rows committed per second, from its first committed batch to the last.
 
     Timed between two observations of the table (the rows already there at the first one are
     left out), so neither the process start nor the status file's once-a-second report counts.
     """
-    proc = start_ingest(env, instance)
+    proc = start_ingest(env, instance, root)
     first, meter = None, None
     while True:
         rows = count_rows(db)
@@ -459,6 +461,8 @@ def run(args, instance: Path, work: Path, url: str) -> None:
         sessions = ["bench-raw", "bench-naive", INGEST_ID]
         if not args.no_one_process:
             sessions.append(INGEST_ONE_ID)
+        if args.before:
+            sessions.append(INGEST_BEFORE_ID)
         for cid in sessions:
             register_session(port, cid, "zw-ingest", ingest_pw)
         t = time.perf_counter()
@@ -488,12 +492,33 @@ def run(args, instance: Path, work: Path, url: str) -> None:
             print(f"(c1) zw ingest, 1 storing process:     {one:10.0f} readings/s "
                   f"({one / raw:.2f}x raw)")
         env = {**env, "ZW_INGEST_PROCESSES": str(args.processes)}
+        dropped = [index for index in WeighIn.__table__.indexes
+                   if index.name in args.before_drop_index]
+
+        def cpu_line(name, cpu):
+            return (f"CPU per reading during {name}: " + ", ".join(
+                f"{group} {seconds * 1e6:.0f} µs" for group, seconds in cpu.items())
+                + f"; in all {sum(cpu.values()) * 1e6:.0f} µs, so {os.cpu_count()} cores "
+                f"would store at most {os.cpu_count() / sum(cpu.values()):.0f} readings/s")
+        if args.before:
+            for index in dropped:
+                index.drop(db.engine)
+            before_proc, before, before_cpu = drain_ingest(
+                {**env, "ZW_INGEST_CLIENT_ID": INGEST_BEFORE_ID}, instance, db, total,
+                meter_for, root=args.before.resolve())
+            stop(before_proc)
+            with db.session() as s:  # leave the table empty for the next run
+                s.query(WeighIn).delete()
+            for index in dropped:
+                index.create(db.engine)
+            print(f"(c0) zw ingest of {args.before}, {args.processes} storing processes: "
+                  f"{before:10.0f} readings/s ({before / raw:.2f}x raw)")
+            print(cpu_line("(c0)", before_cpu))
         ingest_proc, ours, cpu = drain_ingest(env, instance, db, total, meter_for)
         print(f"(c) zw ingest, {args.processes} storing processes:    {ours:10.0f} readings/s")
-        print("CPU per reading during (c): " + ", ".join(
-            f"{name} {seconds * 1e6:.0f} µs" for name, seconds in cpu.items())
-            + f"; in all {sum(cpu.values()) * 1e6:.0f} µs, so {os.cpu_count()} cores "
-            f"would store at most {os.cpu_count() / sum(cpu.values()):.0f} readings/s")
+        print(cpu_line("(c)", cpu))
+        if args.before:
+            print(f"(c) / (c0) = {ours / before:.2f}")
         print(f"ratios: zw ingest / raw = {ours / raw:.2f} (goal >= 0.5), "
               f"zw ingest / naive = {ours / naive:.1f} (goal >= 10)"
               + ("" if args.no_one_process else
@@ -502,8 +527,6 @@ def run(args, instance: Path, work: Path, url: str) -> None:
         runs = []
         if args.before:
             stop(ingest_proc)
-            dropped = [index for index in WeighIn.__table__.indexes
-                       if index.name in args.before_drop_index]
             for index in dropped:
                 index.drop(db.engine)
             ingest_proc = start_ingest(env, instance, root=args.before.resolve())
