@@ -164,8 +164,8 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
     """Insert a prepared batch: readings already stored are duplicates (also a refused one: it
     was stored before its device was revoked), doubtful ones are flagged, and so are a
     scale's readings past `max_per_hour` in one hour (tracker.services.device_rate; 0: no
-    limit); not committed. (PostgreSQL's ingest does the same reads and writes in two round
-    trips: tracker.services.ingest_pipeline.)"""
+    limit); not committed. (PostgreSQL's ingest sends the same reads together and the same
+    writes together: tracker.services.ingest_pipeline.)"""
     if not prepared.entries:
         return BatchResult(duplicates=prepared.duplicates)
     dialect = session.get_bind().dialect

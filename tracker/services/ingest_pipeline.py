@@ -1,4 +1,5 @@
-"""An ingest batch on PostgreSQL in three round trips, with psycopg's pipeline mode.
+"""An ingest batch on PostgreSQL in three round trips (five with COPY), with psycopg's
+pipeline mode.
 
 `tracker.services.ingest` stores a batch with one query at a time: on PostgreSQL each is a
 round trip to the server (about a dozen per batch: the stored keys, the hour's counts, one
@@ -7,9 +8,11 @@ letters' fingerprints and rows, each status), and with the server on the same tw
 round trip is also two context switches. Here the same reads go out together in one pipeline
 (stored keys, counts of the hour, every median in one statement, kept fingerprints), the rules
 are applied in Python exactly as there (`decide_prepared`, `fresh_refusals`), and the writes go
-out together in a second pipeline; the commit is the third round trip. Same rows, same counts,
-same order of the writes as the one-query-at-a-time path, which SQLite (and any other driver)
-keeps.
+out together in a second pipeline; the commit is the third round trip. The weigh-ins go in as
+one INSERT ... SELECT FROM unnest(arrays), or from COPY_FROM_ROWS rows by COPY into a temporary
+table then one INSERT ... SELECT (COPY leaves the pipeline: two round trips more, less CPU on
+both sides; bench/ingest_store.py). Same rows, same counts, same order of the writes as the
+one-query-at-a-time path, which SQLite (and any other driver) keeps.
 
 Errors of the driver are raised as SQLAlchemy's (`DBAPIError.instance`), with the connection
 invalidated when it is lost, so the ingest's retry (ingest.store.database_unavailable) and
