@@ -15,10 +15,27 @@
    as a subprocess (rate: from its first committed batch to the last), with one storing
    process and then with --processes of them (ZW_INGEST_PROCESSES, default the config's),
    each from its own session's backlog.
-4. With the ingest caught up, publishes at a steady 500 readings/s for --steady-seconds and
-   measures each reading's delay from publish to visible in the database (the bench polls the
-   table every 5 ms, so delays are over-estimated by up to that much).
+4. With the ingest caught up, publishes lone readings (--lone-rate, 5/s, for --lone-seconds)
+   then at a steady 500 readings/s for --steady-seconds and measures each reading's delay
+   from publish to visible in the database (the bench polls the table every 5 ms, so delays
+   are over-estimated by up to that much).
 Prints readings/s of each, the ratios, and the delay percentiles.
+
+CPU per reading: during (c) the bench reads, in /proc, the CPU time of the ingest's processes,
+of mosquitto and (PostgreSQL on this machine) of the server's backends serving the scratch
+database, and prints each per reading: what the readings cost the two cores, wherever it is
+spent (run as root or as the server's user to see the backends).
+
+--before PATH: the drain (c0, from a session of its own) and the steady phase also run the
+ingest of another checkout (e.g. `git archive <commit> | tar -x -C /tmp/zw-before`) first,
+on the same database and broker, so the rates and delays before and after a change are
+measured in one run. Indexes the other checkout's migrations do not
+have are dropped for its turn and made again after it (--before-drop-index NAME, repeated).
+
+--pin: PostgreSQL on its own core. The server's backends serving the scratch database are
+pinned to the last core and everything else of the run (this process, mosquitto, the ingest
+and its storing processes) to the others (sched_setaffinity: root). Other work on the
+machine is not moved.
 """
 from __future__ import annotations
 
@@ -39,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import paho.mqtt.client as mqtt  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from bench.scratch import scratch_database  # noqa: E402
 from ingest.broker import free_port, prepare_broker  # noqa: E402
@@ -54,6 +71,7 @@ from tracker.services.devices import provision_device  # noqa: E402
 
 INGEST_ID = "zw-ingest-bench"
 INGEST_ONE_ID = "zw-ingest-bench-one"
+INGEST_BEFORE_ID = "zw-ingest-bench-before"
 SCALES = 10
 
 
@@ -146,6 +164,105 @@ def drain_naive(port, user, password, db, seconds):
     return count[0] / elapsed
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children(pid: int) -> list[int]:
+    """pid and its descendants."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text()
+                                          .rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += [child for child, parent in parents.items() if parent == current]
+    return found
+
+
+def backends(database: str, exclude=()) -> list[int]:
+    """The PostgreSQL server's backends (on this machine) serving `database`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in exclude:
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if cmdline.startswith(b"postgres: ") and f" {database} ".encode() in cmdline:
+            found.append(int(entry))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds of named groups of processes between start() and stop()."""
+
+    def __init__(self, groups):
+        self.groups = groups  # name -> callable returning pids
+        self.seen: dict[int, float] = {}
+        self.start_cpu: dict[int, float] = {}
+
+    def start(self):
+        for find in self.groups.values():
+            for pid in find():
+                self.start_cpu[pid] = cpu_seconds(pid)
+
+    def stop(self) -> dict[str, float]:
+        used = {}
+        for name, find in self.groups.items():
+            used[name] = sum(cpu_seconds(pid) - self.start_cpu.get(pid, 0.0) for pid in find())
+        return used
+
+
+class Pinner(threading.Thread):
+    """--pin: the scratch database's backends on the last core, our processes on the others
+    (new backends and storing processes appear as the ingest starts: looked for 5 times a
+    second)."""
+
+    def __init__(self, database: str, ours):
+        super().__init__(daemon=True)
+        self.database, self.ours = database, ours
+        last = os.cpu_count() - 1
+        self.server_cpus, self.other_cpus = {last}, set(range(last)) or {last}
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            for pid in backends(self.database):
+                self._pin(pid, self.server_cpus)
+            for pid in self.ours():
+                self._pin(pid, self.other_cpus)
+            self.halt.wait(0.2)
+
+    @staticmethod
+    def _pin(pid, cpus):
+        try:
+            tasks = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except OSError:
+            return
+        for task in tasks:  # every thread: a thread started before the pin keeps its own
+            try:
+                if os.sched_getaffinity(task) != cpus:
+                    os.sched_setaffinity(task, cpus)
+            except OSError:
+                pass
+
+
 def count_rows(db):
     """Rows in the table, from the smallest and largest ids (two index lookups): COUNT(*)
     scans the table, and on 100,000 rows 20 times a second that took a tenth of a core from
@@ -156,26 +273,30 @@ def count_rows(db):
     return 0 if high is None else high - low + 1
 
 
-def start_ingest(env, instance):
+def start_ingest(env, instance, root=ROOT):
     log = open(instance / "ingest.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "tracker.entry", "ingest"], cwd=ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-m", "tracker.entry", "ingest"], cwd=root,
+                            env={**env, "PYTHONPATH": str(root)}, stdout=log,
+                            stderr=subprocess.STDOUT)
     return proc
 
 
-def drain_ingest(env, instance, db, total):
+def drain_ingest(env, instance, db, total, meter_for=None, root=ROOT):
     """(c) zw ingest: rows committed per second, from its first committed batch to the last.
 
     Timed between two observations of the table (the rows already there at the first one are
     left out), so neither the process start nor the status file's once-a-second report counts.
     """
-    proc = start_ingest(env, instance)
-    first = None
+    proc = start_ingest(env, instance, root)
+    first, meter = None, None
     while True:
         rows = count_rows(db)
         now = time.perf_counter()
         if first is None and rows:
             first = (now, rows)
+            if meter_for:
+                meter = meter_for(proc)
+                meter.start()
         if rows >= total:
             break
         if proc.poll() is not None:
@@ -184,10 +305,35 @@ def drain_ingest(env, instance, db, total):
     if first[1] >= total:
         sys.exit(f"the ingest stored all {total} readings before the first look at the table: "
                  "the backlog is too small to time (use --readings 20000 or more)")
-    return proc, (total - first[1]) / (now - first[0])
+    used = meter.stop() if meter else {}
+    return proc, (total - first[1]) / (now - first[0]), {
+        name: seconds / (total - first[1]) for name, seconds in used.items()}
 
 
-def steady_delay(port, scales, db, rate, seconds):
+def wait_connected(instance: Path, client_id: str, proc, timeout=300) -> None:
+    """Until the ingest's status file says it is connected (its session is subscribed)."""
+    path = instance / f"ingest-status-{client_id}.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit("ingest died:\n" + (instance / "ingest.log").read_text()[-3000:])
+        try:
+            status = json.loads(path.read_text())
+            if status.get("connected") and status.get("pid") == proc.pid:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.2)
+    sys.exit(f"the ingest (pid {proc.pid}) did not connect within {timeout}s; its status "
+             f"file: {path.read_text() if path.exists() else 'none'}")
+
+
+def stop(proc) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(60)
+
+
+def steady_delay(port, scales, db, rate, seconds, first_seq=10_000_000):
     """Publish at `rate` readings/s; return publish-to-visible delays in ms."""
     device_id, secret = scales[0]
     c = client(device_id, device_id, secret, clean=True)  # a scale connects as itself
@@ -196,7 +342,6 @@ def steady_delay(port, scales, db, rate, seconds):
     c.loop_start()
     sent: dict[int, float] = {}
     seen: dict[int, float] = {}
-    first_seq = 10_000_000
     stop = threading.Event()
 
     def watch():
@@ -241,6 +386,9 @@ def main() -> None:
     parser.add_argument("--naive-seconds", type=float, default=15)
     parser.add_argument("--steady-rate", type=float, default=500)
     parser.add_argument("--steady-seconds", type=float, default=20)
+    parser.add_argument("--lone-rate", type=float, default=5,
+                        help="the low rate (lone readings) measured before the steady one")
+    parser.add_argument("--lone-seconds", type=float, default=6)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--batch-size", type=int, default=None,
                         help="ZW_INGEST_BATCH_SIZE for the ingest (default: the config's)")
@@ -248,6 +396,12 @@ def main() -> None:
                         help="ZW_INGEST_PROCESSES for (c) (default: the config's, %(default)s)")
     parser.add_argument("--no-one-process", action="store_true",
                         help="skip the run with a single storing process")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a checkout whose ingest's steady delays are measured first")
+    parser.add_argument("--before-drop-index", action="append", default=[],
+                        help="an index dropped for the --before checkout's turn")
+    parser.add_argument("--pin", action="store_true",
+                        help="PostgreSQL's backends on the last core, the rest on the others")
     parser.add_argument("--keep-database", action="store_true",
                         help="PostgreSQL: keep the scratch database made for the run")
     args = parser.parse_args()
@@ -262,7 +416,9 @@ def main() -> None:
 
 def run(args, instance: Path, work: Path, url: str) -> None:
     upgrade(url)
-    db = Database(url)
+    db = Database(url, connect_args={"application_name": "zw-bench"}
+                  if url.startswith("postgresql") else {})
+    database = url.rsplit("/", 1)[1].split("?", 1)[0] if url.startswith("postgresql") else None
     today = dt.date.today()
     scales = []
     with db.session() as s:
@@ -280,6 +436,24 @@ def run(args, instance: Path, work: Path, url: str) -> None:
                             admin_password=admin_pw, ingest_user="zw-ingest",
                             ingest_password=ingest_pw).start()
     ingest_proc = None
+
+    def bench_backends():
+        with db.session() as s:
+            return set(s.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                      "current_database() AND application_name = 'zw-bench'")))
+
+    def meter_for(proc):
+        groups = {"ingest network process": lambda: [proc.pid],
+                  "storing processes": lambda: children(proc.pid)[1:],
+                  "mosquitto": lambda: [broker.pid]}
+        if database:
+            groups["postgresql"] = lambda: backends(database, exclude=bench_backends())
+        return CpuMeter(groups)
+
+    pinner = None
+    if args.pin and database:
+        pinner = Pinner(database, lambda: children(os.getpid()))
+        pinner.start()
     try:
         with DynsecClient("127.0.0.1", port, "zw-admin", admin_pw) as admin:
             for device_id, secret in scales:
@@ -287,6 +461,8 @@ def run(args, instance: Path, work: Path, url: str) -> None:
         sessions = ["bench-raw", "bench-naive", INGEST_ID]
         if not args.no_one_process:
             sessions.append(INGEST_ONE_ID)
+        if args.before:
+            sessions.append(INGEST_BEFORE_ID)
         for cid in sessions:
             register_session(port, cid, "zw-ingest", ingest_pw)
         t = time.perf_counter()
@@ -307,29 +483,82 @@ def run(args, instance: Path, work: Path, url: str) -> None:
         if args.batch_size:
             env["ZW_INGEST_BATCH_SIZE"] = str(args.batch_size)
         if not args.no_one_process:
-            one_proc, one = drain_ingest({**env, "ZW_INGEST_CLIENT_ID": INGEST_ONE_ID,
-                                          "ZW_INGEST_PROCESSES": "1"}, instance, db, total)
+            one_proc, one, _ = drain_ingest({**env, "ZW_INGEST_CLIENT_ID": INGEST_ONE_ID,
+                                             "ZW_INGEST_PROCESSES": "1"}, instance, db, total)
             one_proc.send_signal(signal.SIGTERM)
             one_proc.wait(60)
             with db.session() as s:  # leave the table empty for the next run
                 s.query(WeighIn).delete()
             print(f"(c1) zw ingest, 1 storing process:     {one:10.0f} readings/s "
                   f"({one / raw:.2f}x raw)")
-        ingest_proc, ours = drain_ingest({**env, "ZW_INGEST_PROCESSES": str(args.processes)},
-                                         instance, db, total)
+        env = {**env, "ZW_INGEST_PROCESSES": str(args.processes)}
+        dropped = [index for index in WeighIn.__table__.indexes
+                   if index.name in args.before_drop_index]
+
+        def cpu_line(name, cpu):
+            return (f"CPU per reading during {name}: " + ", ".join(
+                f"{group} {seconds * 1e6:.0f} µs" for group, seconds in cpu.items())
+                + f"; in all {sum(cpu.values()) * 1e6:.0f} µs, so {os.cpu_count()} cores "
+                f"would store at most {os.cpu_count() / sum(cpu.values()):.0f} readings/s")
+        if args.before:
+            for index in dropped:
+                index.drop(db.engine)
+            before_proc, before, before_cpu = drain_ingest(
+                {**env, "ZW_INGEST_CLIENT_ID": INGEST_BEFORE_ID}, instance, db, total,
+                meter_for, root=args.before.resolve())
+            stop(before_proc)
+            with db.session() as s:  # leave the table empty for the next run
+                s.query(WeighIn).delete()
+            for index in dropped:
+                index.create(db.engine)
+            print(f"(c0) zw ingest of {args.before}, {args.processes} storing processes: "
+                  f"{before:10.0f} readings/s ({before / raw:.2f}x raw)")
+            print(cpu_line("(c0)", before_cpu))
+        ingest_proc, ours, cpu = drain_ingest(env, instance, db, total, meter_for)
         print(f"(c) zw ingest, {args.processes} storing processes:    {ours:10.0f} readings/s")
+        print(cpu_line("(c)", cpu))
+        if args.before:
+            print(f"(c) / (c0) = {ours / before:.2f}")
         print(f"ratios: zw ingest / raw = {ours / raw:.2f} (goal >= 0.5), "
               f"zw ingest / naive = {ours / naive:.1f} (goal >= 10)"
               + ("" if args.no_one_process else
                  f", {args.processes} processes / 1 = {ours / one:.2f}"))
 
-        delays, lost = steady_delay(port, scales, db, args.steady_rate, args.steady_seconds)
-        delays.sort()
-        q = statistics.quantiles(delays, n=100)
-        print(f"steady {args.steady_rate:g} readings/s for {args.steady_seconds:g}s: "
-              f"publish->commit p50 {q[49]:.0f} ms, p99 {q[98]:.0f} ms, "
-              f"max {delays[-1]:.0f} ms ({len(delays)} readings, {lost} not seen)")
+        runs = []
+        if args.before:
+            stop(ingest_proc)
+            for index in dropped:
+                index.drop(db.engine)
+            ingest_proc = start_ingest(env, instance, root=args.before.resolve())
+            wait_connected(instance, INGEST_ID, ingest_proc)
+            runs.append((f"{args.lone_rate:g} readings/s, before", steady_delay(
+                port, scales, db, args.lone_rate, args.lone_seconds, 10_000_000)))
+            runs.append((f"{args.steady_rate:g} readings/s, before", steady_delay(
+                port, scales, db, args.steady_rate, args.steady_seconds, 11_000_000)))
+            stop(ingest_proc)
+            for index in dropped:
+                index.create(db.engine)
+            ingest_proc = start_ingest(env, instance)
+            wait_connected(instance, INGEST_ID, ingest_proc)
+        runs.append((f"{args.lone_rate:g} readings/s", steady_delay(
+            port, scales, db, args.lone_rate, args.lone_seconds, 20_000_000)))
+        runs.append((f"{args.steady_rate:g} readings/s", steady_delay(
+            port, scales, db, args.steady_rate, args.steady_seconds, 21_000_000)))
+        medians = {}
+        for name, (delays, lost) in runs:
+            delays.sort()
+            q = statistics.quantiles(delays, n=100)
+            medians[name] = (q[49], q[98])
+            print(f"steady {name}: publish->commit p50 {q[49]:.0f} ms, p99 {q[98]:.0f} ms, "
+                  f"max {delays[-1]:.0f} ms ({len(delays)} readings, {lost} not seen)")
+        if args.before:
+            for name in (f"{args.lone_rate:g} readings/s", f"{args.steady_rate:g} readings/s"):
+                (p50, p99), (b50, b99) = medians[name], medians[f"{name}, before"]
+                print(f"{name}: this checkout / before: p50 {p50 / b50:.2f}, "
+                      f"p99 {p99 / b99:.2f}")
     finally:
+        if pinner:
+            pinner.halt.set()
         if ingest_proc and ingest_proc.poll() is None:
             ingest_proc.send_signal(signal.SIGTERM)
             ingest_proc.wait(60)

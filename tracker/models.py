@@ -9,7 +9,7 @@ import secrets
 from typing import Optional
 
 from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
-                        Text, TypeDecorator, UniqueConstraint, event, func)
+                        Text, TypeDecorator, UniqueConstraint, event, func, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.domain import DEFAULT_COUNTED, DEFAULT_STREAMS, REFERENCE_KG_YEAR
@@ -299,6 +299,10 @@ class WeighIn(Base):
                         name="source_known"),
         CheckConstraint("status IN ('accepted', 'flagged', 'rejected')", name="status_known"),
         Index("ix_weighins_household_time", "household_id", "measured_at"),
+        # stream_median: the last accepted rows of one bin, however many flagged (0150)
+        Index("ix_weighins_accepted_median", "household_id", "stream", "measured_at",
+              postgresql_where=text("status = 'accepted'"),
+              sqlite_where=text("status = 'accepted'")),
     )
 
 

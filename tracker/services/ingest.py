@@ -184,23 +184,71 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
     """Insert a prepared batch: readings already stored are duplicates (also a refused one: it
     was stored before its device was revoked), doubtful ones are flagged, and so are a
     scale's readings past `max_per_hour` in one hour (tracker.services.device_rate; 0: no
-    limit); not committed."""
-    result = BatchResult(duplicates=prepared.duplicates)
+    limit); not committed. (PostgreSQL's ingest sends the same reads together and the same
+    writes together: tracker.services.ingest_pipeline.)"""
     if not prepared.entries:
-        return result
+        return BatchResult(duplicates=prepared.duplicates)
     if flag_weight_g is None:
         flag_weight_g = flag_weight_limit(session)
     dialect = session.get_bind().dialect
     if dialect.name != prepared.dialect:
         raise ValueError(f"prepared for {prepared.dialect}, stored in {dialect.name}")
-    processors = _bind_processors(dialect)
     existing = _existing_keys(session, {entry[0] for entry in prepared.entries})
-    medians: dict[tuple[int, str], float | None] = {}
-    rows, stored_devices = [], set()
     hourly = stored_counts(session, {(e[0][0], e[4]) for e in prepared.entries
                                      if len(e) > 2 and e[0] not in existing}) \
         if max_per_hour else {}
-    added: dict[tuple[str, int], int] = {}
+    medians: dict[tuple[int, str], float | None] = {}
+    for mkey in median_keys(prepared, existing):
+        medians[mkey] = stream_median(session, *mkey)
+    result, decided = decide_prepared(prepared, dialect, existing=existing, hourly=hourly,
+                                      medians=medians, flag_weight_g=flag_weight_g,
+                                      max_per_hour=max_per_hour)
+    if decided.rows:
+        statement, names = _prepared_insert(dialect)
+        if names is None:
+            session.connection().exec_driver_sql(statement, decided.rows)
+        else:
+            session.connection().exec_driver_sql(
+                statement, [tuple(row[name] for name in names) for row in decided.rows])
+    # the monthly aggregates of the cells this batch touched, in its transaction (issue 19)
+    aggregates.refresh(session.connection(),
+                       [(row["household_id"], row["measured_at"]) for row in decided.rows])
+    add_counts(session, decided.added)
+    if decided.devices:
+        for device in session.scalars(select(Device).where(Device.id.in_(decided.devices))):
+            device.last_seen = now
+            if device.id in prepared.last_battery:
+                device.battery_pct = prepared.last_battery[device.id]
+        session.flush()
+    return result
+
+
+@dataclass
+class Decided:
+    """What a prepared batch writes, once its lookups are known (`decide_prepared`)."""
+
+    rows: list[dict] = field(default_factory=list)  # weigh-ins, converted for the driver
+    added: dict[tuple[str, int], int] = field(default_factory=dict)  # (device, hour) -> n
+    devices: set[str] = field(default_factory=set)  # scales with a row stored
+
+
+def median_keys(prepared: PreparedReadings, existing: set) -> list[tuple[int, str]]:
+    """The (household, bin) pairs whose median the batch needs, in first-use order."""
+    keys: dict[tuple[int, str], None] = {}
+    for key, *rest in prepared.entries:
+        if len(rest) > 1 and key not in existing:
+            keys.setdefault((rest[0], rest[1]), None)
+    return list(keys)
+
+
+def decide_prepared(prepared: PreparedReadings, dialect, *, existing: set, hourly: dict,
+                    medians: dict, flag_weight_g: int = FLAG_WEIGHT_G,
+                    max_per_hour: int = 0) -> tuple[BatchResult, Decided]:
+    """The rules that need the database's answers (stored already, the counts of the hour,
+    the medians), applied in arrival order; no database access."""
+    result = BatchResult(duplicates=prepared.duplicates)
+    decided = Decided()
+    processors = _bind_processors(dialect)
     for key, *rest in prepared.entries:
         if key in existing:
             result.duplicates += 1
@@ -209,39 +257,19 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
             result.refused.append(rest[0])
             continue
         household_id, stream, weight_g, hour, row = rest
-        mkey = (household_id, stream)
-        if mkey not in medians:
-            medians[mkey] = stream_median(session, *mkey)
-        doubt = flag_reason(weight_g, medians[mkey], flag_weight_g)
+        doubt = flag_reason(weight_g, medians[(household_id, stream)], flag_weight_g)
         if max_per_hour:
             rkey = (key[0], hour)
-            added[rkey] = added.get(rkey, 0) + 1
-            if hourly.get(rkey, 0) + added[rkey] > max_per_hour:
+            decided.added[rkey] = decided.added.get(rkey, 0) + 1
+            if hourly.get(rkey, 0) + decided.added[rkey] > max_per_hour:
                 doubt = rate_reason(max_per_hour)
         result.flagged += bool(doubt)
-        rows.append({**row, "status": _bound(processors, "status",
-                                             "flagged" if doubt else "accepted"),
-                     "flag_reason": _bound(processors, "flag_reason", doubt)})
-        stored_devices.add(key[0])
-    if rows:
-        statement, names = _prepared_insert(dialect)
-        if names is None:
-            session.connection().exec_driver_sql(statement, rows)
-        else:
-            session.connection().exec_driver_sql(
-                statement, [tuple(row[name] for name in names) for row in rows])
-    result.stored = len(rows)
-    # the monthly aggregates of the cells this batch touched, in its transaction (issue 19)
-    aggregates.refresh(session.connection(),
-                       [(row["household_id"], row["measured_at"]) for row in rows])
-    add_counts(session, added)
-    if stored_devices:
-        for device in session.scalars(select(Device).where(Device.id.in_(stored_devices))):
-            device.last_seen = now
-            if device.id in prepared.last_battery:
-                device.battery_pct = prepared.last_battery[device.id]
-        session.flush()
-    return result
+        decided.rows.append({**row, "status": _bound(processors, "status",
+                                                     "flagged" if doubt else "accepted"),
+                             "flag_reason": _bound(processors, "flag_reason", doubt)})
+        decided.devices.add(key[0])
+    result.stored = len(decided.rows)
+    return result, decided
 
 
 def record_device_status(session: Session, device_id: str, online: bool, *,
@@ -271,24 +299,43 @@ def keep_dead_letters(session: Session, refusals: list[Refusal], *,
     payload are kept already, or kept by this batch. A message a scale sent twice is neither,
     and is kept twice."""
     prints = [dead_letter_fingerprint(r.topic, r.payload) for r in refusals]
-    again = {fp for r, fp in zip(refusals, prints) if r.redelivered or r.retained}
+    again = refusal_prints_to_check(refusals, prints)
     kept = set(session.scalars(select(DeadLetter.fingerprint)
                                .where(DeadLetter.fingerprint.in_(again)))) if again else set()
+    fresh = fresh_refusals(refusals, prints, kept)
+    if fresh:
+        session.execute(DeadLetter.__table__.insert(),
+                        dead_letter_rows(fresh, now or clock.now()))
+    return [r for r, _ in fresh]
+
+
+def refusal_prints_to_check(refusals: list[Refusal], prints: list[str]) -> set[str]:
+    """Fingerprints to look up among the kept dead letters: the redelivered and retained
+    refusals' (`keep_dead_letters`)."""
+    return {fp for r, fp in zip(refusals, prints) if r.redelivered or r.retained}
+
+
+def fresh_refusals(refusals: list[Refusal], prints: list[str],
+                   kept: set[str]) -> list[tuple[Refusal, str]]:
+    """(refusal, fingerprint) of the refusals to keep, given the fingerprints kept already
+    (at least those of `refusal_prints_to_check`)."""
+    kept = set(kept)
     fresh = []
     for r, fp in zip(refusals, prints):
         if (r.redelivered or r.retained) and fp in kept:
             continue
         fresh.append((r, fp))
         kept.add(fp)
-    if fresh:
-        now = now or clock.now()
-        session.execute(DeadLetter.__table__.insert(), [
-            {"received_at": now, "topic": _text(r.topic.encode("utf-8", "replace"))[:512],
+    return fresh
+
+
+def dead_letter_rows(fresh: list[tuple[Refusal, str]], now: dt.datetime) -> list[dict]:
+    """The dead_letters rows of `fresh_refusals`."""
+    return [{"received_at": now, "topic": _text(r.topic.encode("utf-8", "replace"))[:512],
              "payload": _text(r.payload[:DEAD_LETTER_KEEP_BYTES]),
              "payload_size": len(r.payload), "reason": r.reason[:500],
              "device_id": (r.device_id or None) and r.device_id[:64], "fingerprint": fp}
-            for r, fp in fresh])
-    return [r for r, _ in fresh]
+            for r, fp in fresh]
 
 
 def dead_letter_fingerprint(topic: str, payload: bytes) -> str:
