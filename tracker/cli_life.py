@@ -33,7 +33,7 @@ def mail_group():
 @with_appcontext
 def mail_send():
     """Deliver the queued messages."""
-    from tracker.web import mailer
+    from tracker.web.common import mailer
 
     session = _db().sessionmaker()
     try:
@@ -45,7 +45,7 @@ def mail_send():
 
 def send_event_reminders(session, now: dt.datetime) -> int:
     """Queue the reminders of tomorrow's events; returns how many households were reminded."""
-    from tracker.web import mailer
+    from tracker.web.common import mailer
 
     count = 0
     for registration in event_service.due_reminders(session, now):
@@ -70,7 +70,7 @@ def reminders_group():
 @with_appcontext
 def reminders_send(dry_run):
     """Event reminders (the day before) and reminders to households silent for 14 days."""
-    from tracker.web import mailer
+    from tracker.web.common import mailer
 
     now = clock.now()
     session = _db().sessionmaker()
@@ -97,7 +97,7 @@ def reminders_send(dry_run):
 def _send_week_reminders(session, now: dt.datetime) -> int:
     """Queue the reminders of a week still without weigh-ins; returns how many households."""
     from tracker.services import reminders
-    from tracker.web import mailer
+    from tracker.web.common import mailer
 
     due = reminders.uncovered_weeks(session, now)
     for item in due:
@@ -115,7 +115,7 @@ def _send_week_reminders(session, now: dt.datetime) -> int:
 def _send_silence_reminders(session, now: dt.datetime) -> int:
     """Queue the weekly reminders of silent households; returns how many households."""
     from tracker.services import reminders
-    from tracker.web import mailer
+    from tracker.web.common import mailer
 
     silent = reminders.silent_households(session, now)
     for item in silent:

@@ -20,7 +20,7 @@ from tests.life.helpers import csrf, post
 from tests.security.helpers import changed_tables, snapshot
 from tracker.models import Account
 from tracker.models_life import OutgoingMail
-from tracker.web import ratelimit
+from tracker.web.common import ratelimit
 
 
 def count(limit: str) -> int:

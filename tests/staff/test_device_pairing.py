@@ -16,7 +16,7 @@ from tracker.models import Device, Household, WeighIn
 from tracker.models_life import AuditEntry
 from tracker.services.devices import check_secret
 from tracker.services.scale_settings import ScaleSettings, blocks, qr_text
-from tracker.web import staff_devices
+from tracker.web.staff import devices as staff_devices
 
 PAIR = "/equipe/balances/appairer"
 

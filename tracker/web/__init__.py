@@ -1,4 +1,15 @@
-"""Web entry points: one blueprint per resource, the error mapping, security headers."""
+"""Web entry points, one room per audience (docs/architecture.md):
+
+- `common/`: what every page uses (sign-in and sessions, errors, security headers, rate limits,
+  JSON bodies, absolute links, charts, form helpers, reasons and audit words, mail composing),
+  and the pages of any signed-in account (`/compte`);
+- `public/`: pages for anyone (sign-up, sign-in links, published results, calendars, PWA files);
+- `family/`: the pages of a household's accounts;
+- `staff/`: the staff pages, under `/equipe`; one URL tree per edition (`/equipe/defis/<slug>`);
+- `api/`: the REST API (`/api/v1`).
+
+Every blueprint is registered here, in one place.
+"""
 from __future__ import annotations
 
 from flask import Flask
@@ -7,35 +18,39 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach every blueprint, the API and the handlers to the app."""
     from tracker.extensions import api
-    from tracker.web import auth, errors, family, health, security, staff
-    from tracker.web import api as api_v1
+    from tracker.web.api import v1 as api_v1
+    from tracker.web.common import (account, audit_words, auth, charts, errors, jsonbody, reasons,
+                                    security, urls)
+    from tracker.web.family import absences, events, news, teams
+    from tracker.web.family import home as family_home
+    from tracker.web.public import enrolment, health, links, offline
+    from tracker.web.staff import (cohort, compare, coverage, devices, editions, households, outbox,
+                                   quality, reports)
+    from tracker.web.staff import home as staff_home
 
     security.init_app(app)
-    from tracker.web import jsonbody, urls
     urls.init_app(app)  # links on ZW_PUBLIC_URL only; other Host: names refused
     jsonbody.init_app(app)  # request bodies: too deep or too long numbers are a 400
     auth.init_app(app)
-    from tracker.web import reasons
     reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language
-    from tracker.web import audit_words
     audit_words.init_app(app)  # the `audit_sentence` filter: the audit log in sentences
-    app.register_blueprint(auth.bp)
-    from tracker.web import account
-    app.register_blueprint(account.bp)  # the account page: sessions and API tokens (issue 14)
-    app.register_blueprint(health.bp)  # GET /healthz, no database
-    app.register_blueprint(family.bp)
-    app.register_blueprint(staff.bp)
-    from tracker.web import charts, staff_cohort, staff_compare, staff_devices, staff_quality
-    app.register_blueprint(charts.bp)  # plotly.js from the installed package
-    app.register_blueprint(staff_cohort.bp)  # an edition's cohort, households, exports
-    app.register_blueprint(staff_quality.bp)  # flagged readings, dead letters
-    app.register_blueprint(staff_devices.bp)  # scales: state, revoke
-    app.register_blueprint(staff_compare.bp)  # editions side by side
-    from tracker.web import absences, staff_coverage
-    app.register_blueprint(absences.bp)  # families: the dates they are away
-    app.register_blueprint(staff_coverage.bp)  # staff: absences and accepted months
-    from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
-    register_life(app)
+    for module in (
+        # common: sign-in, the account page, plotly.js
+        auth, account, charts,
+        # public
+        health, offline, enrolment, links,
+        # family
+        family_home, absences, events, news, teams,
+        # staff
+        staff_home, cohort, quality, devices, compare, coverage, outbox, editions, households,
+        reports,
+    ):
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def _blueprints_context() -> dict:
+        return {"blueprints_available": app.blueprints}
+
     api.init_app(app)
     api_v1.register(api)
     # After the API: flask-smorest registers its own HTTPException handler, ours wraps both.

@@ -23,8 +23,8 @@ from tracker.extensions import db
 from tracker.models import WeighIn
 from tracker.schemas import localize, messages_as_text, weighin_input
 from tracker.services.offline import record_once
-from tracker.web.auth import family_required
-from tracker.web.progress_view import family_progress
+from tracker.web.common.auth import family_required
+from tracker.web.common.progress_view import family_progress
 
 bp = Blueprint("family", __name__)
 

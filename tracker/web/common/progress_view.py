@@ -31,7 +31,7 @@ from tracker.domain import add_months
 from tracker.models import Edition, Household, WeighIn
 from tracker.progress import compute
 from tracker.progress import weeks as progress_weeks
-from tracker.web.charts import HEIGHT_SMALL, embed
+from tracker.web.common.charts import HEIGHT_SMALL, embed
 
 SILENT_DAYS = 14
 SORTS = ("progres", "nom", "silence", "reference")

@@ -24,10 +24,10 @@ from tracker.domain import STREAM_LABELS
 from tracker.extensions import db
 from tracker.models import Device, Edition, Household, WeighIn
 from tracker.progress import compute, today
-from tracker.web import progress_view as pv
-from tracker.web.auth import staff_required
-from tracker.web.charts import embed
-from tracker.web.family import SOURCE_LABELS, STATUS_LABELS
+from tracker.web.common import progress_view as pv
+from tracker.web.common.auth import staff_required
+from tracker.web.common.charts import embed
+from tracker.web.family.home import SOURCE_LABELS, STATUS_LABELS
 
 bp = Blueprint("staff_cohort", __name__, url_prefix="/equipe/defis")
 

@@ -36,8 +36,8 @@ from tracker.extensions import db
 from tracker.models import Edition, Household
 from tracker.services import audit, devices as device_service
 from tracker.services.scale_settings import ScaleSettings, blocks, qr_text
-from tracker.web.auth import staff_required
-from tracker.web.staff_cohort import LABELS
+from tracker.web.common.auth import staff_required
+from tracker.web.staff.cohort import LABELS
 
 log = logging.getLogger(__name__)
 

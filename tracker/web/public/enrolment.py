@@ -10,9 +10,9 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.services import enrolment as enrolment_service
 from tracker.services import links
-from tracker.web import mailer
-from tracker.web.auth import staff_required
-from tracker.web.life import errors_of, form_bool, form_int, form_text
+from tracker.web.common import mailer
+from tracker.web.common.auth import staff_required
+from tracker.web.common.forms import errors_of, form_bool, form_int, form_text
 
 bp = Blueprint("life_enrolment", __name__)
 

@@ -14,8 +14,8 @@ from tracker.extensions import db
 from tracker.models import Edition, Household
 from tracker.services import edition_admin
 from tracker.services.preferences import edition_end, edition_phase, edition_settings
-from tracker.web.auth import staff_required
-from tracker.web.life import errors_of, form_bool, form_int, form_text
+from tracker.web.common.auth import staff_required
+from tracker.web.common.forms import errors_of, form_bool, form_int, form_text
 
 bp = Blueprint("life_editions", __name__, url_prefix="/equipe/editions")
 

@@ -11,8 +11,8 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models import Edition
 from tracker.services import news
-from tracker.web.auth import staff_required
-from tracker.web.life import errors_of, form_int, form_text
+from tracker.web.common.auth import staff_required
+from tracker.web.common.forms import errors_of, form_int, form_text
 
 bp = Blueprint("life_news", __name__)
 PAGE_SIZE = 10

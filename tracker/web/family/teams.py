@@ -12,8 +12,8 @@ from tracker.extensions import db
 from tracker.models import Household
 from tracker.services import audit, teams
 from tracker.services.preferences import edition_settings, household_settings
-from tracker.web.auth import family_required, staff_required
-from tracker.web.life import form_bool, form_int, form_text
+from tracker.web.common.auth import family_required, staff_required
+from tracker.web.common.forms import form_bool, form_int, form_text
 
 bp = Blueprint("life_teams", __name__)
 

@@ -4,7 +4,7 @@ readings than is plausible, and the dead letters.
 A flagged reading does not count until staff accept it (`services.review_weighin`); a
 rejected one never counts. Dead letters ("Messages refusés" on the page) are the MQTT
 messages the ingest refused, latest first: the scale's household beside its id, the reason in
-words with what it means and what to do (tracker.web.reasons), the payload escaped and cut
+words with what it means and what to do (tracker.web.common.reasons), the payload escaped and cut
 short.
 """
 from __future__ import annotations
@@ -22,9 +22,9 @@ from tracker.extensions import db
 from tracker.models import DeadLetter, Device, Edition, Household, WeighIn
 from tracker.services import audit
 from tracker.services.device_rate import RATE_REASON_LIKE
-from tracker.web.auth import staff_required
-from tracker.web.staff_cohort import LABELS
-from tracker.web.urls import safe_target
+from tracker.web.common.auth import staff_required
+from tracker.web.staff.cohort import LABELS
+from tracker.web.common.urls import safe_target
 
 bp = Blueprint("staff_quality", __name__, url_prefix="/equipe/qualite")
 

@@ -8,7 +8,7 @@ phone).
 The bundle is plotly's *strict* build (``tracker/static/vendor/plotly-strict.min.js``, from the
 npm package ``plotly.js-strict-dist-min``; version and checksum in docs/dashboards.md): the
 standard build compiles some code with ``new Function``, which the Content-Security-Policy
-(tracker/web/security.py) refuses since ``script-src`` has no ``'unsafe-eval'``. A figure is a
+(tracker/web/common/security.py) refuses since ``script-src`` has no ``'unsafe-eval'``. A figure is a
 ``<div>`` and a JSON data block (`dashboards.figures.figure_html`), drawn by the static
 ``js/charts.js``: no inline script either.
 """
@@ -32,7 +32,7 @@ ONE_YEAR = 365 * 24 * 3600
 HEIGHT = 420
 HEIGHT_SMALL = 360
 #: plotly.js, strict build, kept in the repository (see the module docstring).
-PLOTLY_JS = Path(__file__).resolve().parents[1] / "static" / "vendor" / "plotly-strict.min.js"
+PLOTLY_JS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "plotly-strict.min.js"
 
 
 @lru_cache(maxsize=1)

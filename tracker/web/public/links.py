@@ -18,9 +18,9 @@ from tracker.schemas import messages_as_text, password_change
 from tracker.services import enrolment as enrolment_service
 from tracker.services import links
 from tracker.services.preferences import edition_settings, household_settings
-from tracker.web import mailer
-from tracker.web.auth import family_required, renew_session, start_session
-from tracker.web.life import errors_of, form_bool, form_text
+from tracker.web.common import mailer
+from tracker.web.common.auth import family_required, renew_session, start_session
+from tracker.web.common.forms import errors_of, form_bool, form_text
 
 bp = Blueprint("life_links", __name__)
 

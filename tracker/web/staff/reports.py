@@ -14,8 +14,8 @@ from tracker.extensions import db
 from tracker.models import Household
 from tracker.services import published, reports
 from tracker.services.preferences import edition_phase, edition_settings
-from tracker.web.auth import family_required, staff_required
-from tracker.web.charts import HEIGHT_SMALL, embed
+from tracker.web.common.auth import family_required, staff_required
+from tracker.web.common.charts import HEIGHT_SMALL, embed
 
 bp = Blueprint("life_reports", __name__)
 

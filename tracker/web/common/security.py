@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 #: - script-src 'self' only: no inline script, no inline handler (onclick=...), no javascript:
 #:   URL, no eval. Page behaviours are static files under tracker/static (data-* attributes
 #:   carry their settings), a chart's figure is a JSON data block drawn by static/js/charts.js,
-#:   and plotly.js is its strict build that needs no `new Function` (tracker/web/charts.py).
+#:   and plotly.js is its strict build that needs no `new Function` (tracker/web/common/charts.py).
 #:   tests/security/test_csp.py scans every template; tests/browser/test_csp.py watches a real
 #:   browser for violations.
 #: - style-src keeps 'unsafe-inline': plotly.js 3 adds its rules (mode bar, hover labels) to

@@ -15,7 +15,7 @@ from flask_login import current_user
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.services import coverage
-from tracker.web.auth import family_required
+from tracker.web.common.auth import family_required
 
 bp = Blueprint("absences", __name__)
 

@@ -29,7 +29,7 @@ def _review(d: dict) -> str:
 
 
 def _pair(d: dict) -> str:
-    from tracker.web.staff_devices import FIRMWARE_LABELS
+    from tracker.web.staff.devices import FIRMWARE_LABELS
 
     stream = d.get("stream")
     return _("Paired scale %(device)s (bin: %(stream)s, %(firmware)s).",

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.models_life import OutgoingMail
 from tracker.services import mail as mail_service
-from tracker.web import mailer
-from tracker.web.auth import staff_required
+from tracker.web.common import mailer
+from tracker.web.common.auth import staff_required
 
 bp = Blueprint("life_outbox", __name__, url_prefix="/equipe/courriels")
 PAGE_SIZE = 50

@@ -93,7 +93,7 @@ def _valid_credentials() -> bool:
     Behind a proxy without ZW_PROXY_FIX every visitor shares one address: someone guessing
     tokens must not lock every family out. Tokens are 256-bit random values, so the limit slows
     a guesser and keeps the log quiet; it is not what makes a token hard to find."""
-    from tracker.web.api import api_caller  # the API decides who the caller is
+    from tracker.web.api.v1 import api_caller  # the API decides who the caller is
 
     return api_caller() is not None
 

@@ -17,10 +17,10 @@ from tracker.models import Account, Device, Household, WeighIn
 from tracker.services import audit, enrolment as enrolment_service, erasure, links, privacy
 from tracker.services import mail as mail_service
 from tracker.services.preferences import edition_today, household_settings
-from tracker.web import mailer
-from tracker.web.auth import family_required, staff_required
-from tracker.web.staff_devices import remove_at_broker
-from tracker.web.life import errors_of, form_bool, form_text
+from tracker.web.common import mailer
+from tracker.web.common.auth import family_required, staff_required
+from tracker.web.staff.devices import remove_at_broker
+from tracker.web.common.forms import errors_of, form_bool, form_text
 
 bp = Blueprint("life_privacy", __name__)
 
@@ -168,7 +168,7 @@ def staff_erase(household_id: int):
     except DomainError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for(".staff_household", household_id=household_id))
-    from tracker.web.events import _notify_promoted
+    from tracker.web.family.events import _notify_promoted
 
     _notify_promoted(promoted)
     session.commit()

@@ -24,8 +24,8 @@ from tracker.extensions import csrf, db
 from tracker.models import WeighIn
 from tracker.schemas import WeighInInputSchema, WeighInPatchSchema, WeighInSchema, localize
 from tracker.services.offline import record_once  # offline queue: each entry once (issue 6)
-from tracker.web.jsonbody import ApiBlueprint as Blueprint  # bodies read by jsonbody.loads
-from tracker.web.offline import WeighInCreateSchema
+from tracker.web.common.jsonbody import ApiBlueprint as Blueprint  # bodies read by jsonbody.loads
+from tracker.web.public.offline import WeighInCreateSchema
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]

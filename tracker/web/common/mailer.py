@@ -2,7 +2,7 @@
 
 Templates live in `templates/mail/<locale>/<name>.txt`: the first line is the subject, the rest
 the plain-text body. Links are absolute, always on the site's address (ZW_PUBLIC_URL), never on
-the request's `Host:` header (tracker.web.urls).
+the request's `Host:` header (tracker.web.common.urls).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from flask_babel import force_locale
 
 from tracker.extensions import db
 from tracker.services import mail as mail_service
-from tracker.web.urls import public_url_for
+from tracker.web.common.urls import public_url_for
 
 log = logging.getLogger(__name__)
 MAIL_LOCALES = ("fr", "en")

@@ -17,10 +17,10 @@ from tracker.models_life import Event, HouseholdSettings
 from tracker.services import events as event_service
 from tracker.services import ical
 from tracker.services.preferences import calendar_token
-from tracker.web import mailer
-from tracker.web.auth import family_required, staff_required
-from tracker.web.life import errors_of, form_int, form_text
-from tracker.web.urls import public_host, public_url_for
+from tracker.web.common import mailer
+from tracker.web.common.auth import family_required, staff_required
+from tracker.web.common.forms import errors_of, form_int, form_text
+from tracker.web.common.urls import public_host, public_url_for
 
 bp = Blueprint("life_events", __name__)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"

@@ -8,8 +8,16 @@ from tracker.domain import DomainError
 
 def register(app: Flask) -> None:
     """Attach the challenge-life blueprints and their template helpers."""
-    from tracker.web import (editions, enrolment, events, news, offline, outbox, privacy,
-                             reports, signin_links, teams)
+    from tracker.web.staff import editions
+    from tracker.web.public import enrolment
+    from tracker.web.family import events
+    from tracker.web.family import news
+    from tracker.web.public import offline
+    from tracker.web.staff import outbox
+    from tracker.web.staff import households as privacy
+    from tracker.web.staff import reports
+    from tracker.web.public import links as signin_links
+    from tracker.web.family import teams
 
     for module in (outbox, enrolment, signin_links, editions, privacy, events, news, teams,
                    offline, reports):

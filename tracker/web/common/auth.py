@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired
 from tracker import services
 from tracker.extensions import db, login_manager
 from tracker.services import sessions
-from tracker.web.urls import safe_target
+from tracker.web.common.urls import safe_target
 
 bp = Blueprint("auth", __name__)
 

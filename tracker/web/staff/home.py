@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import Edition, Household, WeighIn
-from tracker.web.auth import staff_required
+from tracker.web.common.auth import staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/equipe")
 

@@ -17,9 +17,9 @@ from tracker.extensions import db
 from tracker.models import Edition, Household
 from tracker.progress import compute, edition_params
 from tracker.services.preferences import edition_phase
-from tracker.web import progress_view as pv
-from tracker.web.auth import staff_required
-from tracker.web.charts import comparison_figure, embed
+from tracker.web.common import progress_view as pv
+from tracker.web.common.auth import staff_required
+from tracker.web.common.charts import comparison_figure, embed
 
 bp = Blueprint("staff_compare", __name__, url_prefix="/equipe/comparaison")
 
