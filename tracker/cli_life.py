@@ -53,7 +53,7 @@ def send_event_reminders(session, now: dt.datetime) -> int:
         for account in household.accounts:
             mailer.send(session, "event_reminder", account.email, locale=account.locale,
                         household_id=household.id, household=household, event=event,
-                        url=mailer.absolute_url("life_events.index"))
+                        url=mailer.absolute_url("family_events.index"))
         registration.reminded_at = now
         count += 1
     session.flush()
@@ -108,7 +108,7 @@ def _send_week_reminders(session, now: dt.datetime) -> int:
                         locale=account.locale, household_id=household.id, household=household,
                         start=item.week_start, last=last,
                         url=mailer.absolute_url("family.weigh"),
-                        away_url=mailer.absolute_url("absences.index"))
+                        away_url=mailer.absolute_url("family_absences.index"))
     return len(due)
 
 

@@ -45,8 +45,8 @@ DISPLAY = "=DDE(\"cmd\";\"/C calc\";\"x\")"
 
 #: Every route that answers a CSV (directly or in a ZIP), by endpoint: a new one fails the
 #: test until it is added here (check that the hostile texts reach it).
-CSV_ROUTES = {"staff_cohort.export", "life_privacy.my_data_download",
-              "life_privacy.staff_export", "staff_cohort.export_excel",
+CSV_ROUTES = {"staff_cohort.export", "family_privacy.my_data_download",
+              "staff_households.export", "staff_cohort.export_excel",
               "staff_cohort.weighins_excel"}
 #: Every route that answers an .xlsx workbook.
 XLSX_ROUTES = {"staff_cohort.export"}

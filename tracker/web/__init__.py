@@ -18,15 +18,10 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach every blueprint, the API and the handlers to the app."""
     from tracker.extensions import api
+    from tracker.web import family, public, staff
     from tracker.web.api import v1 as api_v1
-    from tracker.web.common import (account, audit_words, auth, charts, errors, jsonbody, reasons,
-                                    security, urls)
-    from tracker.web.family import absences, events, news, teams
-    from tracker.web.family import home as family_home
-    from tracker.web.public import enrolment, health, links, offline
-    from tracker.web.staff import (cohort, compare, coverage, devices, editions, households, outbox,
-                                   quality, reports)
-    from tracker.web.staff import home as staff_home
+    from tracker.web.common import (account, audit_words, auth, charts, errors, jsonbody,
+                                    reasons, security, urls)
 
     security.init_app(app)
     urls.init_app(app)  # links on ZW_PUBLIC_URL only; other Host: names refused
@@ -34,18 +29,10 @@ def register(app: Flask) -> None:
     auth.init_app(app)
     reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language
     audit_words.init_app(app)  # the `audit_sentence` filter: the audit log in sentences
-    for module in (
-        # common: sign-in, the account page, plotly.js
-        auth, account, charts,
-        # public
-        health, offline, enrolment, links,
-        # family
-        family_home, absences, events, news, teams,
-        # staff
-        staff_home, cohort, quality, devices, compare, coverage, outbox, editions, households,
-        reports,
-    ):
+    for module in (auth, account, charts):  # sign-in, the account page, plotly.js
         app.register_blueprint(module.bp)
+    for room in (public, family, staff):
+        room.register(app)
 
     @app.context_processor
     def _blueprints_context() -> dict:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from tracker.domain import STREAM_LABELS

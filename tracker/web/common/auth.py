@@ -22,6 +22,10 @@ from tracker.services import sessions
 from tracker.web.common.urls import safe_target
 
 bp = Blueprint("auth", __name__)
+#: Session key: this browser signed in by an email link (the account's id and when), which
+#: lets it set a new password without the current one for a while: the password reset
+#: (tracker.web.public.links sets it, tracker.web.common.account reads it).
+LINK_SIGN_IN = "link_sign_in"
 
 
 class SignInForm(FlaskForm):

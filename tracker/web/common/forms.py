@@ -1,31 +1,10 @@
-"""The challenge-life blueprints (issue 6), registered together from `tracker.web.register`."""
+"""Helpers of the pages that read a posted form field by field (a schema is the rule: see
+tracker/schemas.py); a domain error as a form's error mapping."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import request
 
 from tracker.domain import DomainError
-
-
-def register(app: Flask) -> None:
-    """Attach the challenge-life blueprints and their template helpers."""
-    from tracker.web.staff import editions
-    from tracker.web.public import enrolment
-    from tracker.web.family import events
-    from tracker.web.family import news
-    from tracker.web.public import offline
-    from tracker.web.staff import outbox
-    from tracker.web.staff import households as privacy
-    from tracker.web.staff import reports
-    from tracker.web.public import links as signin_links
-    from tracker.web.family import teams
-
-    for module in (outbox, enrolment, signin_links, editions, privacy, events, news, teams,
-                   offline, reports):
-        app.register_blueprint(module.bp)
-
-    @app.context_processor
-    def _life_context() -> dict:
-        return {"blueprints_available": app.blueprints}
 
 
 def errors_of(exc: DomainError) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-
 from typing import Callable
 
 from flask import after_this_request, current_app, render_template

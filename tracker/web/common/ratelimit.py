@@ -114,15 +114,15 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
                      Rule(SIGN_IN_PER_ADDRESS, client_address, ("POST",), scope="sign-in")),
     "account.token": (Rule(SIGN_IN_PER_EMAIL, address_and_email, ("POST",)),
                       Rule(SIGN_IN_PER_ADDRESS, client_address, ("POST",), scope="sign-in")),
-    "life_links.request_link": (Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),),
+    "public_links.request_link": (Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),),
     # Guessing the current password with a stolen session: as many tries as at the sign-in.
-    "life_links.password": (Rule(SIGN_IN_PER_EMAIL, signed_in_account, ("POST",)),),
-    "life_links.members": (
+    "my_account.password": (Rule(SIGN_IN_PER_EMAIL, signed_in_account, ("POST",)),),
+    "family_members.index": (
         Rule(INVITE_PER_ACCOUNT, signed_in_account, ("POST",), deduct_when=_form_accepted,
              exempt_when=_reminder_switch),
         Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
              exempt_when=_reminder_switch, scope="mail-target")),
-    "life_enrolment.sign_up": (
+    "public_enrolment.sign_up": (
         Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),
         Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
              scope="mail-target")),

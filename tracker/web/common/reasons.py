@@ -14,7 +14,8 @@ import json
 import re
 
 from flask import Flask
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 # (kind, pattern of the English reason, the same in the page's language); first match wins.
 _FORMS = [(kind, re.compile(pattern), template) for kind, pattern, template in (

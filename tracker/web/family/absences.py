@@ -17,7 +17,7 @@ from tracker.extensions import db
 from tracker.services import coverage
 from tracker.web.common.auth import family_required
 
-bp = Blueprint("absences", __name__)
+bp = Blueprint("family_absences", __name__)
 
 
 def parse_day(raw: str | None) -> dt.date | None:
@@ -46,7 +46,7 @@ def index():
         else:
             db().commit()
             flash(_("Absence saved: those days do not count as days at home."), "success")
-            return redirect(url_for("absences.index"))
+            return redirect(url_for("family_absences.index"))
     return render_template("family/absences.html", household=household,
                            edition=household.edition, errors=errors, form=request.form,
                            absences=coverage.absences(db(), household)), \
@@ -64,4 +64,4 @@ def delete(absence_id: int):
         abort(404)
     db().commit()
     flash(_("Absence withdrawn."), "success")
-    return redirect(url_for("absences.index"))
+    return redirect(url_for("family_absences.index"))

@@ -1,24 +1,20 @@
-"""Teams: the families' leaderboard (with the choice to hide), staff make and fill teams."""
+"""Teams, as families see them: the leaderboard, with the choice to hide."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from tracker import services
-from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.models import Household
-from tracker.services import audit, teams
+from tracker.services import teams
 from tracker.services.preferences import edition_settings, household_settings
-from tracker.web.common.auth import family_required, staff_required
-from tracker.web.common.forms import form_bool, form_int, form_text
+from tracker.web.common.auth import family_required
+from tracker.web.common.forms import form_bool
 
-bp = Blueprint("life_teams", __name__)
+bp = Blueprint("family_teams", __name__)
 
 
-@bp.route("/equipes")
+@bp.route("/foyer/equipes")
 @family_required
 def leaderboard():
     household = current_user.household
@@ -32,7 +28,7 @@ def leaderboard():
                            edition=edition, minimum=teams.MIN_HOUSEHOLDS)
 
 
-@bp.route("/equipes/visibilite", methods=["POST"])
+@bp.route("/foyer/equipes/visibilite", methods=["POST"])
 @family_required
 def visibility():
     """Hide the household from the leaderboard, or show it again."""
@@ -42,43 +38,8 @@ def visibility():
     return redirect(url_for(".leaderboard"))
 
 
-@bp.route("/equipe/editions/<slug>/equipes", methods=["GET", "POST"])
-@staff_required
-def staff_teams(slug: str):
-    """Create teams, put households in them, see the leaderboard."""
-    session = db()
-    edition = services.get_edition(session, slug)
-    if request.method == "POST":
-        action = request.form.get("action")
-        try:
-            if action == "create":
-                teams.create_team(session, edition, form_text("name", 100))
-            elif action == "delete":
-                session.delete(teams.get_team(session, edition, form_int("team") or 0))
-            elif action == "assign":
-                for household in session.scalars(select(Household).where(
-                        Household.edition_id == edition.id)):
-                    team_id = form_int(f"team-{household.id}")
-                    team = teams.get_team(session, edition, team_id) if team_id else None
-                    before = household_settings(session, household).team_id
-                    if before != (team.id if team else None):
-                        teams.assign(session, household, team)
-                        audit.record(session, current_user, "household.team",
-                                     edition_id=edition.id, household_id=household.id,
-                                     team=team.id if team else None)
-        except DomainError as exc:
-            session.rollback()
-            flash(str(exc.message), "error")
-        else:
-            session.commit()
-            flash(_("Saved."), "success")
-        return redirect(url_for(".staff_teams", slug=slug))
-    households = session.scalars(select(Household).where(Household.edition_id == edition.id)
-                                 .order_by(Household.name)).all()
-    settings = {h.id: household_settings(session, h) for h in households}
-    board = teams.leaderboard(session, edition)
-    enabled = edition_settings(session, edition).teams_enabled
-    session.commit()
-    return render_template("teams/staff.html", edition=edition, households=households,
-                           settings=settings, teams=teams.teams_of(session, edition),
-                           board=board, enabled=enabled, minimum=teams.MIN_HOUSEHOLDS)
+@bp.route("/equipes")
+@family_required
+def leaderboard_moved():
+    """The leaderboard's address before issue 15 (beside staff's `/equipe`): 301 to the new."""
+    return redirect(url_for(".leaderboard"), 301)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("health", __name__)
+bp = Blueprint("public_health", __name__)
 
 
 @bp.route("/healthz")

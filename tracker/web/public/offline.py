@@ -9,7 +9,7 @@ from marshmallow import fields
 
 from tracker.schemas import WeighInInputSchema
 
-bp = Blueprint("life_pwa", __name__)
+bp = Blueprint("public_pwa", __name__)
 
 
 def _pwa_dir() -> Path:

@@ -14,16 +14,15 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from dashboards.export import (excel_fr_csv, progress_csv, progress_csv_excel_fr,
-                               progress_xlsx)
+from dashboards.export import excel_fr_csv, progress_csv, progress_csv_excel_fr, progress_xlsx
 from dashboards.figures import cohort_figure, household_figure_spec
 from dashboards.sentences import current_sentence
 from tracker import services
-from tracker.services import coverage
 from tracker.domain import STREAM_LABELS
 from tracker.extensions import db
 from tracker.models import Device, Edition, Household, WeighIn
 from tracker.progress import compute, today
+from tracker.services import coverage
 from tracker.web.common import progress_view as pv
 from tracker.web.common.auth import staff_required
 from tracker.web.common.charts import embed

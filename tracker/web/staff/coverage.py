@@ -12,8 +12,8 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models import Absence, Household
 from tracker.services import coverage
-from tracker.web.family.absences import parse_day
 from tracker.web.common.auth import staff_required
+from tracker.web.family.absences import parse_day
 from tracker.web.staff.cohort import _edition_or_404, household_url
 
 bp = Blueprint("staff_coverage", __name__, url_prefix="/equipe/defis")

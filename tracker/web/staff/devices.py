@@ -24,9 +24,10 @@ import logging
 import secrets
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, current_app, flash, make_response, redirect,
-                   render_template, request, session, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,7 +35,8 @@ from tracker import services
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models import Edition, Household
-from tracker.services import audit, devices as device_service
+from tracker.services import audit
+from tracker.services import devices as device_service
 from tracker.services.scale_settings import ScaleSettings, blocks, qr_text
 from tracker.web.common.auth import staff_required
 from tracker.web.staff.cohort import LABELS

@@ -17,7 +17,7 @@ from tracker.services.preferences import edition_end, edition_phase, edition_set
 from tracker.web.common.auth import staff_required
 from tracker.web.common.forms import errors_of, form_bool, form_int, form_text
 
-bp = Blueprint("life_editions", __name__, url_prefix="/equipe/editions")
+bp = Blueprint("staff_editions", __name__, url_prefix="/equipe/defis")
 
 
 def _form_values() -> dict:
@@ -58,7 +58,7 @@ def index():
     return render_template("editions/index.html", rows=rows)
 
 
-@bp.route("/nouvelle", methods=["GET", "POST"])
+@bp.route("/nouveau", methods=["GET", "POST"])
 @staff_required
 def create():
     """A new edition: dates, months, baseline, target, counted bins, switches."""
@@ -81,7 +81,7 @@ def create():
                  edition=None, phase="upcoming", editable=edition_admin.EDITABLE["upcoming"])
 
 
-@bp.route("/<slug>", methods=["GET", "POST"])
+@bp.route("/<slug>/reglages", methods=["GET", "POST"])
 @staff_required
 def edit(slug: str):
     """Configure an edition; a past one is shown read-only."""

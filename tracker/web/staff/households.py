@@ -1,80 +1,38 @@
-"""Privacy pages: a household's own data (download, erasure request); staff household pages
-(members, reminders switch, export, erasure) and the audit log."""
+"""An edition's households, as staff keep them: the list, one household's members, invitation
+and reminders switch, its data export and erasure. Under the edition's tree
+(`/equipe/defis/<slug>/foyers/<id>/...`, docs/architecture.md)."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import clock, services
+from tracker import services
 from tracker.db import checkpoint
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.models import Account, Device, Household, WeighIn
-from tracker.services import audit, enrolment as enrolment_service, erasure, links, privacy
+from tracker.models import Device, Household, WeighIn
+from tracker.services import audit, erasure, links, privacy
+from tracker.services import enrolment as enrolment_service
 from tracker.services import mail as mail_service
 from tracker.services.preferences import edition_today, household_settings
 from tracker.web.common import mailer
-from tracker.web.common.auth import family_required, staff_required
-from tracker.web.staff.devices import remove_at_broker
+from tracker.web.common.auth import staff_required
+from tracker.web.common.downloads import household_download
 from tracker.web.common.forms import errors_of, form_bool, form_text
+from tracker.web.common.notices import notify_promoted
+from tracker.web.staff.devices import remove_at_broker
+from tracker.web.staff.tree import household_in_edition, household_or_404
 
-bp = Blueprint("life_privacy", __name__)
-
-
-def _download(household: Household, kind: str) -> Response:
-    data = privacy.export_household(db(), household)
-    stamp = clock.now().strftime("%Y%m%d")
-    if kind == "json":
-        return Response(privacy.export_json(data), mimetype="application/json",
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="mes-donnees-{stamp}.json"'})
-    return Response(privacy.export_zip(data), mimetype="application/zip",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="mes-donnees-{stamp}-csv.zip"'})
+bp = Blueprint("staff_households", __name__, url_prefix="/equipe/defis/<slug>/foyers")
+household_in_edition(bp)
 
 
-# ------------------------------------------------------------------ family
-
-
-@bp.route("/foyer/mes-donnees")
-@family_required
-def my_data():
-    """What is kept, the downloads, the erasure request."""
-    household = current_user.household
-    settings = household_settings(db(), household)
-    db().commit()
-    return render_template("privacy/my_data.html", household=household, settings=settings)
-
-
-@bp.route("/foyer/mes-donnees.<any(json, zip):kind>")
-@family_required
-def my_data_download(kind: str):
-    return _download(current_user.household, kind)
-
-
-@bp.route("/foyer/effacement", methods=["POST"])
-@family_required
-def request_erasure():
-    """Ask staff to erase the household (or withdraw the request)."""
-    cancel = form_bool("cancel")
-    privacy.request_erasure(db(), current_user.household, cancel=cancel)
-    db().commit()
-    flash(_("Your request is withdrawn.") if cancel else
-          _("Your request is sent: the team erases your data within a month and tells you "
-            "by email."), "success")
-    return redirect(url_for(".my_data"))
-
-
-# ------------------------------------------------------------------ staff
-
-
-@bp.route("/equipe/editions/<slug>/foyers")
+@bp.route("")
 @staff_required
-def staff_households(slug: str):
+def index(slug: str):
     """An edition's households with their members, last weigh-in and switches."""
     session = db()
     edition = services.get_edition(session, slug)
@@ -93,16 +51,13 @@ def staff_households(slug: str):
                            requests=privacy.erasure_requests(session))
 
 
-def _staff_household(household_id: int) -> Household:
-    return db().get(Household, household_id) or abort(404)
 
-
-@bp.route("/equipe/foyers/<int:household_id>", methods=["GET", "POST"])
+@bp.route("/<int:household_id>/fiche", methods=["GET", "POST"])
 @staff_required
-def staff_household(household_id: int):
+def show(slug: str, household_id: int):
     """One household: members, invitation, switches, export and erasure."""
     session = db()
-    household = _staff_household(household_id)
+    household = household_or_404(slug, household_id)
     settings = household_settings(session, household)
     errors: dict = {}
     if request.method == "POST":
@@ -116,7 +71,7 @@ def staff_household(household_id: int):
                              enabled=settings.reminders_enabled)
             session.commit()
             flash(_("Saved."), "success")
-            return redirect(url_for(".staff_household", household_id=household_id))
+            return redirect(url_for(".show", household_id=household_id))
         if action == "invite":
             try:
                 account, token = enrolment_service.invite_member(
@@ -127,11 +82,11 @@ def staff_household(household_id: int):
             else:
                 mailer.send(session, "invitation", account.email, household_id=household.id,
                             household=household, edition=household.edition,
-                            link=mailer.absolute_url("life_links.use_link", token=token),
+                            link=mailer.absolute_url("public_links.use_link", token=token),
                             hours=int(links.LIFETIME[links.INVITE].total_seconds() // 3600))
                 mailer.commit_and_deliver()
                 flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
-                return redirect(url_for(".staff_household", household_id=household_id))
+                return redirect(url_for(".show", household_id=household_id))
     members = enrolment_service.members(session, household)
     history, _total = audit.entries(session, household_id=household.id, limit=20)
     session.commit()
@@ -140,25 +95,24 @@ def staff_household(household_id: int):
                            today=edition_today(household.edition)), 422 if errors else 200
 
 
-@bp.route("/equipe/foyers/<int:household_id>/export.<any(json, zip):kind>")
+@bp.route("/<int:household_id>/export.<any(json, zip):kind>")
 @staff_required
-def staff_export(household_id: int, kind: str):
+def export(slug: str, household_id: int, kind: str):
     """Staff download a household's data (answering an access request); logged."""
-    household = _staff_household(household_id)
+    household = household_or_404(slug, household_id)
     audit.record(db(), current_user, "household.export", edition_id=household.edition_id,
                  household_id=household.id, format=kind)
-    response = _download(household, kind)
+    response = household_download(household, kind)
     db().commit()
     return response
 
 
-@bp.route("/equipe/foyers/<int:household_id>/effacer", methods=["POST"])
+@bp.route("/<int:household_id>/effacer", methods=["POST"])
 @staff_required
-def staff_erase(household_id: int):
+def erase(slug: str, household_id: int):
     """Erase a household for good (its name typed again to confirm)."""
     session = db()
-    household = _staff_household(household_id)
-    slug = household.edition.slug
+    household = household_or_404(slug, household_id)
     device_ids = [d.id for d in session.scalars(select(Device).where(
         Device.household_id == household.id))]
     emails = sorted(erasure.traces_of(session, household).emails)
@@ -167,10 +121,8 @@ def staff_erase(household_id: int):
                                                           form_text("confirm_name", 200))
     except DomainError as exc:
         flash(str(exc.message), "error")
-        return redirect(url_for(".staff_household", household_id=household_id))
-    from tracker.web.family.events import _notify_promoted
-
-    _notify_promoted(promoted)
+        return redirect(url_for(".show", household_id=household_id))
+    notify_promoted(promoted)
     session.commit()
     checkpoint(session.get_bind())  # the WAL still holds the deleted rows
     mail_service.forget_outbox_files(mailer.outbox_dir(), files)
@@ -184,17 +136,4 @@ def staff_erase(household_id: int):
                 "the tracker already refuses their weigh-ins; delete them from the server once "
                 "it runs (mosquitto_ctrl dynsec deleteClient): %(ids)s.",
                 ids=", ".join(device_ids)), "warning")
-    return redirect(url_for(".staff_households", slug=slug))
-
-
-@bp.route("/equipe/journal")
-@staff_required
-def audit_log():
-    """Staff actions on household data, newest first."""
-    page = max(1, request.args.get("page", 1, type=int))
-    rows, total = audit.entries(db(), limit=100, offset=(page - 1) * 100)
-    ids = {e.household_id for e in rows if e.household_id}
-    names = dict(db().execute(select(Household.id, Household.name)
-                              .where(Household.id.in_(ids))).all()) if ids else {}
-    return render_template("privacy/audit_log.html", entries=rows, page=page,
-                           has_next=page * 100 < total, names=names)
+    return redirect(url_for(".index", slug=slug))

@@ -11,7 +11,7 @@ from tracker.services import mail as mail_service
 from tracker.web.common import mailer
 from tracker.web.common.auth import staff_required
 
-bp = Blueprint("life_outbox", __name__, url_prefix="/equipe/courriels")
+bp = Blueprint("staff_outbox", __name__, url_prefix="/equipe/courriels")
 PAGE_SIZE = 50
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
@@ -23,8 +24,8 @@ from tracker.models import DeadLetter, Device, Edition, Household, WeighIn
 from tracker.services import audit
 from tracker.services.device_rate import RATE_REASON_LIKE
 from tracker.web.common.auth import staff_required
-from tracker.web.staff.cohort import LABELS
 from tracker.web.common.urls import safe_target
+from tracker.web.staff.cohort import LABELS
 
 bp = Blueprint("staff_quality", __name__, url_prefix="/equipe/qualite")
 
