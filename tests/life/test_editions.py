@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.conftest import sign_in
 from tests.life.helpers import post, text
 from tracker.models import Edition
-from tracker.models_life import AuditEntry, EditionSettings
+from tracker.models import AuditEntry, EditionSettings
 
 NEW = {"slug": "defi-2027", "name": "Défi 2027", "start": "2027-01-01", "months": "8",
        "baseline_months": "1", "target_pct": "25", "counted_streams": ["residual", "packaging"],

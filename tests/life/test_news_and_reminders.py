@@ -9,7 +9,7 @@ from tests.conftest import sign_in
 from tests.life.helpers import post, text
 from tracker import clock, services
 from tracker.models import Edition, Household
-from tracker.models_life import HouseholdSettings, Post
+from tracker.models import HouseholdSettings, Post
 from tracker.services import news
 
 UTC = dt.timezone.utc

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tests.conftest import sign_in
 from tests.life.helpers import post, text
 from tracker.models import Account, Edition, Household, WeighIn
-from tracker.models_life import AuditEntry, LoginToken, OutgoingMail
+from tracker.models import AuditEntry, LoginToken, OutgoingMail
 from tracker import progress, services
 
 PARIS = dt.timezone(dt.timedelta(hours=1))
@@ -140,7 +140,7 @@ def test_privacy_pages_access_rules(app, client, world, now_in_edition):
 
 def test_erasure_gives_the_household_seats_to_the_waiting_list(app, client, world, outbox,
                                                                 now_in_edition):
-    from tracker.models_life import EventRegistration
+    from tracker.models import EventRegistration
     from tracker.services import events as event_service
 
     with app.extensions["zw_db"].session() as s:
@@ -186,7 +186,7 @@ GONE = {"name": "Quenouillard", "email": "quenouillard@example.net",
 def _household_with_everything(app, client, world):
     """A household that left a trace in every place the app writes: returns its id."""
     from tracker.models import DeadLetter, Device
-    from tracker.models_life import Enrolment
+    from tracker.models import Enrolment
     from tracker.services import audit, events as event_service, teams
     from tracker.services.devices import provision_device, revoke_device
     from tracker.services.ingest import Refusal, keep_dead_letters

@@ -111,7 +111,7 @@ def test_published_figures_stay_as_published_until_staff_republish(app, client, 
     assert anonymous.get("/resultats/defi-2026").status_code == 404
     from sqlalchemy import select
 
-    from tracker.models_life import AuditEntry
+    from tracker.models import AuditEntry
 
     with app.extensions["zw_db"].session() as s:
         actions = s.scalars(select(AuditEntry.action).where(

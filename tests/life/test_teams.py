@@ -89,7 +89,7 @@ def test_staff_assign_households(app, client, world, league):
     path = "/equipe/defis/defi-2026/equipes"
     assert "Les Colibris" in text(client.get(path))
     from sqlalchemy import select
-    from tracker.models_life import Team
+    from tracker.models import Team
 
     with app.extensions["zw_db"].session() as s:
         ids = {t.name: t.id for t in s.scalars(select(Team))}

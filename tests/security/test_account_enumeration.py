@@ -19,7 +19,7 @@ from tests.life.conftest import outbox  # noqa: F401  (fixture)
 from tests.life.helpers import csrf, post
 from tests.security.helpers import changed_tables, snapshot
 from tracker.models import Account
-from tracker.models_life import OutgoingMail
+from tracker.models import OutgoingMail
 from tracker.web.common import ratelimit
 
 

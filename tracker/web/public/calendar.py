@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tracker import clock, services
 from tracker.extensions import db
-from tracker.models_life import HouseholdSettings
+from tracker.models import HouseholdSettings
 from tracker.services import events as event_service
 from tracker.services import ical
 from tracker.web.common.urls import public_host

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tracker import clock
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.models_life import LoginToken
+from tracker.models import LoginToken
 from tracker.services import links
 from tracker.web.common import mailer
 from tracker.web.common.auth import LINK_SIGN_IN, start_session

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models_life import OutgoingMail
+from tracker.models import OutgoingMail
 from tracker.services import mail as mail_service
 from tracker.web.common import mailer
 from tracker.web.common.auth import staff_required
