@@ -58,7 +58,7 @@ CSV_COMMANDS = {
 }
 #: Modules that write CSV (through dashboards.csvsafe), and the producers above that run them.
 CSV_WRITERS = {"dashboards/export.py", "tracker/csvio.py", "tracker/services/privacy.py",
-               "tracker/cli.py"}
+               "tracker/cli/weighins.py"}
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?\Z")
 SOURCE_DIRS = ("tracker", "dashboards", "ingest", "firmware_bridge")
 

@@ -1,62 +1,17 @@
-"""`zw ingest`, `zw devices ...` and `zw deadletters list`: the scales' side of the `zw` command."""
+"""`zw devices`: pair, list, revoke scales; bring the broker in line with revocations."""
 from __future__ import annotations
-
-import sys
-
 import click
-from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-
 from tracker import services
+from tracker.services import audit
 from tracker.domain import DomainError, STREAMS
-from tracker.services import audit, devices as device_service
-from tracker.services.ingest import list_dead_letters
 from tracker.terminal import echo, safe, safe_json, secho
+from tracker.services import devices as device_service
+
+from tracker.cli.common import app_db, app_config, fail, iso
 
 
-def _cfg():
-    return current_app.config["ZW"]
-
-
-def _db():
-    return current_app.extensions["zw_db"]
-
-
-def _fail(message: str, code: int = 1):
-    secho(message, fg="red", err=True)
-    sys.exit(code)
-
-
-def _iso(value):
-    return value.isoformat(timespec="seconds") if value else ""
-
-
-# ---------------------------------------------------------------- ingest
-@click.command("ingest")
-@click.option("--status", "show_status", is_flag=True,
-              help="Print the running ingest's health report and exit (1 when unhealthy).")
-@click.option("--json", "as_json", is_flag=True, help="With --status: the report as JSON.")
-@click.option("--retire", is_flag=True,
-              help="This worker leaves its shared-subscription group for good: store what its "
-                   "session holds, unsubscribe, clear the session (docs/scaling.md).")
-@with_appcontext
-def ingest_command(show_status, as_json, retire):
-    """Run the MQTT ingestion service (scales' readings into the database)."""
-    from ingest.status import format_status, healthy, read_status, status_path
-
-    cfg = _cfg()
-    if show_status:
-        report = read_status(status_path(cfg))
-        echo(safe_json(report, indent=2) if as_json else format_status(report))
-        sys.exit(0 if healthy(report) else 1)
-    from ingest.service import run_ingest
-
-    _db().dispose()  # the ingest opens its own connections in its storing process
-    sys.exit(run_ingest(cfg, retire=retire))
-
-
-# ---------------------------------------------------------------- devices
 @click.group("devices")
 def devices_group():
     """Smart scales: pair, list, revoke."""
@@ -74,9 +29,9 @@ def devices_add(household, challenge, stream, firmware, label):
     """Pair a scale with a household and register it with the running broker."""
     from ingest.dynsec import DynsecClient, DynsecError
 
-    cfg = _cfg()
+    cfg = app_config()
     try:
-        with _db().session() as s:
+        with app_db().session() as s:
             edition = services.get_edition(s, challenge)
             home = services.get_household(s, edition, household)
             device, secret = device_service.provision_device(s, home, stream=stream,
@@ -90,9 +45,9 @@ def devices_add(household, challenge, stream, firmware, label):
                                  firmware=firmware)
             device_id = device.id
     except DomainError as exc:
-        _fail(str(exc.message))
+        fail(str(exc.message))
     except DynsecError as exc:
-        _fail(_("The broker did not register the scale (%(error)s); nothing was saved. Is "
+        fail(_("The broker did not register the scale (%(error)s); nothing was saved. Is "
                 "the broker running on %(host)s:%(port)s?", error=exc, host=cfg.mqtt_host,
                 port=cfg.mqtt_port))
     echo(_("Scale paired with %(household)s (%(challenge)s), bin %(stream)s, firmware "
@@ -115,15 +70,15 @@ def devices_add(household, challenge, stream, firmware, label):
 def devices_list(challenge, fmt):
     """Scales with their household, last seen, battery and online state."""
     try:
-        with _db().session() as s:
+        with app_db().session() as s:
             edition_id = services.get_edition(s, challenge).id if challenge else None
             rows = [{"id": d.id, "household": d.household.name, "stream": d.stream,
                      "firmware": d.firmware, "label": d.label,
-                     "online": d.online, "last_seen": _iso(d.last_seen),
-                     "battery_pct": d.battery_pct, "revoked_at": _iso(d.revoked_at)}
+                     "online": d.online, "last_seen": iso(d.last_seen),
+                     "battery_pct": d.battery_pct, "revoked_at": iso(d.revoked_at)}
                     for d in device_service.list_devices(s, edition_id=edition_id)]
     except DomainError as exc:
-        _fail(str(exc.message))
+        fail(str(exc.message))
     if fmt == "json":
         echo(safe_json(rows, indent=2))
         return
@@ -147,19 +102,19 @@ def devices_revoke(device_id):
     """Revoke a scale: its readings are refused and the broker refuses its next connection."""
     from ingest.dynsec import DynsecClient, DynsecError
 
-    cfg = _cfg()
+    cfg = app_config()
     try:
-        with _db().session() as s:
+        with app_db().session() as s:
             device = device_service.revoke_device(s, device_id)
             audit.record_command(s, "device.revoke", household_id=device.household_id,
                                  device=device.id)
     except DomainError as exc:
-        _fail(str(exc.message))
+        fail(str(exc.message))
     try:  # the database first: even if the broker is away, its readings are refused now
         with DynsecClient.from_config(cfg) as admin:
             admin.revoke_scale(device_id)
     except DynsecError as exc:
-        _fail(_("Revoked in the database, but the broker did not disable %(device)s "
+        fail(_("Revoked in the database, but the broker did not disable %(device)s "
                 "(%(error)s); run this command again once the broker is running.",
                 device=device_id, error=exc))
     echo(_("Scale %(device)s revoked: the broker refuses its connections and its "
@@ -175,9 +130,9 @@ def devices_sync():
     from ingest.dynsec import DynsecError
 
     try:
-        disabled = sync_revoked_scales(_cfg(), _db())
+        disabled = sync_revoked_scales(app_config(), app_db())
     except DynsecError as exc:
-        _fail(_("The broker could not be reached or refused (%(error)s); nothing changed.",
+        fail(_("The broker could not be reached or refused (%(error)s); nothing changed.",
                 error=exc))
     if disabled:
         echo(_("%(count)s revoked scale(s) refused by the broker from now on: "
@@ -200,40 +155,3 @@ def sync_revoked_scales(cfg, database) -> list[str]:
     with DynsecClient.from_config(cfg) as admin:
         admin.pin_scales(paired)
         return admin.disable_scales(revoked) if revoked else []
-
-
-# ---------------------------------------------------------------- dead letters
-@click.group("deadletters")
-def deadletters_group():
-    """MQTT messages the ingest refused, with the reason."""
-
-
-@deadletters_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.option("--limit", default=100, show_default=True, type=int, help="0: all")
-@click.option("--device", "device_id", default=None, help="only this scale's")
-@with_appcontext
-def deadletters_list(fmt, limit, device_id):
-    """The most recent refused messages, newest first."""
-    with _db().session() as s:
-        rows = [{"id": d.id, "received_at": _iso(d.received_at), "topic": d.topic,
-                 "device_id": d.device_id, "reason": d.reason, "payload_size": d.payload_size,
-                 "payload": d.payload}
-                for d in list_dead_letters(s, limit=limit or None, device_id=device_id)]
-    if fmt == "json":
-        echo(safe_json(rows, indent=2))
-        return
-    if not rows:
-        echo(_("No dead letters."))
-    for r in rows:
-        payload = safe(r["payload"][:80])
-        more = "…" if r["payload_size"] > 80 else ""
-        echo(f"{r['received_at']}  {safe(r['topic'])}  {safe(r['reason'])}\n    "
-             f"{payload}{more}")
-
-
-def register(app: Flask) -> None:
-    """Attach the ingest, devices and dead-letter commands to the app's CLI."""
-    for command in (ingest_command, devices_group, deadletters_group):
-        app.cli.add_command(command)

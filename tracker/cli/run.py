@@ -16,13 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from tracker.config import WILDCARD_HOSTS, Config
 from tracker.migrate import needs_upgrade, upgrade
 from tracker.private_files import UMASK, open_private, private_dir
+from tracker.terminal import echo, secho
 from tracker.models import Device, Edition
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ def prepare_database(app: Flask, demo: bool = True) -> dict | None:
     """Migrate a new or old database; seed the demo edition when there is no edition at all."""
     database = app.extensions["zw_db"]
     if needs_upgrade(database.url):
-        click.echo(_("Applying database migrations..."))
+        echo(_("Applying database migrations..."))
         upgrade(database.url)
     if not demo:
         return None
@@ -47,7 +49,7 @@ def prepare_database(app: Flask, demo: bool = True) -> dict | None:
             return None
         from tracker.demo import seed_demo
 
-        click.echo(_("New database: adding the demo edition..."))
+        echo(_("New database: adding the demo edition..."))
         return seed_demo(s)
 
 
@@ -123,16 +125,16 @@ def demo_scale(app: Flask, cfg: Config) -> Path | None:
 def _sync_revoked(app: Flask, cfg: Config) -> None:
     """Scales revoked while the broker was down are refused from this start on."""
     from ingest.dynsec import DynsecError
-    from tracker.cli_ingest import sync_revoked_scales
+    from tracker.cli.devices import sync_revoked_scales
 
     try:
         disabled = sync_revoked_scales(cfg, app.extensions["zw_db"])
     except DynsecError as exc:
-        click.secho("  " + _("revoked scales not checked in the broker: %(error)s", error=exc),
+        secho("  " + _("revoked scales not checked in the broker: %(error)s", error=exc),
                     fg="yellow")
         return
     if disabled:
-        click.echo("  " + _("%(count)s revoked scale(s) refused by the broker from now on: "
+        echo("  " + _("%(count)s revoked scale(s) refused by the broker from now on: "
                             "%(devices)s", count=len(disabled), devices=", ".join(disabled)))
 
 
@@ -188,25 +190,41 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
                     "--credentials", str(creds), "--offline-fraction", "0",
                     "--noisy-fraction", "0", "--spool-dir",
                     str(Path(cfg.instance_path) / "demo-scale-spool")], env)
-        click.secho("\n" + _("Zero-waste tracker on %(url)s", url=f"http://{host}:{port}/"),
+        secho("\n" + _("Zero-waste tracker on %(url)s", url=f"http://{host}:{port}/"),
                     fg="green", bold=True)
         if host in WILDCARD_HOSTS and not cfg.public_url:
-            click.echo("  " + _("It answers only to %(names)s: to open it from another device, "
+            echo("  " + _("It answers only to %(names)s: to open it from another device, "
                                 "set ZW_PUBLIC_URL (or ZW_TRUSTED_HOSTS) to the address it "
                                 "uses.", names=", ".join(cfg.host_names)))
         if seeded:
-            click.echo("  " + _("family sign-in: %(email)s / %(password)s",
+            echo("  " + _("family sign-in: %(email)s / %(password)s",
                                 email=seeded["family"], password=seeded["password"]))
-            click.echo("  " + _("staff sign-in: %(email)s / %(password)s",
+            echo("  " + _("staff sign-in: %(email)s / %(password)s",
                                 email=seeded["staff"], password=seeded["password"]))
         if broker is not None:
-            click.echo("  " + _("MQTT broker on %(host)s:%(port)s (mosquitto.conf), ingest "
+            echo("  " + _("MQTT broker on %(host)s:%(port)s (mosquitto.conf), ingest "
                                 "running; logs in %(logs)s", host=cfg.mqtt_host,
                                 port=cfg.mqtt_port, logs=children.log_dir))
-            click.echo("  " + demo_scale_line(demo_rate))
-        click.echo("  " + _("Ctrl-C stops everything.") + "\n")
+            echo("  " + demo_scale_line(demo_rate))
+        echo("  " + _("Ctrl-C stops everything.") + "\n")
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         children.stop()
         if broker is not None:
             broker.stop()
+
+
+@click.command("run")
+@click.option("--host", default=None, help="default: ZW_WEB_HOST (127.0.0.1)")
+@click.option("--port", default=None, type=int, help="default: ZW_WEB_PORT (5000)")
+@click.option("--no-demo", is_flag=True, help="no demo edition on an empty database, no demo "
+              "scale")
+@click.option("--no-mqtt", is_flag=True, help="web app only: no broker, ingest or demo scale")
+@click.option("--demo-rate", type=float, default=None,
+              help="readings per second of the demo scale (default: one every 4 minutes, "
+              "under the ingest's hourly limit)")
+@with_appcontext
+def run_command(host, port, no_demo, no_mqtt, demo_rate):
+    """The whole stack on this machine: web app, broker from mosquitto.conf, ingest, SQLite."""
+    run_stack(current_app._get_current_object(), host=host, port=port, demo=not no_demo,
+              mqtt=not no_mqtt, demo_rate=demo_rate or DEMO_SCALE_RATE)

@@ -1,0 +1,96 @@
+"""`zw reminders`: event, weekly and silence reminders."""
+from __future__ import annotations
+import datetime as dt
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from tracker.terminal import echo
+from tracker import clock
+from tracker.services import events as event_service
+
+from tracker.cli.common import app_db
+
+
+def send_event_reminders(session, now: dt.datetime) -> int:
+    """Queue the reminders of tomorrow's events; returns how many households were reminded."""
+    from tracker.web.common import mailer
+
+    count = 0
+    for registration in event_service.due_reminders(session, now):
+        household, event = registration.household, registration.event
+        for account in household.accounts:
+            mailer.send(session, "event_reminder", account.email, locale=account.locale,
+                        household_id=household.id, household=household, event=event,
+                        url=mailer.absolute_url("family_events.index"))
+        registration.reminded_at = now
+        count += 1
+    session.flush()
+    return count
+
+
+@click.group("reminders")
+def reminders_group():
+    """Reminder emails to households."""
+
+
+@reminders_group.command("send")
+@click.option("--dry-run", is_flag=True, help="Count what would be sent, send nothing.")
+@with_appcontext
+def reminders_send(dry_run):
+    """Event reminders (the day before) and reminders to households silent for 14 days."""
+    from tracker.web.common import mailer
+
+    now = clock.now()
+    session = app_db().sessionmaker()
+    try:
+        events = send_event_reminders(session, now)
+        silent = _send_silence_reminders(session, now)
+        weeks = _send_week_reminders(session, now)
+        if dry_run:
+            session.rollback()
+            echo(_("Would remind %(events)s event registrations and %(silent)s "
+                   "silent households.", events=events, silent=silent))
+            echo(_("Would remind %(n)s household(s) of a week without weigh-ins.", n=weeks))
+            return
+        session.commit()
+        sent, failed = mailer.deliver(session)
+    finally:
+        session.close()
+    echo(_("Reminded %(events)s event registrations and %(silent)s silent households "
+           "(%(sent)s mails sent, %(failed)s failed).", events=events, silent=silent,
+           sent=sent, failed=failed))
+    echo(_("Reminded %(n)s household(s) of a week without weigh-ins.", n=weeks))
+
+
+def _send_week_reminders(session, now: dt.datetime) -> int:
+    """Queue the reminders of a week still without weigh-ins; returns how many households."""
+    from tracker.services import reminders
+    from tracker.web.common import mailer
+
+    due = reminders.uncovered_weeks(session, now)
+    for item in due:
+        household = item.household
+        last = item.week_end - dt.timedelta(days=1)
+        for account in household.accounts:
+            mailer.send(session, reminders.WEEK_REMINDER, account.email,
+                        locale=account.locale, household_id=household.id, household=household,
+                        start=item.week_start, last=last,
+                        url=mailer.absolute_url("family.weigh"),
+                        away_url=mailer.absolute_url("family_absences.index"))
+    return len(due)
+
+
+def _send_silence_reminders(session, now: dt.datetime) -> int:
+    """Queue the weekly reminders of silent households; returns how many households."""
+    from tracker.services import reminders
+    from tracker.web.common import mailer
+
+    silent = reminders.silent_households(session, now)
+    for item in silent:
+        household = item.household
+        for account in household.accounts:
+            mailer.send(session, "silence_reminder", account.email, locale=account.locale,
+                        household_id=household.id, household=household, days=item.days,
+                        last=item.last_weighin, url=mailer.absolute_url("family.weigh"))
+        reminders.mark_reminded(session, household, now)
+    return len(silent)
