@@ -56,7 +56,7 @@ VERIFY_CHUNK = 500
 
 
 def _table():
-    from tracker.models_aggregates import MonthlyAggregate
+    from tracker.models import MonthlyAggregate
 
     return MonthlyAggregate.__table__
 

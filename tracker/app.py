@@ -55,7 +55,7 @@ def create_app(config: Config | None = None, **flask_config) -> Flask:
     ext.login_manager.init_app(app)
     app.teardown_appcontext(ext.close_db)
     register(app)
-    from tracker.web import ratelimit
+    from tracker.web.common import ratelimit
 
     ratelimit.init_app(app)  # after the blueprints: limits are attached by endpoint
     if cfg.proxy_fix:  # behind nginx: the client's address and scheme from X-Forwarded-*

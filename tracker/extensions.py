@@ -35,7 +35,7 @@ def close_db(_exc=None) -> None:
 def select_locale() -> str:
     """French first: the language chosen on the page, then the account's, then French.
     Outside a request: the `zw` command's language (ZW_CLI_LOCALE, set by tracker.entry from
-    `cli_locale`), else English (background work; mails choose their own, tracker.web.mailer)."""
+    `cli_locale`), else English (background work; mails choose their own, tracker.web.common.mailer)."""
     from flask_login import current_user
 
     if not has_request_context():

@@ -117,9 +117,9 @@ def test_staff_and_public_pages_run_their_scripts_under_the_policy(csp_browser, 
     visit(driver, watch, f"{base}/equipe/defis/defi-2026/foyers/{seeded['martin']}",
           ["household-chart"])
     visit(driver, watch, f"{base}/equipe/comparaison/", ["compare-chart"])
-    visit(driver, watch, f"{base}/equipe/foyers/{seeded['martin']}/bilan", ["household-chart"])
+    visit(driver, watch, f"{base}/equipe/defis/defi-2026/foyers/{seeded['martin']}/bilan", ["household-chart"])
     assert_prints(driver)
-    visit(driver, watch, f"{base}/equipe/editions/defi-2026/bilan", ["bins-chart", "cohort-chart"])
+    visit(driver, watch, f"{base}/equipe/defis/defi-2026/bilan", ["bins-chart", "cohort-chart"])
     driver.find_element(By.CSS_SELECTOR, "form.row button[type=submit]").click()  # publish
     wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "a[href='/resultats/defi-2026']"))
     sign_out(driver)

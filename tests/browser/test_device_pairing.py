@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import Select
 
 from tests.browser.test_phone_and_dashboards import assert_clean, fits_the_phone, sign_in, wait
 from tests.support.browser import screenshot
-from tracker.web import staff_devices
+from tracker.web.staff import devices as staff_devices
 
 pytestmark = pytest.mark.browser
 

@@ -29,12 +29,12 @@ AXE = sorted((Path(__file__).parent / "vendor").glob("axe-*.min.js"))[-1]
 KINDS = {"anonymous": ("public",), "martin": ("public", "signed_in", "family"),
          "staff": ("public", "signed_in", "staff")}
 #: Pages every role must have reached: the list is not silently empty or cut short.
-MUST_SEE = {"anonymous": {"auth.sign_in", "life_enrolment.sign_up", "life_reports.public_cohort"},
+MUST_SEE = {"anonymous": {"auth.sign_in", "public_enrolment.sign_up", "public_reports.cohort"},
             "martin": {"family.weigh", "family.history", "family.progress", "family.correct",
-                       "life_reports.household", "my_account.index"},
+                       "family_reports.household", "my_account.index"},
             "staff": {"staff.index", "staff_cohort.overview", "staff_cohort.household",
-                      "staff_compare.index", "life_privacy.staff_household",
-                      "life_privacy.audit_log", "staff_devices.pair_form"}}
+                      "staff_compare.index", "staff_households.show",
+                      "staff_journal.index", "staff_devices.pair_form"}}
 
 #: The page's width and the outermost elements that stick out past the phone's right edge
 #: without a scrolling (or clipping) box around them: what to fix.

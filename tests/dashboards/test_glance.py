@@ -5,7 +5,7 @@ import pandas as pd
 
 from dashboards.glance import biggest_change, glance_sentence, monthly_bins
 from dashboards.figures import STREAM_LABELS
-from tracker.web.progress_view import BinLine
+from tracker.web.common.progress_view import BinLine
 
 M, NB = "\u2212", "\u00a0"
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.support.mqtt import MQTTv5
 from tracker.models import Device
-from tracker.models_life import AuditEntry
+from tracker.models import AuditEntry
 from tracker.services.devices import check_secret
 
 pytestmark = pytest.mark.broker

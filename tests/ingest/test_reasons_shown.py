@@ -1,5 +1,5 @@
 """Reasons stored in English (dead letters, flagged readings) on the staff pages in French:
-every form the code writes is known to tracker.web.reasons, and reads back unchanged in
+every form the code writes is known to tracker.web.common.reasons, and reads back unchanged in
 English."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tracker.services.ingest import (Refusal, ScaleReading, record_dead_letters,
                                      record_scale_readings)
 from tracker.services.device_rate import rate_reason
 from tracker.services.weighins import flag_reason, record_weighin
-from tracker.web.reasons import _FIELDS, _RULE, HELP, reason_help, reason_kind, reason_text
+from tracker.web.common.reasons import _FIELDS, _RULE, HELP, reason_help, reason_kind, reason_text
 
 NOW = dt.datetime(2026, 5, 10, 12, 0, tzinfo=dt.timezone.utc)
 UTC = dt.timezone.utc
@@ -56,7 +56,7 @@ def test_every_reason_the_code_writes_is_shown_in_french(app, session, scales):
     with app.test_request_context("/?lang=fr"):
         unknown = [r for r, rule in rules.items() if reason_text(r) == r
                    or (rule and rule["message"] in reason_text(r))]
-        assert not unknown, f"reasons without a French form in tracker.web.reasons: {unknown}"
+        assert not unknown, f"reasons without a French form in tracker.web.common.reasons: {unknown}"
         assert reason_text("over 15 kg") == "plus de 15 kg"
         assert reason_text("measured_at: The date is in the future.") == \
             "date : La date est dans le futur."
@@ -81,7 +81,7 @@ def test_every_reason_the_code_writes_says_what_it_means_and_what_to_do(app, ses
                                                                       scales):
     reasons = every_reason_the_code_writes(session)
     without = sorted({r for r in reasons if reason_kind(r) is None})
-    assert not without, f"reasons with no entry in tracker.web.reasons.HELP: {without}"
+    assert not without, f"reasons with no entry in tracker.web.common.reasons.HELP: {without}"
     with app.test_request_context("/?lang=fr"):
         assert {reason_kind(r) for r in reasons} <= set(HELP)
         meaning, action = reason_help("unknown device 'ghost'")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.conftest import sign_in
 from tests.life.helpers import csrf, post, text
 from tracker.models import Account, Household, WeighIn
-from tracker.models_life import Enrolment, LoginToken
+from tracker.models import Enrolment, LoginToken
 from tracker.services import links
 
 SIGN_UP = "/inscription/defi-2026"
@@ -182,7 +182,7 @@ def test_outbox_page_lists_messages(app, client, world, outbox, now_in_edition):
     assert listing.status_code == 200 and "martin@example.org" in text(listing)
     assert "en attente" in text(listing)  # queued by the request, not sent by it
     assert len(outbox.to("martin@example.org")) == 1  # the sender's pass
-    from tracker.models_life import OutgoingMail
+    from tracker.models import OutgoingMail
     with app.extensions["zw_db"].session() as s:
         mail = s.scalar(select(OutgoingMail))
         assert mail.sent_at is not None and mail.body == "" and mail.outbox_file

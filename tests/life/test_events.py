@@ -9,7 +9,7 @@ from tests.conftest import sign_in
 from tests.life.helpers import post, text
 from tracker import clock, services
 from tracker.models import Edition, Household
-from tracker.models_life import Event, EventRegistration
+from tracker.models import Event, EventRegistration
 from tracker.services import events as event_service, ical
 
 UTC = dt.timezone.utc

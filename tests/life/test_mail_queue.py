@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.life.helpers import post
 from tests.support.smtp import SmtpServer
 from tracker.adapters import mailer
-from tracker.models_life import OutgoingMail
+from tracker.models import OutgoingMail
 from tracker.services import mail as mail_service
 
 
@@ -111,7 +111,7 @@ def test_zw_mail_send_purges_sign_in_links_expired_for_30_days(app, runner, worl
 
     from tracker import clock
     from tracker.models import Account
-    from tracker.models_life import LoginToken
+    from tracker.models import LoginToken
     from tracker.services import links
 
     with app.extensions["zw_db"].session() as s:

@@ -9,7 +9,7 @@ from tests.conftest import sign_in
 from tests.life.helpers import post, text
 from tracker import clock, services
 from tracker.models import Edition, Household
-from tracker.models_life import HouseholdSettings, Post
+from tracker.models import HouseholdSettings, Post
 from tracker.demo import DEMO_TIPS
 from tracker.services import news
 
@@ -86,7 +86,7 @@ def test_weekly_reminder_to_silent_households(app, runner, world, outbox, monkey
 
     # staff switch Durand's reminders off; a weigh-in ends Martin's silence
     sign_in(app_client := app.test_client(), "staff@example.org")
-    post(app_client, f"/equipe/foyers/{world['durand']}", {"action": "settings"})
+    post(app_client, f"/equipe/defis/defi-2026/foyers/{world['durand']}/fiche", {"action": "settings"})
     _weigh(app, world["martin"], dt.datetime(2026, 4, 25, 8, tzinfo=UTC))
     assert "0 silent" in run(30)
     with app.extensions["zw_db"].session() as s:

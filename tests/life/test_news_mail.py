@@ -9,7 +9,7 @@ from tests.conftest import sign_in
 from tests.life.helpers import post, text
 from tracker import clock
 from tracker.models import Household
-from tracker.models_life import AuditEntry, OutgoingMail, Post
+from tracker.models import AuditEntry, OutgoingMail, Post
 from tracker.services import news
 from tracker.services import news_mail
 

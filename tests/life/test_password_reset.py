@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD, sign_in
 from tests.life.helpers import post, text
 from tracker import clock, services
 from tracker.models import Account
-from tracker.models_life import OutgoingMail
+from tracker.models import OutgoingMail
 
 REQUEST = "/connexion/mot-de-passe-oublie"
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tests.conftest import sign_in
 from tests.life.helpers import post, text
 from tracker.models import Account, Edition, Household, WeighIn
-from tracker.models_life import AuditEntry, LoginToken, OutgoingMail
+from tracker.models import AuditEntry, LoginToken, OutgoingMail
 from tracker import progress, services
 
 PARIS = dt.timezone(dt.timedelta(hours=1))
@@ -72,14 +72,14 @@ def test_erasure_request_then_staff_erase_removes_the_household_from_figures(
 
     staff = app.test_client()
     sign_in(staff, "staff@example.org")
-    listing = text(staff.get("/equipe/editions/defi-2026/foyers"))
-    assert "Martin" in listing and "/equipe/foyers/%d" % world["martin"] in listing
-    path = f"/equipe/foyers/{world['martin']}"
+    listing = text(staff.get("/equipe/defis/defi-2026/foyers"))
+    assert "Martin" in listing and "/equipe/defis/defi-2026/foyers/%d/fiche" % world["martin"] in listing
+    path = f"/equipe/defis/defi-2026/foyers/{world['martin']}/fiche"
     # the wrong name does nothing
-    post(staff, path + "/effacer", {"confirm_name": "martin"}, token_from=path)
+    post(staff, path.replace("/fiche", "/effacer"), {"confirm_name": "martin"}, token_from=path)
     with app.extensions["zw_db"].session() as s:
         assert s.get(Household, world["martin"]) is not None
-    response = post(staff, path + "/effacer", {"confirm_name": "Martin"}, token_from=path)
+    response = post(staff, path.replace("/fiche", "/effacer"), {"confirm_name": "Martin"}, token_from=path)
     assert response.status_code == 302
 
     with app.extensions["zw_db"].session() as s:
@@ -108,11 +108,11 @@ def test_erasure_request_then_staff_erase_removes_the_household_from_figures(
 
 def test_staff_reminder_switch_invite_and_export_are_logged(app, staff, world, outbox,
                                                             now_in_edition):
-    path = f"/equipe/foyers/{world['durand']}"
+    path = f"/equipe/defis/defi-2026/foyers/{world['durand']}/fiche"
     assert staff.get(path).status_code == 200
     post(staff, path, {"action": "settings"})  # unchecked: off
     post(staff, path, {"action": "invite", "email": "camille.durand@example.org"})
-    assert staff.get(path + "/export.json").status_code == 200
+    assert staff.get(path.replace("/fiche", "/export.json")).status_code == 200
     with app.extensions["zw_db"].session() as s:
         actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["household.reminders", "household.invite_member", "household.export"]
@@ -121,26 +121,26 @@ def test_staff_reminder_switch_invite_and_export_are_logged(app, staff, world, o
 
 def test_privacy_pages_access_rules(app, client, world, now_in_edition):
     family_only = ["/foyer/mes-donnees", "/foyer/mes-donnees.json", "/foyer/mes-donnees.zip"]
-    staff_only = ["/equipe/editions/defi-2026/foyers", f"/equipe/foyers/{world['martin']}",
-                  f"/equipe/foyers/{world['martin']}/export.json", "/equipe/journal"]
+    staff_only = ["/equipe/defis/defi-2026/foyers", f"/equipe/defis/defi-2026/foyers/{world['martin']}/fiche",
+                  f"/equipe/defis/defi-2026/foyers/{world['martin']}/export.json", "/equipe/journal"]
     for path in family_only + staff_only:
         assert "/connexion" in client.get(path).headers["Location"], path
     sign_in(client, "durand@example.org")
     for path in staff_only:
         assert client.get(path).status_code == 403, path
-    assert post(client, f"/equipe/foyers/{world['martin']}/effacer",
+    assert post(client, f"/equipe/defis/defi-2026/foyers/{world['martin']}/effacer",
                 {"confirm_name": "Martin"}, token_from="/pesee").status_code == 403
     data = json.loads(client.get("/foyer/mes-donnees.json").get_data(as_text=True))
     assert data["household"]["name"] == "Durand"
     staff = app.test_client()
     sign_in(staff, "staff@example.org")
     assert staff.get("/foyer/mes-donnees").status_code == 302  # staff have no household
-    assert staff.get("/equipe/foyers/9999").status_code == 404
+    assert staff.get("/equipe/defis/defi-2026/foyers/9999/fiche").status_code == 404
 
 
 def test_erasure_gives_the_household_seats_to_the_waiting_list(app, client, world, outbox,
                                                                 now_in_edition):
-    from tracker.models_life import EventRegistration
+    from tracker.models import EventRegistration
     from tracker.services import events as event_service
 
     with app.extensions["zw_db"].session() as s:
@@ -151,8 +151,8 @@ def test_erasure_gives_the_household_seats_to_the_waiting_list(app, client, worl
         event_service.register(s, event, s.get(Household, world["martin"]))
         event_service.register(s, event, s.get(Household, world["durand"]))
     sign_in(client, "staff@example.org")
-    path = f"/equipe/foyers/{world['martin']}"
-    post(client, path + "/effacer", {"confirm_name": "Martin"}, token_from=path)
+    path = f"/equipe/defis/defi-2026/foyers/{world['martin']}/fiche"
+    post(client, path.replace("/fiche", "/effacer"), {"confirm_name": "Martin"}, token_from=path)
     with app.extensions["zw_db"].session() as s:
         assert s.scalars(select(EventRegistration.status)).all() == ["confirmed"]
     assert "Atelier couture" in outbox.last("durand@example.org")["Subject"]
@@ -171,8 +171,8 @@ def test_staff_erase_deletes_the_scales_broker_login(app, client, world, mosquit
     mosquitto.add_scale("sc-erase", secret)
     assert not mqtt_probe(mosquitto, "sc-erase", secret).connack.is_failure
     sign_in(client, "staff@example.org")
-    path = f"/equipe/foyers/{world['martin']}"
-    assert post(client, path + "/effacer", {"confirm_name": "Martin"},
+    path = f"/equipe/defis/defi-2026/foyers/{world['martin']}/fiche"
+    assert post(client, path.replace("/fiche", "/effacer"), {"confirm_name": "Martin"},
                 token_from=path).status_code == 302
     assert mqtt_probe(mosquitto, "sc-erase", secret).connack.is_failure
 
@@ -186,7 +186,7 @@ GONE = {"name": "Quenouillard", "email": "quenouillard@example.net",
 def _household_with_everything(app, client, world):
     """A household that left a trace in every place the app writes: returns its id."""
     from tracker.models import DeadLetter, Device
-    from tracker.models_life import Enrolment
+    from tracker.models import Enrolment
     from tracker.services import audit, events as event_service, teams
     from tracker.services.devices import provision_device, revoke_device
     from tracker.services.ingest import Refusal, keep_dead_letters
@@ -253,7 +253,7 @@ def _household_with_everything(app, client, world):
         add_counts(s, {(GONE["scale"], hour_of(dt.datetime(2026, 3, 3, 9, tzinfo=PARIS))): 1})
         hid = home.id
     post(client, "/connexion/lien", {"email": GONE["email"]})      # a sign-in link mailed
-    path = f"/equipe/foyers/{hid}"
+    path = f"/equipe/defis/defi-2026/foyers/{hid}/fiche"
     post(client, path, {"action": "invite", "email": GONE["second"]}, token_from=path)
     return hid
 
@@ -305,8 +305,8 @@ def test_erasure_leaves_no_trace_in_tables_storage_or_outbox(app, client, world,
     from tracker.db import checkpoint
 
     assert checkpoint(app.extensions["zw_db"].engine)
-    path = f"/equipe/foyers/{hid}"
-    assert post(client, path + "/effacer", {"confirm_name": GONE["name"]},
+    path = f"/equipe/defis/defi-2026/foyers/{hid}/fiche"
+    assert post(client, path.replace("/fiche", "/effacer"), {"confirm_name": GONE["name"]},
                 token_from=path).status_code == 302
 
     url = app.extensions["zw_db"].url

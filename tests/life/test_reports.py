@@ -65,24 +65,25 @@ def test_cohort_report_and_publication(app, client, finished_month):
     anonymous = app.test_client()
     assert anonymous.get("/resultats/defi-2026").status_code == 404  # not published yet
     sign_in(client, "staff@example.org")
-    page = client.get("/equipe/editions/defi-2026/bilan")
+    page = client.get("/equipe/defis/defi-2026/bilan")
     assert page.status_code == 200 and "−30,0 %" in visible(page)
-    post(client, "/equipe/editions/defi-2026/bilan/publier",
-         token_from="/equipe/editions/defi-2026/bilan")
+    post(client, "/equipe/defis/defi-2026/bilan/publier",
+         token_from="/equipe/defis/defi-2026/bilan")
     public = anonymous.get("/resultats/defi-2026")
     assert public.status_code == 200
     shown = visible(public)
     assert "−30,0 %" in shown and "18 kg" in shown
     assert "Martin" not in shown and "Durand" not in shown and "csrf_token" not in text(public)
-    assert client.get(f"/equipe/foyers/{finished_month['durand']}/bilan").status_code == 200
+    household = f"/equipe/defis/defi-2026/foyers/{finished_month['durand']}"
+    assert client.get(household + "/bilan").status_code == 200
 
 
 def test_report_access_rules(app, client, world, now_in_edition):
     assert "/connexion" in client.get("/foyer/bilan").headers["Location"]
-    assert "/connexion" in client.get("/equipe/editions/defi-2026/bilan").headers["Location"]
+    assert "/connexion" in client.get("/equipe/defis/defi-2026/bilan").headers["Location"]
     sign_in(client, "martin@example.org")
-    assert client.get("/equipe/editions/defi-2026/bilan").status_code == 403
-    assert client.get(f"/equipe/foyers/{world['durand']}/bilan").status_code == 403
+    assert client.get("/equipe/defis/defi-2026/bilan").status_code == 403
+    assert client.get(f"/equipe/defis/defi-2026/foyers/{world['durand']}/bilan").status_code == 403
     assert client.get("/foyer/bilan").status_code == 200  # no data yet: still a page
 
 
@@ -90,13 +91,13 @@ def test_published_figures_stay_as_published_until_staff_republish(app, client, 
     """An erasure after publication changes the live report, not the published one."""
     anonymous = app.test_client()
     sign_in(client, "staff@example.org")
-    bilan = "/equipe/editions/defi-2026/bilan"
+    bilan = "/equipe/defis/defi-2026/bilan"
     post(client, bilan + "/publier", {"action": "publish"}, token_from=bilan)
     published = visible(anonymous.get("/resultats/defi-2026"))
     assert "−30,0 %" in published and "18 kg" in published
-    path = f"/equipe/foyers/{finished_month['durand']}"
+    path = f"/equipe/defis/defi-2026/foyers/{finished_month['durand']}"
     assert post(client, path + "/effacer", {"confirm_name": "Durand"},
-                token_from=path).status_code == 302
+                token_from=path + "/fiche").status_code == 302
 
     assert "−20,0 %" in visible(client.get(bilan))               # live: Martin alone
     public = anonymous.get("/resultats/defi-2026")
@@ -110,7 +111,7 @@ def test_published_figures_stay_as_published_until_staff_republish(app, client, 
     assert anonymous.get("/resultats/defi-2026").status_code == 404
     from sqlalchemy import select
 
-    from tracker.models_life import AuditEntry
+    from tracker.models import AuditEntry
 
     with app.extensions["zw_db"].session() as s:
         actions = s.scalars(select(AuditEntry.action).where(

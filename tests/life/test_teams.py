@@ -70,26 +70,26 @@ def test_leaderboard_ranks_on_weighted_reduction(app, world, league):
 
 def test_hiding_leaves_the_household_out(app, client, world, league):
     sign_in(client, "petit@example.org")
-    page = text(client.get("/equipes"))
+    page = text(client.get("/foyer/equipes"))
     assert "Les Hérissons" in page and "53,3" in page
-    post(client, "/equipes/visibilite", {"hidden": "y"}, token_from="/equipes")
+    post(client, "/foyer/equipes/visibilite", {"hidden": "y"}, token_from="/foyer/equipes")
     _month, rows = _board(app, world)
     # Hérissons without Petit: 1 - (900 + 400) / 2000 = 35 %
     assert rows == [("Les Hérissons", 1, 35.0), ("Les Colibris", 2, 30.0)]
     # with only one household with data left, a team is not ranked
     sign_in(other := app.test_client(), "leroy@example.org")
-    post(other, "/equipes/visibilite", {"hidden": "y"}, token_from="/equipes")
+    post(other, "/foyer/equipes/visibilite", {"hidden": "y"}, token_from="/foyer/equipes")
     _month, rows = _board(app, world)
     assert rows == [("Les Colibris", 1, 30.0), ("Les Hérissons", None, None)]
-    assert "kg" not in text(client.get("/equipes")).split("<main")[1].split("</table>")[0]
+    assert "kg" not in text(client.get("/foyer/equipes")).split("<main")[1].split("</table>")[0]
 
 
 def test_staff_assign_households(app, client, world, league):
     sign_in(client, "staff@example.org")
-    path = "/equipe/editions/defi-2026/equipes"
+    path = "/equipe/defis/defi-2026/equipes"
     assert "Les Colibris" in text(client.get(path))
     from sqlalchemy import select
-    from tracker.models_life import Team
+    from tracker.models import Team
 
     with app.extensions["zw_db"].session() as s:
         ids = {t.name: t.id for t in s.scalars(select(Team))}
@@ -105,7 +105,7 @@ def test_staff_assign_households(app, client, world, league):
 
 def test_team_pages_access(app, client, world, now_in_edition):
     sign_in(client, "martin@example.org")
-    assert client.get("/equipes").status_code == 404  # teams not switched on
-    assert client.get("/equipe/editions/defi-2026/equipes").status_code == 403
+    assert client.get("/foyer/equipes").status_code == 404  # teams not switched on
+    assert client.get("/equipe/defis/defi-2026/equipes").status_code == 403
     anonymous = app.test_client()
-    assert "/connexion" in anonymous.get("/equipes").headers["Location"]
+    assert "/connexion" in anonymous.get("/foyer/equipes").headers["Location"]

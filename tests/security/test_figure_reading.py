@@ -31,7 +31,7 @@ import pytest
 from tests.security.matrix import ROLES, Context, run
 from tracker import clock, services
 from tracker.models import Household
-from tracker.models_life import OutgoingMail
+from tracker.models import OutgoingMail
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 6, 3, 10, 0, tzinfo=UTC)

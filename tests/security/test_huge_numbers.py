@@ -19,7 +19,7 @@ from tracker import services
 from tracker.app import MAX_BODY_BYTES
 from tracker.models import Household, WeighIn
 from tracker.services.ingest import Refusal
-from tracker.web.jsonbody import MAX_DEPTH
+from tracker.web.common.jsonbody import MAX_DEPTH
 
 DIGITS_5000 = "9" * 5000
 DEEP = "[" * 100_000 + "]" * 100_000

@@ -18,7 +18,7 @@ from tests.life.conftest import Outbox
 from tracker import services
 from tracker.config import Config
 from tracker.models import Household
-from tracker.web.urls import safe_target
+from tracker.web.common.urls import safe_target
 
 SITE = "https://defi.example.org"
 

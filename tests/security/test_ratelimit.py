@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import PASSWORD, _csrf_from, sign_in
 from tracker.config import Config
-from tracker.web import ratelimit
+from tracker.web.common import ratelimit
 
 
 def count(limit: str) -> int:

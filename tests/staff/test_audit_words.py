@@ -1,4 +1,4 @@
-"""The audit log in sentences: every action the code records has one (tracker.web.audit_words),
+"""The audit log in sentences: every action the code records has one (tracker.web.common.audit_words),
 and the staff page shows sentences and household names, not codes and key=value pairs."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.staff.conftest import page_text
 from tracker.models import Household
 from tracker.services import audit
-from tracker.web.audit_words import SENTENCES, describe
+from tracker.web.common.audit_words import SENTENCES, describe
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = re.compile(r"[a-z_]+\.[a-z_]+")
@@ -59,7 +59,7 @@ def test_every_recorded_action_has_a_sentence():
             "absence.declare", "progress.accept"} <= actions
     assert len(actions) >= 18
     missing = sorted(actions - set(SENTENCES))
-    assert not missing, f"audit actions without a sentence in tracker.web.audit_words: {missing}"
+    assert not missing, f"audit actions without a sentence in tracker.web.common.audit_words: {missing}"
 
 
 def test_sentences_read_in_french(app):

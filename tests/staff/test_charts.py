@@ -8,7 +8,7 @@ from pathlib import Path
 
 import plotly
 
-from tracker.web.charts import PLOTLY_JS, plotly_js_version
+from tracker.web.common.charts import PLOTLY_JS, plotly_js_version
 from tests.conftest import sign_in
 from tests.staff.conftest import SLUG
 

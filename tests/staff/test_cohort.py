@@ -121,7 +121,7 @@ def test_before_the_start_and_a_bad_date(staff, cohort):
 
 
 def test_the_table_is_paged(staff, cohort, monkeypatch):
-    from tracker.web import staff_cohort
+    from tracker.web.staff import cohort as staff_cohort
 
     monkeypatch.setattr(staff_cohort, "PAGE_SIZE", 3)
     first = page_text(staff.get(URL + "?tri=nom"))

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from tests.staff.conftest import page_text
 from tracker.models import Device, Household, WeighIn
-from tracker.models_life import AuditEntry
+from tracker.models import AuditEntry
 from tracker.services.devices import check_secret
 from tracker.services.scale_settings import ScaleSettings, blocks, qr_text
-from tracker.web import staff_devices
+from tracker.web.staff import devices as staff_devices
 
 PAIR = "/equipe/balances/appairer"
 

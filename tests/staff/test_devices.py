@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.staff.conftest import csrf, page_text
 from tracker.models import Device, Household
-from tracker.models_life import AuditEntry
+from tracker.models import AuditEntry
 from tracker.services.devices import provision_device
 from tracker.services.ingest import record_device_status
 

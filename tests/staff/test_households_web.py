@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.staff.conftest import csrf, page_text
 from tracker.models import Household, HouseholdSize
-from tracker.models_life import AuditEntry
+from tracker.models import AuditEntry
 
 IMPORT = "/equipe/defis/defi-2026/foyers/importer"
 CONFIRM = IMPORT + "/confirmer"

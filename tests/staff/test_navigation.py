@@ -9,8 +9,8 @@ from flask import url_for
 from tests.staff.conftest import page_text
 
 ENDPOINTS = ["staff.index", "staff_quality.index", "staff_devices.index", "staff_compare.index",
-             "life_editions.index", "life_enrolment.staff_list", "life_events.staff_list",
-             "life_news.staff_list", "life_outbox.index", "life_privacy.audit_log",
+             "staff_editions.index", "staff_enrolment.index", "staff_events.index",
+             "staff_news.index", "staff_outbox.index", "staff_journal.index",
              "staff_devices.pair_form"]
 
 

@@ -9,7 +9,7 @@ from tests.staff.test_cohort import headline
 from sqlalchemy import select
 
 from tracker.models import DeadLetter, Household, WeighIn
-from tracker.models_life import AuditEntry
+from tracker.models import AuditEntry
 
 COHORT = f"/equipe/defis/{SLUG}/"
 

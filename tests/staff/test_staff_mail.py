@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tests.staff.conftest import csrf, page_text
 from tracker.models import Account, Household
-from tracker.models_life import AuditEntry, OutgoingMail
+from tracker.models import AuditEntry, OutgoingMail
 from tracker.services import mail as mail_service, teams as team_service
 
 OVERVIEW = "/equipe/defis/defi-2026/"

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from tests.staff.conftest import csrf, page_text
 from tracker import services
 from tracker.models import Household, WeighIn
-from tracker.models_life import AuditEntry
+from tracker.models import AuditEntry
 
 SLUG = "defi-2026"
 

@@ -311,7 +311,7 @@ def test_the_zw_command_speaks_french_unless_told(tmp_path):
 def test_command_line_changes_are_in_the_audit_log(app, runner, households, tmp_path):
     """Imports and account creation through `zw` are audited like staff pages' actions: who
     (the system user), what, which edition or household; no personal data."""
-    from tracker.models_life import AuditEntry
+    from tracker.models import AuditEntry
 
     result = runner.invoke(args=["accounts", "create", "--email", "martin@example.org",
                                  "--household", "Martin", "--challenge", "defi-2026"])
@@ -335,7 +335,7 @@ def test_absence_and_accept_change_the_progress_export(runner, app, households, 
     """Durand (2 persons) weighs in weeks 1 and 3 of March, away March 10 to 20 (11 days):
     week 2 covered by the absence (5 dates of 7); Martin weighs once in March: staff accept
     the month."""
-    from tracker.models_life import AuditEntry
+    from tracker.models import AuditEntry
 
     path = tmp_path / "w.csv"
     path.write_text("household,date,stream,weight_kg\nDurand,2026-03-02,residual,2\n"

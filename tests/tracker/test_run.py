@@ -69,14 +69,14 @@ def test_zw_run_brings_up_the_whole_stack(tmp_path):
 
 def test_the_demo_scale_weighs_like_a_family_under_the_hourly_limit(app, runner, monkeypatch):
     """A demo past the ingest's hourly limit shows newcomers a page of flagged readings."""
-    import tracker.run
-    from tracker.run import DEMO_SCALE_RATE, demo_scale_line
+    import tracker.cli.run
+    from tracker.cli.run import DEMO_SCALE_RATE, demo_scale_line
 
     limit = app.config["ZW"].ingest_max_readings_per_hour
     assert DEMO_SCALE_RATE * 3600 <= limit / 2
     # `zw run` without --demo-rate uses the same rate, not a second default of its own.
     seen = {}
-    monkeypatch.setattr(tracker.run, "run_stack", lambda *a, **kw: seen.update(kw))
+    monkeypatch.setattr(tracker.cli.run, "run_stack", lambda *a, **kw: seen.update(kw))
     runner.invoke(args=["run"])
     assert seen["demo_rate"] == DEMO_SCALE_RATE
     with app.test_request_context():

@@ -135,7 +135,7 @@ def test_broker_folder_config_passwords_persistence_and_log_are_private(tmp_path
 
 
 def test_zw_run_log_folder_and_files_are_private(tmp_path):
-    from tracker.run import Children
+    from tracker.cli.run import Children
 
     with usual_umask():
         proc = Children(tmp_path / "logs").spawn("child", ["--help"], dict(os.environ))

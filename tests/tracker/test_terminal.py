@@ -117,12 +117,16 @@ def test_safe_helpers():
 def test_the_cli_modules_print_only_through_tracker_terminal():
     """One helper: a new `click.echo` of stored text could not skip it."""
     found = []
-    for path in sorted((ROOT / "tracker").glob("cli*.py")):
+    paths = sorted((ROOT / "tracker" / "cli").glob("*.py"))
+    assert len(paths) > 10, paths  # the command modules (tracker/cli/, issue 15)
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 f = node.func
                 name = (f"{getattr(f.value, 'id', '')}.{f.attr}" if isinstance(f, ast.Attribute)
                         else getattr(f, "id", ""))
+                if (path.name, name) == ("run.py", "json.dump"):
+                    continue  # the demo scale's credentials file, not the terminal
                 if name in ("click.echo", "click.secho", "print", "json.dump", "json.dumps"):
                     found.append(f"{path.name}:{node.lineno}: {name}")
     assert not found, f"print through tracker.terminal (echo, secho, safe_json): {found}"

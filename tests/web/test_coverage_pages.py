@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.conftest import sign_in
 from tests.web.helpers import csrf, text
 from tracker.models import Absence, AcceptedMonth
-from tracker.models_life import AuditEntry
+from tracker.models import AuditEntry
 
 UTC = dt.timezone.utc
 

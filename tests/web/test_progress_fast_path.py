@@ -18,8 +18,8 @@ from tracker.models import Household, WeighIn
 from tracker.progress import compute
 from tracker.progress import weeks as progress_weeks
 from tracker.services import coverage
-from tracker.web import progress_view as pv
-from tracker.web.charts import HEIGHT_SMALL, chart_labels, embed
+from tracker.web.common import progress_view as pv
+from tracker.web.common.charts import HEIGHT_SMALL, chart_labels, embed
 from dashboards.figures import household_figure_spec
 from dashboards.outlook import outlook
 from dashboards.sentences import current_sentence

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dashboards.method import EditionParams, progress_tables
-from tracker.web.progress_view import bin_lines, records
+from tracker.web.common.progress_view import bin_lines, records
 
 D = dt.date
 

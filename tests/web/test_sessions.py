@@ -234,7 +234,7 @@ def test_a_session_with_the_bare_account_id_is_refused(app, world):
 
 def test_guessing_the_current_password_is_rate_limited(app, world):
     """A stolen session cannot try passwords on the change form faster than at the sign-in."""
-    from tracker.web import ratelimit
+    from tracker.web.common import ratelimit
 
     phone = browser(app)
     tries = int(ratelimit.SIGN_IN_PER_EMAIL.split("/")[0])

@@ -86,7 +86,7 @@ def transport(app: Flask | None = None) -> mail_service.Transport:
 
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute link for a mail, on ZW_PUBLIC_URL, inside or outside a request."""
-    from tracker.web.urls import public_url_for  # the site's one rule for absolute links
+    from tracker.adapters.site import public_url_for  # the site's one rule for absolute links
 
     return public_url_for(endpoint, **values)
 

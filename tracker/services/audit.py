@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.models import Account
-from tracker.models_life import AuditEntry
+from tracker.models import AuditEntry
 
 #: Keys that must never reach the log (personal data of a household).
 PERSONAL_KEYS = frozenset({"name", "email", "emails", "commune", "household_name", "note"})

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from tracker.models import DeviceRate
 
 HOUR_S = 3600
-#: What staff read (tracker.web.reasons translates it); `limit` is the configured rate.
+#: What staff read (tracker.web.common.reasons translates it); `limit` is the configured rate.
 RATE_REASON = "more than {limit} readings from this scale in one hour"
 #: The same, as a SQL LIKE pattern (the staff data-quality page finds such scales with it).
 RATE_REASON_LIKE = "more than % readings from this scale in one hour"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tracker import clock, services
 from tracker.domain import DomainError, NotFound, _l
 from tracker.models import Account, Edition, Household
-from tracker.models_life import Enrolment, LoginToken
+from tracker.models import Enrolment, LoginToken
 from tracker.services import audit, links
 from tracker.services.accounts import _normalize_email
 from tracker.services.households import MAX_PERSONS
@@ -34,7 +34,7 @@ class Submitted:
 
 def open_editions(session: Session, now: dt.datetime | None = None) -> list[Edition]:
     """Editions taking sign-ups: enrolment switched on by staff and not over."""
-    from tracker.models_life import EditionSettings
+    from tracker.models import EditionSettings
 
     editions = session.scalars(select(Edition).join(EditionSettings,
                                                     EditionSettings.edition_id == Edition.id)

@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.models import Account, DeadLetter, Device, Household
-from tracker.models_life import AuditEntry, Enrolment
+from tracker.models import AuditEntry, Enrolment
 
 #: What replaces a scale id, an email or a name in the audit log.
 ERASED = "[erased]"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker import clock
 from tracker.domain import DomainError, NotFound, _l
 from tracker.models import Account, Edition, Household
-from tracker.models_life import Event, EventRegistration
+from tracker.models import Event, EventRegistration
 from tracker.services import audit
 
 CONFIRMED, WAITING = "confirmed", "waiting"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from tracker.models_life import Event
+from tracker.models import Event
 
 PRODID = "-//Zero-waste challenge tracker//FR"
 

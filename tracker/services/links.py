@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.domain import DomainError, _l
 from tracker.models import Account
-from tracker.models_life import LoginToken
+from tracker.models import LoginToken
 
 SIGNIN = "signin"
 INVITE = "invite"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import clock
-from tracker.models_life import OutgoingMail
+from tracker.models import OutgoingMail
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.domain import DomainError, NotFound, _fold, _l
 from tracker.models import Account
-from tracker.models_life import Post
+from tracker.models import Post
 
 KINDS = ("news", "tip")
 

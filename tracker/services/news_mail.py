@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker import clock
 from tracker.domain import DomainError, _l
 from tracker.models import Edition, Household
-from tracker.models_life import HouseholdSettings, Post
+from tracker.models import HouseholdSettings, Post
 from tracker.services.preferences import edition_phase, household_settings
 
 CHOICES = ("post", "digest", "off")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.domain import add_months
 from tracker.models import Edition, Household
-from tracker.models_life import EditionSettings, HouseholdSettings
+from tracker.models import EditionSettings, HouseholdSettings
 
 
 def edition_settings(session: Session, edition: Edition) -> EditionSettings:

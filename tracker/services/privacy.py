@@ -28,7 +28,7 @@ from tracker import clock
 from tracker.domain import DomainError, _l
 from tracker.models import (Absence, AcceptedMonth, Account, ApiToken, Device, Household,
                             HouseholdSize, SignIn, WeighIn)
-from tracker.models_life import (Enrolment, Event, EventRegistration, HouseholdSettings,
+from tracker.models import (Enrolment, Event, EventRegistration, HouseholdSettings,
                                  OutgoingMail)
 from tracker.services import audit
 from tracker.services.preferences import household_settings

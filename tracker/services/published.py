@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.models import Account, Edition
-from tracker.models_life import EditionSettings
+from tracker.models import EditionSettings
 from tracker.services import audit, reports
 from tracker.services.preferences import edition_settings
 

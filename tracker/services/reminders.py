@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker import clock
 from tracker.models import Edition, Household, WeighIn
-from tracker.models_life import HouseholdSettings
+from tracker.models import HouseholdSettings
 from tracker.services.preferences import edition_phase, household_settings
 
 SILENCE = dt.timedelta(days=14)
@@ -88,7 +88,7 @@ def uncovered_weeks(session: Session, now: dt.datetime | None = None) -> list[Op
     """Households whose current week block is not covered (no counted weigh-in, not half
     away) on its last-but-one date. Same opt-out as the silence reminder; at most one per
     week, none when a silence reminder already went out during this week."""
-    from tracker.models_life import OutgoingMail
+    from tracker.models import OutgoingMail
     from tracker.progress import edition_params, load_frames
     from dashboards.method import week_coverage
 

@@ -99,7 +99,7 @@ def end_sign_in(session: Session, account: Account) -> None:
 def revoke_sessions(session: Session, account: Account, *, keep_current: bool = False) -> None:
     """Sign every browser of the account out (new generation, sign-ins deleted); with
     keep_current, the browser of `account.session_key` keeps its sign-in (it must then be
-    given cookies with the new generation: tracker.web.auth.renew_session)."""
+    given cookies with the new generation: tracker.web.common.auth.renew_session)."""
     account.session_generation = new_generation()
     query = delete(SignIn).where(SignIn.account_id == account.id)
     if keep_current and account.session_key:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker import clock
 from tracker.domain import DomainError, _l
 from tracker.models import Account, Edition, Household
-from tracker.models_life import HouseholdSettings, Team
+from tracker.models import HouseholdSettings, Team
 from tracker.services.preferences import household_settings
 
 #: At most one reminder (staff or weekly) to a household in this time.

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tracker import progress
 from tracker.domain import DomainError, NotFound, _l
 from tracker.models import Edition, Household
-from tracker.models_life import HouseholdSettings, Team
+from tracker.models import HouseholdSettings, Team
 from tracker.services.preferences import household_settings
 
 MIN_HOUSEHOLDS = 2

@@ -1,4 +1,15 @@
-"""Web entry points: one blueprint per resource, the error mapping, security headers."""
+"""Web entry points, one room per audience (docs/architecture.md):
+
+- `common/`: what every page uses (sign-in and sessions, errors, security headers, rate limits,
+  JSON bodies, absolute links, charts, form helpers, reasons and audit words, mail composing),
+  and the pages of any signed-in account (`/compte`);
+- `public/`: pages for anyone (sign-up, sign-in links, published results, calendars, PWA files);
+- `family/`: the pages of a household's accounts;
+- `staff/`: the staff pages, under `/equipe`; one URL tree per edition (`/equipe/defis/<slug>`);
+- `api/`: the REST API (`/api/v1`).
+
+Every blueprint is registered here, in one place.
+"""
 from __future__ import annotations
 
 from flask import Flask
@@ -7,48 +18,27 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach every blueprint, the API and the handlers to the app."""
     from tracker.extensions import api
-    from tracker.web import auth, errors, family, health, security, staff
-    from tracker.web import api as api_v1
+    from tracker.web import family, public, staff
+    from tracker.web.api import v1 as api_v1
+    from tracker.web.common import (account, audit_words, auth, charts, errors, jsonbody,
+                                    reasons, security, urls, weighin_words)
 
     security.init_app(app)
-    from tracker.web import jsonbody, urls
     urls.init_app(app)  # links on ZW_PUBLIC_URL only; other Host: names refused
     jsonbody.init_app(app)  # request bodies: too deep or too long numbers are a 400
     auth.init_app(app)
-    from tracker.web import reasons
     reasons.init_app(app)  # the `reason` filter: stored English reasons in the page's language
-    from tracker.web import audit_words
     audit_words.init_app(app)  # the `audit_sentence` filter: the audit log in sentences
-    from tracker.web import weighin_words
     weighin_words.init_app(app)  # `weighin_source`: where a weigh-in came from, in words
-    app.register_blueprint(auth.bp)
-    from tracker.web import account
-    app.register_blueprint(account.bp)  # the account page: sessions and API tokens (issue 14)
-    app.register_blueprint(health.bp)  # GET /healthz, no database
-    app.register_blueprint(family.bp)
-    app.register_blueprint(staff.bp)
-    from tracker.web import charts, staff_cohort, staff_compare, staff_devices, staff_quality
-    app.register_blueprint(charts.bp)  # plotly.js from the installed package
-    app.register_blueprint(staff_cohort.bp)  # an edition's cohort, households, exports
-    app.register_blueprint(staff_quality.bp)  # flagged readings, dead letters
-    app.register_blueprint(staff_devices.bp)  # scales: state, revoke
-    app.register_blueprint(staff_compare.bp)  # editions side by side
-    from tracker.web import absences, staff_coverage
-    app.register_blueprint(absences.bp)  # families: the dates they are away
-    app.register_blueprint(staff_coverage.bp)  # staff: absences and accepted months
-    from tracker.web import staff_households
-    app.register_blueprint(staff_households.bp)  # staff: import households, change a size
-    from tracker.web import staff_weighins
-    app.register_blueprint(staff_weighins.bp)  # staff: enter or correct a family's weigh-in
-    from tracker.web import staff_mail
-    app.register_blueprint(staff_mail.bp)  # staff: remind a silent family, write to a group
-    from tracker.web import news_mail, staff_news_mail
-    app.register_blueprint(news_mail.bp)  # families: news by mail, per post or weekly digest
-    app.register_blueprint(staff_news_mail.bp)  # staff: send an announcement by mail
-    from tracker.web import password_reset
-    app.register_blueprint(password_reset.bp)  # families: a forgotten password, by e-mail link
-    from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
-    register_life(app)
+    for module in (auth, account, charts):  # sign-in, the account page, plotly.js
+        app.register_blueprint(module.bp)
+    for room in (public, family, staff):
+        room.register(app)
+
+    @app.context_processor
+    def _blueprints_context() -> dict:
+        return {"blueprints_available": app.blueprints}
+
     api.init_app(app)
     api_v1.register(api)
     # After the API: flask-smorest registers its own HTTPException handler, ours wraps both.

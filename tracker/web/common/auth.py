@@ -1,0 +1,118 @@
+"""Sign-in and sign-out (email + password), account loading for pages and API tokens.
+
+Each browser's sign-in is recorded (tracker.services.sessions): its cookies carry the account's
+session generation and the sign-in's key, so signing out, signing out everywhere and a password
+change revoke the cookies themselves, not only this browser's copy.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import COOKIE_NAME, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired
+
+from tracker import services
+from tracker.extensions import db, login_manager
+from tracker.services import sessions
+from tracker.web.common.urls import safe_target
+
+bp = Blueprint("auth", __name__)
+#: Session key: this browser signed in by an email link (the account's id and when), which
+#: lets it set a new password without the current one for a while: the password reset
+#: (tracker.web.public.links sets it, tracker.web.common.account reads it).
+LINK_SIGN_IN = "link_sign_in"
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Remember me", default=True)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None
+    # "basic": a new address or browser version marks the session not fresh instead of signing
+    # the family out (issue 18); stolen cookies are revoked server-side (sign-out, generation).
+    login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_account(user_id: str):
+    return sessions.account_for_session(db(), user_id)  # one query for every page
+
+
+def start_session(account, *, remember: bool) -> None:
+    """Sign this browser in: a new sign-in row, then Flask-Login's cookies carrying its key."""
+    sessions.open_sign_in(db(), account, label=sessions.device_label(request.user_agent.string))
+    db().commit()
+    login_user(account, remember=remember)
+
+
+def renew_session(account) -> None:
+    """Give this browser cookies with the account's new generation (after a password change),
+    keeping its remember-me cookie if it had one."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    login_user(account, remember=remembered)
+
+
+@login_manager.request_loader
+def _load_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return services.account_for_token(db(), header[7:].strip())
+    return None
+
+
+def staff_required(view):
+    """Only staff and admins; others get 403, anonymous visitors the sign-in page."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def family_required(view):
+    """Only accounts that belong to a household."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.household_id is None:
+            return redirect(url_for("staff.index")) if current_user.is_staff else abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def sign_in():
+    form = SignInForm()
+    if form.validate_on_submit():
+        account = services.authenticate(db(), form.email.data, form.password.data)
+        if account is None:
+            flash(_("Unknown email or wrong password."), "error")
+        else:
+            start_session(account, remember=form.remember.data)
+            return redirect(safe_target(request.args.get("next")) or url_for("family.home"))
+    return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" else 400
+
+
+@bp.route("/deconnexion", methods=["POST"])
+def sign_out():
+    if current_user.is_authenticated:
+        sessions.end_sign_in(db(), current_user)  # a copy of this browser's cookies dies too
+        db().commit()
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.sign_in"))

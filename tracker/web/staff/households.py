@@ -1,0 +1,139 @@
+"""An edition's households, as staff keep them: the list, one household's members, invitation
+and reminders switch, its data export and erasure. Under the edition's tree
+(`/equipe/defis/<slug>/foyers/<id>/...`, docs/architecture.md)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tracker import services
+from tracker.db import checkpoint
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.models import Device, Household, WeighIn
+from tracker.services import audit, erasure, links, privacy
+from tracker.services import enrolment as enrolment_service
+from tracker.services import mail as mail_service
+from tracker.services.preferences import edition_today, household_settings
+from tracker.web.common import mailer
+from tracker.web.common.auth import staff_required
+from tracker.web.common.downloads import household_download
+from tracker.web.common.forms import errors_of, form_bool, form_text
+from tracker.web.common.notices import notify_promoted
+from tracker.web.staff.devices import remove_at_broker
+from tracker.web.staff.tree import household_in_edition, household_or_404
+
+bp = Blueprint("staff_households", __name__, url_prefix="/equipe/defis/<slug>/foyers")
+household_in_edition(bp)
+
+
+@bp.route("")
+@staff_required
+def index(slug: str):
+    """An edition's households with their members, last weigh-in and switches."""
+    session = db()
+    edition = services.get_edition(session, slug)
+    households = session.scalars(select(Household).where(Household.edition_id == edition.id)
+                                 .options(selectinload(Household.sizes),
+                                          selectinload(Household.accounts))
+                                 .order_by(Household.name)).all()
+    last = dict(session.execute(select(WeighIn.household_id, func.max(WeighIn.measured_at))
+                                .join(Household).where(Household.edition_id == edition.id)
+                                .group_by(WeighIn.household_id)).all())
+    settings = {h.id: household_settings(session, h) for h in households}
+    session.commit()
+    return render_template("privacy/staff_households.html", edition=edition,
+                           households=households, last=last, settings=settings,
+                           today=edition_today(edition),
+                           requests=privacy.erasure_requests(session))
+
+
+
+@bp.route("/<int:household_id>/fiche", methods=["GET", "POST"])
+@staff_required
+def show(slug: str, household_id: int):
+    """One household: members, invitation, switches, export and erasure."""
+    session = db()
+    household = household_or_404(slug, household_id)
+    settings = household_settings(session, household)
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "settings":
+            before = settings.reminders_enabled
+            settings.reminders_enabled = form_bool("reminders_enabled")
+            if before != settings.reminders_enabled:
+                audit.record(session, current_user, "household.reminders",
+                             edition_id=household.edition_id, household_id=household.id,
+                             enabled=settings.reminders_enabled)
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".show", household_id=household_id))
+        if action == "invite":
+            try:
+                account, token = enrolment_service.invite_member(
+                    session, household, form_text("email", 254), current_user)
+            except DomainError as exc:
+                session.rollback()
+                errors = errors_of(exc)
+            else:
+                mailer.send(session, "invitation", account.email, household_id=household.id,
+                            household=household, edition=household.edition,
+                            link=mailer.absolute_url("public_links.use_link", token=token),
+                            hours=int(links.LIFETIME[links.INVITE].total_seconds() // 3600))
+                mailer.commit_and_queue()
+                flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
+                return redirect(url_for(".show", household_id=household_id))
+    members = enrolment_service.members(session, household)
+    history, _total = audit.entries(session, household_id=household.id, limit=20)
+    session.commit()
+    return render_template("privacy/staff_household.html", household=household,
+                           settings=settings, members=members, errors=errors, history=history,
+                           today=edition_today(household.edition)), 422 if errors else 200
+
+
+@bp.route("/<int:household_id>/export.<any(json, zip):kind>")
+@staff_required
+def export(slug: str, household_id: int, kind: str):
+    """Staff download a household's data (answering an access request); logged."""
+    household = household_or_404(slug, household_id)
+    audit.record(db(), current_user, "household.export", edition_id=household.edition_id,
+                 household_id=household.id, format=kind)
+    response = household_download(household, kind)
+    db().commit()
+    return response
+
+
+@bp.route("/<int:household_id>/effacer", methods=["POST"])
+@staff_required
+def erase(slug: str, household_id: int):
+    """Erase a household for good (its name typed again to confirm)."""
+    session = db()
+    household = household_or_404(slug, household_id)
+    device_ids = [d.id for d in session.scalars(select(Device).where(
+        Device.household_id == household.id))]
+    emails = sorted(erasure.traces_of(session, household).emails)
+    try:
+        counts, files, promoted = privacy.erase_household(session, household, current_user,
+                                                          form_text("confirm_name", 200))
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".show", household_id=household_id))
+    notify_promoted(promoted)
+    session.commit()
+    checkpoint(session.get_bind())  # the WAL still holds the deleted rows
+    mail_service.forget_outbox_files(mailer.outbox_dir(), files)
+    mail_service.forget_outbox_mentions(mailer.outbox_dir(), emails)
+    mailer.wake()
+    flash(_("The household is erased (%(n)s weigh-ins deleted).", n=counts["weighins"]),
+          "success")
+    if remove_at_broker(device_ids) is not None:
+        # The tracker already refuses them (unknown devices are dead-lettered).
+        flash(_("The scales' server could not be reached to delete the household's scales: "
+                "the tracker already refuses their weigh-ins; delete them from the server once "
+                "it runs (mosquitto_ctrl dynsec deleteClient): %(ids)s.",
+                ids=", ".join(device_ids)), "warning")
+    return redirect(url_for(".index", slug=slug))
