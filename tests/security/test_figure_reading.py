@@ -310,7 +310,7 @@ def test_every_page_chart_and_mail_reads_one_way(app, edition):
 
 def _mail_problems(app, ctx) -> list[str]:
     """Every mail the jobs queue (reminders of the week, of silence, of workshops)."""
-    from tracker import cli_life
+    from tracker.cli import reminders as cli_life
 
     found = []
     with app.app_context():
