@@ -336,3 +336,4 @@ __all__ = ["Base", "Edition", "Household", "HouseholdSize", "Account", "SignIn",
            "Device", "WeighIn", "DeadLetter", "UTCDateTime", "utcnow", "func"]
 
 from tracker import models_life  # noqa: E402,F401  (challenge-life tables)
+from tracker import models_talk  # noqa: E402,F401  (discussions, issue 18)

@@ -36,6 +36,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(staff_coverage.bp)  # staff: absences and accepted months
     from tracker.web.life import register as register_life  # challenge-life pages (issue 6)
     register_life(app)
+    from tracker.web import staff_talk, talk
+    app.register_blueprint(talk.bp)  # families: questions and answers, comments under news
+    app.register_blueprint(staff_talk.bp)  # staff: moderation of the discussions
     api.init_app(app)
     api_v1.register(api)
     # After the API: flask-smorest registers its own HTTPException handler, ours wraps both.

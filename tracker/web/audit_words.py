@@ -105,6 +105,15 @@ SENTENCES: dict[str, object] = {
     "report.republish": _l("Published the edition's results again (the figures were replaced)."),
     "report.withdraw": _l("Withdrew the published results."),
     "weighin.review": _review,
+    "talk.hide": lambda d: (
+        _("Hid question no. %(n)s of the discussions: %(reason)s", n=d.get("message", "?"),
+          reason=d.get("reason", "?")) if d.get("kind") == "question" else
+        _("Hid message no. %(n)s of the discussions: %(reason)s", n=d.get("message", "?"),
+          reason=d.get("reason", "?"))),
+    "talk.unhide": lambda d: (
+        _("Showed question no. %(n)s of the discussions again.", n=d.get("message", "?"))
+        if d.get("kind") == "question" else
+        _("Showed message no. %(n)s of the discussions again.", n=d.get("message", "?"))),
 }
 
 
