@@ -70,7 +70,7 @@ def test_ask_answer_notify_and_answered(app, world, now_in_edition):
     assert "Oui" not in mail[2]  # the subject names the question, not the answer
     listing = visible(martin.get("/questions"))
     assert "Où jeter les pots de yaourt ?" in listing and "Réponse de l'équipe" in listing
-    assert "2 réponses" in listing
+    assert "Réponses : 2" in listing
     page = visible(martin.get(f"/questions/{qid}"))
     assert page.index("Dans le bac jaune.") < page.index("Oui, bac jaune.")
     assert "L'équipe du défi" in page  # staff answers are signed by the team
@@ -118,7 +118,7 @@ def test_comments_under_a_post_notify_earlier_commenters(app, world, now_in_edit
     assert _mails(app, "talk_comment") == []  # nobody commented before
     assert post(durand, path, {"body": "Au marché."}).status_code == 302
     assert [to for to, *_x in _mails(app, "talk_comment")] == ["martin@example.org"]
-    assert "2 commentaires" in visible(martin.get("/astuces"))
+    assert "Commentaires : 2" in visible(martin.get("/astuces"))
     page = visible(durand.get(path))
     assert "Où en trouver ?" in page and "Au marché." in page and "Martin" in page
 
@@ -215,7 +215,7 @@ def test_staff_hide_and_show_again_audited(app, world, now_in_edition):
                 token_from="/equipe/discussions").status_code == 302
     assert "Message déplacé" not in text(durand.get(f"/questions/{qid}"))
     assert "Message déplacé" not in text(martin.get(f"/questions/{qid}"))
-    assert "0 réponse" in visible(martin.get("/questions"))
+    assert "Réponses : 0" in visible(martin.get("/questions"))
     moderation = visible(staff.get("/equipe/discussions"))
     assert "Message déplacé" in moderation and "Masqué par staff@example.org" in moderation
     assert "Propos blessants" in moderation
