@@ -392,6 +392,8 @@ def register_commands(app: Flask) -> None:
     register_ingest(app)
     from tracker.cli_life import register as register_life  # mail, reminders (issue 6)
     register_life(app)
+    from tracker.cli_talk import register as register_talk  # discussions' digest (issue 18)
+    register_talk(app)
 
 
 __all__ = ["register_commands", "STREAMS"]

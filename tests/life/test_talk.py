@@ -267,3 +267,27 @@ def test_erasing_a_household_removes_what_it_wrote(app, world, now_in_edition):
         set_talk_mail_choice(s, s.get(Household, world["martin"]), "digest")
         s.commit()
         assert s.get(Account, s.get(TalkQuestion, qid).author_id).email == "martin@example.org"
+
+
+def test_zw_talk_digest_queues_one_digest_a_day(app, world, now_in_edition, monkeypatch,
+                                                outbox):
+    from tracker import clock
+
+    martin, durand = _client(app, "martin@example.org"), _client(app, "durand@example.org")
+    qid = _ask(martin, title="Le verre, lavé ou pas ?")
+    assert post(martin, "/questions/courriels", {"mail": "digest"},
+                token_from="/questions").status_code == 302
+    monkeypatch.setattr(clock, "now", lambda: now_in_edition + dt.timedelta(hours=1))
+    assert post(durand, f"/questions/{qid}", {"body": "Pas besoin."}).status_code == 302
+    assert _mails(app, "talk_answer") == []
+    runner = app.test_cli_runner()
+    monkeypatch.setattr(clock, "now", lambda: now_in_edition + dt.timedelta(days=1, hours=2))
+    assert "Would send 1 digest(s)" in runner.invoke(args=["talk", "digest", "--dry-run"]).output
+    result = runner.invoke(args=["talk", "digest"])
+    assert result.exit_code == 0 and "Queued 1 digest(s) of the discussions" in result.output
+    body = outbox.body(outbox.last("martin@example.org"))
+    assert "Réponse à « Le verre, lavé ou pas ? »" in body
+    assert "/questions" in body
+    assert outbox.to("durand@example.org") == []  # each (default): had nothing new by digest
+    again = runner.invoke(args=["talk", "digest"])
+    assert "Queued 0 digest(s)" in again.output

@@ -42,8 +42,9 @@ MAIL_CHOICES = (("each", _l("Each message")), ("digest", _l("A daily digest")),
                 ("never", _l("Never")))
 
 
-def queue_notices(notices: list[talk.Notice]) -> None:
-    """Render and queue the service's notices in the request's transaction."""
+def queue_notices(notices: list[talk.Notice], session=None) -> None:
+    """Render and queue the service's notices in the transaction (the request's by default)."""
+    session = session if session is not None else db()
     for notice in notices:
         context = dict(notice.context)
         if "question" in context:
@@ -52,7 +53,7 @@ def queue_notices(notices: list[talk.Notice]) -> None:
             context["link"] = public_url_for("talk.post_comments", post_id=context["post"].id)
         else:
             context["link"] = public_url_for("talk.index")
-        mailer.send(db(), notice.template, notice.account.email, locale=notice.account.locale,
+        mailer.send(session, notice.template, notice.account.email, locale=notice.account.locale,
                     household_id=notice.account.household_id, **context)
 
 
