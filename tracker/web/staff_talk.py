@@ -1,7 +1,8 @@
 """Staff room: the discussions of every edition, newest first, with hide and show again.
 
 Hiding needs a reason; who hid what and when is kept on the message and in the audit log.
-A hidden message stays here (struck through, with its reason) and disappears for families.
+A hidden message stays here (marked "Masqué", with who hid it, when and why) and disappears
+for families.
 """
 from __future__ import annotations
 
