@@ -23,7 +23,7 @@ from tracker.services import coverage
 from tracker.services import devices as device_service
 from tracker.services import enrolment as enrolment_service
 from tracker.services import events as event_service
-from tracker.services import news
+from tracker.services import news, talk
 from tracker.services.mail import queue_mail
 from tracker.services.preferences import edition_settings
 
@@ -65,7 +65,8 @@ class Context:
                                     weight_g=40000, source="web",
                                     measured_at=dt.datetime(2026, 4, 11, 8, 0,
                                                             tzinfo=dt.timezone.utc))
-        for kind in ("mail", "enrolment", "event", "post", "device"):
+        for kind in ("mail", "enrolment", "event", "post", "device", "question",
+                     "question_elsewhere", "talk_message"):
             self.objects[kind] = self.make(kind)
 
     def _session(self):
@@ -114,6 +115,19 @@ class Context:
             elif kind == "device":
                 obj, _secret = device_service.provision_device(
                     s, s.get(Household, self.world["martin"]))
+            elif kind in ("question", "talk_message"):
+                martin = s.query(Account).filter_by(email=EMAILS["martin"]).one()
+                obj, _notices = talk.ask(s, martin, title="Compost en appartement ?", body="")
+                if kind == "talk_message":
+                    obj, _notices = talk.answer(s, martin, obj, "Précision")
+            elif kind == "question_elsewhere":  # a household of another edition asks
+                edition = services.create_edition(s, slug="defi-autre", name="Autre défi",
+                                                  start=dt.date(2026, 3, 1))
+                household = services.create_household(s, edition, name="Ailleurs", persons=2,
+                                                      commune="Palaiseau")
+                account = services.create_account(s, email="ailleurs@example.org",
+                                                   password=PASSWORD, household=household)
+                obj, _notices = talk.ask(s, account, title="Question d'ailleurs", body="")
             else:
                 raise AssertionError(f"no maker for {kind}: add one to Context.make")
             s.flush()

@@ -23,6 +23,7 @@ KINDS = ("public", "signed_in", "family", "staff", "api_public", "api_signed_in"
 WEIGHIN_FORM = {"stream": "residual", "weight_kg": "1,2"}
 WEIGHIN_JSON = {"stream": "residual", "weight_kg": "1,2"}
 ABSENCE_FORM = {"date_from": "2026-04-20", "date_to": "2026-04-24"}
+TALK_FORM = {"body": "Merci pour la réponse."}
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ ROUTES: dict[str, Route] = {
     "family_news.index": Route("signed_in"),
     "family_news.tips": Route("signed_in"),
     "my_account.index": Route("signed_in"),
+    # A thread of the family's own edition, or any for staff; another edition's: 404.
+    "talk.thread": Route("signed_in", data={"POST": TALK_FORM}, ok={"POST": {302}}),
+    "talk.post_comments": Route("signed_in", data={"POST": TALK_FORM}, ok={"POST": {302}}),
     "my_account.revoke_token": Route("signed_in", ok={"POST": {302}}),  # another's token: 404
     "my_account.sign_out_everywhere": Route("signed_in", last=True, ok={"POST": {302}}),
     # --- families
@@ -91,6 +95,9 @@ ROUTES: dict[str, Route] = {
     "family_teams.visibility": Route("family", ok={"POST": {302}}),
     "family_teams.leaderboard_moved": Route("family", ok={"GET": {301}}),  # /equipes, before 15
     "news_mail.choose": Route("family", data={"POST": {"news_mail": "post"}}, ok={"POST": {302}}),
+    "talk.index": Route("family", data={"POST": {"title": "Où jeter les pots de yaourt ?"}},
+                        ok={"POST": {302}}),
+    "talk.mail_choice": Route("family", data={"POST": {"mail": "digest"}}, ok={"POST": {302}}),
     # --- staff
     "staff.index": Route("staff"),
     "staff_outbox.index": Route("staff"),
@@ -143,6 +150,13 @@ ROUTES: dict[str, Route] = {
     # Without the form's one-time token: nothing paired, back to the list.
     "staff_devices.pair": Route("staff", ok={"POST": {302}}),
     "staff_quality.index": Route("staff"),
+    "staff_talk.index": Route("staff"),
+    "staff_talk.moderate_question": Route("staff", data={"POST": {"action": "hide",
+                                                                   "reason": "Hors sujet"}},
+                                          ok={"POST": {302}}),
+    "staff_talk.moderate_message": Route("staff", data={"POST": {"action": "hide",
+                                                                 "reason": "Hors sujet"}},
+                                         ok={"POST": {302}}),
     "staff_quality.review": Route("staff", data={"POST": {"decision": "accepted"}},
                                   ok={"POST": {302}}),
     # Addresses before the one tree per edition (issue 15): 301 to the new ones, staff only.
@@ -206,7 +220,19 @@ def _fresh_or_seeded(kind):
     return provide
 
 
+def _questions(ctx, role, fresh):
+    """A question of the edition of Martin and Durand ("own" for them), and one of another
+    edition ("other": a family never reads another edition's threads)."""
+    own = ctx.make("question") if fresh else ctx.objects["question"]
+    other = ctx.objects["question_elsewhere"]
+    if ctx.household_of(role) is None:
+        return [(own, None), (other, None)]
+    return [(own, "own"), (other, "other")]
+
+
 ARGS = {
+    "question_id": _questions,
+    "message_id": _fresh_or_seeded("talk_message"),
     "weighin_id": _owned("weighin"),
     "absence_id": _owned("absence"),
     "household_id": _households,

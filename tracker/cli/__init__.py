@@ -9,11 +9,11 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     """Attach every `zw` sub-command to the app's CLI group."""
     from tracker.cli import (accounts, challenges, db, deadletters, devices, households, ingest,
-                             life, mail, progress, reminders, run, weighins)
+                             life, mail, progress, reminders, run, talk, weighins)
 
     for command in (db.db_group, challenges.challenges_group, households.households_group,
                     accounts.accounts_group, weighins.weighins_group, progress.progress_group,
                     run.run_command, ingest.ingest_command, devices.devices_group,
                     deadletters.deadletters_group, mail.mail_group, reminders.reminders_group,
-                    life.life_group):
+                    life.life_group, talk.talk_group):
         app.cli.add_command(command)

@@ -19,9 +19,10 @@ from tracker.models.news import Post
 from tracker.models.teams import Team
 from tracker.models.audit import AuditEntry
 from tracker.models.aggregates import MonthlyAggregate
+from tracker.models.talk import TalkMessage, TalkPreference, TalkQuestion
 
 __all__ = ["UTCDateTime", "utcnow", "Base", "Edition", "EditionSettings", "Household",
            "HouseholdSize", "Absence", "AcceptedMonth", "HouseholdSettings", "new_generation",
            "Account", "SignIn", "ApiToken", "LoginToken", "Device", "DeviceRate", "WeighIn",
            "DeadLetter", "OutgoingMail", "Enrolment", "Event", "EventRegistration", "Post", "Team",
-           "AuditEntry", "MonthlyAggregate", "func"]
+           "AuditEntry", "MonthlyAggregate", "TalkQuestion", "TalkMessage", "TalkPreference", "func"]

@@ -60,3 +60,28 @@ def edition_phase(edition: Edition, now: dt.datetime | None = None) -> str:
     if today < edition.start_date:
         return "upcoming"
     return "past" if today >= edition_end(edition) else "running"
+
+
+def talk_mail_choice(session: Session, household: Household) -> str:
+    """How discussions reach the household by mail: `each`, `digest` or `never` (default each)."""
+    from tracker.models import TalkPreference
+
+    pref = session.get(TalkPreference, household.id)
+    return pref.mail if pref is not None else "each"
+
+
+def set_talk_mail_choice(session: Session, household: Household, choice: str) -> None:
+    """Change the household's choice (an unknown one is refused)."""
+    from tracker.domain import DomainError, _l
+    from tracker.models import MAIL_CHOICES, TalkPreference
+
+    if choice not in MAIL_CHOICES:
+        raise DomainError(_l("Choose each message, a digest or no mail."), "mail")
+    pref = session.get(TalkPreference, household.id)
+    if pref is None:
+        pref = TalkPreference(household_id=household.id, digest_until=clock.now())
+        session.add(pref)
+    if choice == "digest" and pref.mail != "digest":
+        pref.digest_until = clock.now()  # a first digest tells only what comes next
+    pref.mail = choice
+    session.flush()

@@ -134,6 +134,15 @@ SENTENCES: dict[str, object] = {
     "weighin.review": _review,
     "weighin.staff_add": _staff_add,
     "weighin.staff_correct": _staff_correct,
+    "talk.hide": lambda d: (
+        _("Hid question no. %(n)s of the discussions: %(reason)s", n=d.get("message", "?"),
+          reason=d.get("reason", "?")) if d.get("kind") == "question" else
+        _("Hid message no. %(n)s of the discussions: %(reason)s", n=d.get("message", "?"),
+          reason=d.get("reason", "?"))),
+    "talk.unhide": lambda d: (
+        _("Showed question no. %(n)s of the discussions again.", n=d.get("message", "?"))
+        if d.get("kind") == "question" else
+        _("Showed message no. %(n)s of the discussions again.", n=d.get("message", "?"))),
 }
 
 

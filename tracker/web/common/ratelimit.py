@@ -32,6 +32,9 @@ API_REFUSED_PER_ADDRESS = "30/minute"
 MAIL_PER_ADDRESS = "10/minute"
 #: Invitations a signed-in member sends (a household has a handful of members).
 INVITE_PER_ACCOUNT = "5/hour"
+#: Messages a signed-in account publishes in the discussions (questions, answers, comments);
+#: each may send mails, and a family writes a few a day.
+TALK_PER_ACCOUNT = "10/minute;60/day"
 #: Mails the public forms (sign-up, invitation) may send to one address, whoever asks.
 MAIL_PER_TARGET = "3/day"
 
@@ -129,6 +132,10 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
         Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),
         Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
              scope="mail-target")),
+    # Discussions: only a published message counts (a refused form redirects no one).
+    **{endpoint: (Rule(TALK_PER_ACCOUNT, signed_in_account, ("POST",), deduct_when=_form_accepted,
+                       scope="talk"),)
+       for endpoint in ("talk.index", "talk.thread", "talk.post_comments")},
 }
 API_RULES = (Rule(API_PER_CLIENT, api_client, scope="api"),
              Rule(API_REFUSED_PER_ADDRESS, client_address, deduct_when=_refused,

@@ -7,7 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from tracker.web.family import (absences, events, home, members, news, news_mail, privacy,
-                                    reports, teams)
+                                    reports, talk, teams)
 
-    for module in (home, absences, events, news, news_mail, teams, members, privacy, reports):
+    for module in (home, absences, events, news, news_mail, teams, members, privacy, reports, talk):
         app.register_blueprint(module.bp)
