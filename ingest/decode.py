@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 
 from ingest.topics import (MAX_PAYLOAD_BYTES, STATUS_LEAF, STATUS_OFFLINE, STATUS_ONLINE,
                            WEIGHIN_LEAF, split_topic)
+from tracker.reasons import Code, reason
 from tracker.schemas import messages_as_text, reading as reading_schema
 from tracker.services.ingest import Refusal, ScaleReading
 
@@ -33,14 +34,26 @@ class _NotFinite(ValueError):
 
 
 def _refuse_constant(name: str):
-    raise _NotFinite(f"{name} is not allowed")
+    raise _NotFinite(name, f"{name} is not allowed")
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):  # 1e999 parses as infinity
-        raise _NotFinite(f"{text[:20]} is not a finite number")
+        raise _NotFinite(text[:20], f"{text[:20]} is not a finite number")
     return value
+
+
+def _bad_json(exc: Exception):
+    """The parser's refusal: its message, and where (line, column) or what, when known."""
+    detail = str(exc)[:120]
+    if isinstance(exc, RecursionError):
+        return reason(Code.BAD_JSON, detail=detail, problem="recursion")
+    if "BOM" in detail:
+        return reason(Code.BAD_JSON, detail=detail, problem="bom")
+    if isinstance(exc, json.JSONDecodeError):
+        return reason(Code.BAD_JSON, detail=detail, line=exc.lineno, column=exc.colno)
+    return reason(Code.BAD_JSON, detail=detail)
 
 
 def decode(topic: str, payload: bytes, retained: bool = False):
@@ -55,34 +68,39 @@ def decode(topic: str, payload: bytes, retained: bool = False):
 def _decode(topic: str, payload: bytes, retained: bool):
     device_id, leaf = split_topic(topic)
     if device_id is None or leaf not in (WEIGHIN_LEAF, STATUS_LEAF):
-        return Refusal(topic, payload, "unexpected topic", device_id)
+        return Refusal(topic, payload, reason(Code.TOPIC), device_id)
     if len(payload) > MAX_PAYLOAD_BYTES:
-        return Refusal(topic, payload, f"payload too large ({len(payload)} bytes, "
-                                       f"limit {MAX_PAYLOAD_BYTES})", device_id)
+        return Refusal(topic, payload, reason(Code.TOO_LARGE, size=len(payload),
+                                              limit=MAX_PAYLOAD_BYTES), device_id)
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Refusal(topic, payload, f"payload is not UTF-8 (byte {exc.start})", device_id)
+        return Refusal(topic, payload, reason(Code.NOT_UTF8, byte=exc.start), device_id)
     if leaf == STATUS_LEAF:
         return _decode_status(topic, payload, text, device_id, retained)
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_float=_parse_float)
     except _NotFinite as exc:
-        return Refusal(topic, payload, f"not a finite number: {exc}", device_id)
+        return Refusal(topic, payload, reason(Code.NOT_FINITE, value=exc.args[0],
+                                              detail=exc.args[1]), device_id)
     except (ValueError, RecursionError) as exc:
-        return Refusal(topic, payload, f"bad JSON: {str(exc)[:120]}", device_id)
+        return Refusal(topic, payload, _bad_json(exc), device_id)
     if not isinstance(data, dict):
-        return Refusal(topic, payload, f"payload is a JSON {type(data).__name__}, "
-                                       "not an object", device_id)
+        return Refusal(topic, payload, reason(Code.NOT_OBJECT, kind=type(data).__name__), device_id)
     try:
         fields = reading_schema.load(data)
     except ValidationError as exc:
-        detail = json.dumps(messages_as_text(exc.messages), ensure_ascii=False, sort_keys=True)
-        return Refusal(topic, payload, f"invalid reading: {detail[:400]}", device_id)
+        fields = messages_as_text(exc.messages)
+        detail = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+        if len(detail) > 400:  # a flood of unknown fields: the sentence cut, no fields kept
+            return Refusal(topic, payload, reason(Code.INVALID_READING, detail=detail[:400]),
+                           device_id)
+        return Refusal(topic, payload, reason(Code.INVALID_READING, detail=detail,
+                                              fields=fields), device_id)
     claimed = fields.get("device_id")
     if claimed is not None and claimed != device_id:
-        return Refusal(topic, payload, f"device_id {claimed[:64]!r} in the payload does not "
-                                       f"match the topic's {device_id!r}", device_id)
+        return Refusal(topic, payload, reason(Code.MISMATCH, claimed=claimed[:64],
+                                              device=device_id), device_id)
     return ScaleReading(device_id=device_id, seq=fields["seq"], measured_at=fields["ts"],
                         weight_g=fields["weight_g"], stream=fields["stream"],
                         battery_pct=fields["battery_pct"], topic=topic, payload=payload)
@@ -91,5 +109,5 @@ def _decode(topic: str, payload: bytes, retained: bool):
 def _decode_status(topic, payload, text, device_id, retained):
     state = text.strip().lower()
     if state not in (STATUS_ONLINE, STATUS_OFFLINE):
-        return Refusal(topic, payload, "status is neither online nor offline", device_id)
+        return Refusal(topic, payload, reason(Code.STATUS), device_id)
     return StatusChange(device_id, state == STATUS_ONLINE, retained)

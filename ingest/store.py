@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from ingest.decode import StatusChange, decode
 from tracker import clock
 from tracker.db import Database
+from tracker.reasons import Code, reason
 from tracker.services.ingest import (PreparedReadings, Refusal, ScaleReading,
                                      keep_dead_letters, prepare_scale_readings,
                                      record_device_status, store_prepared_readings)
@@ -133,7 +134,8 @@ class BatchStore:
         except Exception as exc:
             log.exception("message on %s could not be stored", getattr(item, "topic", "?"))
             refusal = Refusal(getattr(item, "topic", "?"), getattr(item, "payload", b""),
-                              f"internal error: {type(exc).__name__}: {str(exc)[:200]}",
+                              reason(Code.INTERNAL,
+                                     detail=f"{type(exc).__name__}: {str(exc)[:200]}"),
                               getattr(item, "device_id", None),
                               getattr(item, "redelivered", False))
             return self._retrying(lambda: self._commit([refusal], now), on_retry, keep_going)
@@ -205,7 +207,7 @@ def _safe_decode(topic, payload, retained=False, redelivered=False):
         decoded = decode(topic, payload, retained)
     except Exception as exc:  # decode is total by design; this is the belt to its braces
         log.exception("decoding a message on %s failed", topic)
-        return Refusal(topic, payload, f"internal error: {type(exc).__name__}", None,
+        return Refusal(topic, payload, reason(Code.INTERNAL, detail=type(exc).__name__), None,
                        redelivered)
     if redelivered and isinstance(decoded, (ScaleReading, Refusal)):
         decoded = dataclasses.replace(decoded, redelivered=True)

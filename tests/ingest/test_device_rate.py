@@ -41,6 +41,9 @@ def test_readings_past_the_hourly_limit_are_flagged_across_batches(session, scal
     reasons = session.scalars(select(WeighIn.flag_reason).where(WeighIn.status == "flagged"))
     assert set(reasons) == {rate_reason(10)} == {
         "more than 10 readings from this scale in one hour"}
+    codes = session.execute(select(WeighIn.flag_code, WeighIn.flag_params)
+                            .where(WeighIn.status == "flagged")).all()
+    assert [(code, params) for code, params in codes] == [("rate", {"limit": 10})] * 5
     # The next hour, another scale, a redelivery: each counted on its own.
     record_scale_readings(session, readings("sc-martin", range(16, 19), AT + dt.timedelta(hours=1))
                           + readings("sc-durand", range(1, 4)) + readings("sc-martin", [1]),

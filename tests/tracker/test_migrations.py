@@ -1,4 +1,5 @@
 """Alembic migrations on SQLite and PostgreSQL: up, down, up again, and in step with the models."""
+import json
 import uuid
 
 import pytest
@@ -180,4 +181,98 @@ def test_editions_get_the_reference_figure_and_lose_it_on_the_way_down(empty_url
     with engine.connect() as conn:
         assert conn.execute(text("SELECT slug FROM editions")).scalar() == "d"
         assert "reference_kg_year" not in {c["name"] for c in inspect(conn).get_columns("editions")}
+    engine.dispose()
+
+
+#: sentences the code wrote before 0150, and the code each becomes
+OLD_DEAD_LETTERS = [
+    ("unexpected topic", "topic"),
+    ("payload too large (70000 bytes, limit 65536)", "too_large"),
+    ("payload is not UTF-8 (byte 3)", "not_utf8"),
+    ("not a finite number: NaN is not allowed", "not_finite"),
+    ("bad JSON: Expecting value: line 1 column 1 (char 0)", "bad_json"),
+    ("payload is a JSON list, not an object", "not_object"),
+    ('invalid reading: {"ts": ["Not a valid aware datetime."]}', "invalid_reading"),
+    ("device_id 'sc-b' in the payload does not match the topic's 'sc-a'", "mismatch"),
+    ("unknown device 'ghost'", "unknown_device"),
+    ("device 'sc-a' was revoked on 2026-04-01 10:00 UTC", "revoked"),
+    ("status is neither online nor offline", "status"),
+    ("internal error: KeyError", "internal"),
+    ("retained weigh-in (a reading is published without retain)", "retained"),
+    ("measured_at: The date is outside the challenge (01/03/2026 to 31/10/2026).", "rule"),
+    ("stream: Unknown bin: paper.", "rule"),
+    ("measured_at: The date is in the future.", "rule"),
+    ("not UTF-8", "legacy"),
+]
+OLD_FLAGS = [("over 15 kg", "flag_weight"), ("over 10x the household median (500 g)",
+                                             "flag_median"),
+             ("more than 30 readings from this scale in one hour", "rate"),
+             ("checked by hand", "legacy"), ("", "")]
+
+
+def test_reasons_become_codes_and_their_sentences_stay(empty_url):
+    """0150: every sentence of a known form gets its code and params, from which the same
+    sentence is written again; any other is `legacy` with its text; down keeps the text."""
+    from tracker.reasons import Reason
+    upgrade(empty_url, "0140_absences")
+    engine = create_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO editions (slug, name, start_date, months, "
+                          "baseline_months, target_pct, streams, counted_streams, timezone, "
+                          "created_at) VALUES ('e', 'E', '2026-03-01', 8, 1, 20, "
+                          "'[\"residual\"]', '[\"residual\"]', 'Europe/Paris', "
+                          "'2026-03-01 00:00:00')"))
+        conn.execute(text("INSERT INTO households (edition_id, name, commune, emails, "
+                          "created_at) SELECT id, 'H', '', '', '2026-03-01 00:00:00' "
+                          "FROM editions"))
+        household = conn.execute(text("SELECT id FROM households")).scalar()
+        for i, (sentence, _) in enumerate(OLD_FLAGS):
+            conn.execute(text(
+                "INSERT INTO weighins (household_id, stream, weight_g, measured_at, source, "
+                "status, seq, note, flag_reason, created_at) VALUES (:h, 'residual', 1200, "
+                "'2026-03-02 08:00:00', 'import', :status, :seq, '', :reason, "
+                "'2026-03-02 08:00:00')"),
+                {"h": household, "seq": i, "reason": sentence,
+                 "status": "flagged" if sentence else "accepted"})
+        for sentence, _ in OLD_DEAD_LETTERS:
+            conn.execute(text("INSERT INTO dead_letters (received_at, topic, payload, "
+                              "payload_size, reason) VALUES ('2026-03-02 08:00:00', "
+                              "'zw/scales/a/weighin', '{}', 2, :reason)"), {"reason": sentence})
+    upgrade(empty_url)
+    with engine.connect() as conn:
+        letters = conn.execute(text("SELECT reason, reason_code, reason_params FROM "
+                                    "dead_letters ORDER BY id")).all()
+        flags = conn.execute(text("SELECT flag_reason, flag_code, flag_params FROM weighins "
+                                  "ORDER BY seq")).all()
+    assert [(r[0], r[1]) for r in letters] == OLD_DEAD_LETTERS
+    assert [(r[0], r[1]) for r in flags] == OLD_FLAGS
+    for sentence, code, params in list(letters) + list(flags):
+        params = json.loads(params) if isinstance(params, str) else params
+        if code == "legacy":
+            assert params == {"text": sentence}
+        elif code:  # the producers' sentence from the code and params is the one stored
+            assert Reason(code, params) == sentence, (code, params)
+        else:
+            assert params is None
+    by_text = {r[0]: json.loads(r[2]) if isinstance(r[2], str) else r[2] for r in letters}
+    assert by_text["stream: Unknown bin: paper."] == {
+        "field": "stream", "message": "Unknown bin: paper.", "msgid": "Unknown bin: %(stream)s.",
+        "values": {"stream": "paper"}}
+    assert by_text["device_id 'sc-b' in the payload does not match the topic's 'sc-a'"] == {
+        "claimed": "sc-b", "device": "sc-a"}
+    assert by_text["bad JSON: Expecting value: line 1 column 1 (char 0)"] == {
+        "detail": "Expecting value: line 1 column 1 (char 0)", "line": 1, "column": 1}
+    assert by_text['invalid reading: {"ts": ["Not a valid aware datetime."]}']["fields"] == {
+        "ts": ["Not a valid aware datetime."]}
+    downgrade(empty_url, "0140_absences")
+    with engine.connect() as conn:
+        assert not {"reason_code", "reason_params"} & {
+            c["name"] for c in inspect(conn).get_columns("dead_letters")}
+        assert not {"flag_code", "flag_params"} & {
+            c["name"] for c in inspect(conn).get_columns("weighins")}
+        kept = conn.execute(text("SELECT reason FROM dead_letters ORDER BY id")).scalars().all()
+        assert kept == [sentence for sentence, _ in OLD_DEAD_LETTERS]
+        kept = conn.execute(text("SELECT flag_reason FROM weighins ORDER BY seq")).scalars().all()
+        assert kept == [sentence for sentence, _ in OLD_FLAGS]
+    upgrade(empty_url)
     engine.dispose()

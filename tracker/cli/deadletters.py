@@ -24,7 +24,8 @@ def deadletters_list(fmt, limit, device_id):
     """The most recent refused messages, newest first."""
     with app_db().session() as s:
         rows = [{"id": d.id, "received_at": iso(d.received_at), "topic": d.topic,
-                 "device_id": d.device_id, "reason": d.reason, "payload_size": d.payload_size,
+                 "device_id": d.device_id, "reason": d.reason, "reason_code": d.reason_code,
+                 "reason_params": d.reason_params, "payload_size": d.payload_size,
                  "payload": d.payload}
                 for d in list_dead_letters(s, limit=limit or None, device_id=device_id)]
     if fmt == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index,
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, ForeignKey, Index,
                         Integer, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +32,10 @@ class WeighIn(Base):
     import_key: Mapped[Optional[str]] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
     flag_reason: Mapped[str] = mapped_column(String(200), default="")
+    #: the English sentence (logs, API, exports); the pages read the code and its params
+    #: (tracker.reasons): "" and None when the weigh-in is not flagged
+    flag_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    flag_params: Mapped[Optional[dict]] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime, onupdate=utcnow)
     client_uuid: Mapped[Optional[str]] = mapped_column(String(36), unique=True, index=True)
@@ -64,6 +68,11 @@ class DeadLetter(Base):
     payload: Mapped[str] = mapped_column(Text)
     payload_size: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(500))
+    #: the English sentence (logs, `zw deadletters list`); the pages read the code and its
+    #: params (tracker.reasons)
+    reason_code: Mapped[str] = mapped_column(String(32), default="legacy",
+                                             server_default="legacy")
+    reason_params: Mapped[Optional[dict]] = mapped_column(JSON(none_as_null=True))
     device_id: Mapped[Optional[str]] = mapped_column(String(64))
     #: SHA-256 of topic and whole payload: a redelivered refusal already kept is recognised.
     fingerprint: Mapped[Optional[str]] = mapped_column(String(64))

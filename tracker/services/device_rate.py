@@ -23,17 +23,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tracker.models import DeviceRate
+from tracker.reasons import Code, Reason, reason
 
 HOUR_S = 3600
-#: What staff read (tracker.web.common.reasons translates it); `limit` is the configured rate.
-RATE_REASON = "more than {limit} readings from this scale in one hour"
-#: The same, as a SQL LIKE pattern (the staff data-quality page finds such scales with it).
-RATE_REASON_LIKE = "more than % readings from this scale in one hour"
-
-
-def rate_reason(limit: int) -> str:
-    """Why a reading beyond the scale's hourly limit is flagged."""
-    return RATE_REASON.format(limit=limit)
+def rate_reason(limit: int) -> Reason:
+    """Why a reading beyond the scale's hourly limit is flagged (`Code.RATE`: the staff
+    data-quality page finds such scales by it); `limit` is the configured rate."""
+    return reason(Code.RATE, limit=limit)
 
 
 def hour_of(measured_at: dt.datetime) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from tracker import aggregates, clock
 from tracker.domain import FLAG_WEIGHT_G, DomainError, check_weight
 from tracker.models import DeadLetter, Device, Household, WeighIn
+from tracker.reasons import Code, code_and_params, reason, rule_reason
 from tracker.services.device_rate import add_counts, hour_of, rate_reason, stored_counts
 from tracker.services.weighins import check_measured_at, check_stream, flag_reason, \
     flag_weight_limit, stream_median
@@ -48,7 +49,8 @@ class ScaleReading:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A message set aside, with the reason (becomes a dead letter)."""
+    """A message set aside, with the reason (becomes a dead letter; a `tracker.reasons.Reason`,
+    a plain string is kept as `legacy`)."""
 
     topic: str
     payload: bytes
@@ -61,7 +63,7 @@ class Refusal:
 
 #: Why a retained weigh-in is refused: a reading is an event, stored once, while the broker
 #: sends a retained message again to every new subscription (each ingest restart).
-RETAINED_REASON = "retained weigh-in (a reading is published without retain)"
+RETAINED_REASON = reason(Code.RETAINED)
 
 
 @dataclass
@@ -100,7 +102,8 @@ class PreparedReadings:
 
 #: The columns of a scale reading's row, in the order of the prepared insert.
 _ROW_COLUMNS = ("household_id", "stream", "weight_g", "measured_at", "source", "status",
-                "flag_reason", "device_id", "seq", "note", "created_at")
+                "flag_reason", "flag_code", "flag_params", "device_id", "seq", "note",
+                "created_at")
 
 
 def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
@@ -140,7 +143,7 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
                 check_weight(r.weight_g)
                 check_measured_at(device.household, r.measured_at, now)
             except DomainError as exc:
-                reason = f"{exc.field or 'reading'}: {exc.message}"
+                reason = rule_reason(exc)
         if reason:
             prepared.entries.append((key, Refusal(r.topic, r.payload, reason, r.device_id,
                                                   r.redelivered)))
@@ -266,7 +269,8 @@ def decide_prepared(prepared: PreparedReadings, dialect, *, existing: set, hourl
         result.flagged += bool(doubt)
         decided.rows.append({**row, "status": _bound(processors, "status",
                                                      "flagged" if doubt else "accepted"),
-                             "flag_reason": _bound(processors, "flag_reason", doubt)})
+                             "flag_reason": _bound(processors, "flag_reason", str(doubt)),
+                             **_flag_columns(processors, doubt)})
         decided.devices.add(key[0])
     result.stored = len(decided.rows)
     return result, decided
@@ -334,6 +338,7 @@ def dead_letter_rows(fresh: list[tuple[Refusal, str]], now: dt.datetime) -> list
     return [{"received_at": now, "topic": _text(r.topic.encode("utf-8", "replace"))[:512],
              "payload": _text(r.payload[:DEAD_LETTER_KEEP_BYTES]),
              "payload_size": len(r.payload), "reason": r.reason[:500],
+             **dict(zip(("reason_code", "reason_params"), code_and_params(r.reason))),
              "device_id": (r.device_id or None) and r.device_id[:64], "fingerprint": fp}
             for r, fp in fresh]
 
@@ -363,9 +368,10 @@ def _devices(session: Session, ids: set[str]) -> dict[str, Device]:
 
 def _device_problem(device: Device | None, device_id: str) -> str:
     if device is None:
-        return f"unknown device {device_id[:64]!r}"
+        return reason(Code.UNKNOWN_DEVICE, device=device_id[:64])
     if device.revoked_at is not None:
-        return f"device {device_id!r} was revoked on {device.revoked_at:%Y-%m-%d %H:%M} UTC"
+        return reason(Code.REVOKED, device=device_id,
+                      when=f"{device.revoked_at:%Y-%m-%d %H:%M}")
     return ""
 
 
@@ -411,6 +417,12 @@ def _prepared_insert(dialect) -> tuple[str, tuple[str, ...] | None]:
     if compiled.positional:
         return compiled.string, tuple(compiled.positiontup)
     return compiled.string, None
+
+
+def _flag_columns(processors: dict, doubt: str) -> dict:
+    code, params = code_and_params(doubt)
+    return {"flag_code": _bound(processors, "flag_code", str(code)),
+            "flag_params": _bound(processors, "flag_params", params)}
 
 
 def _text(raw: bytes) -> str:

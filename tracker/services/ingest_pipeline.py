@@ -21,6 +21,7 @@ its one-message-at-a-time fallback see what they see on the other path.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from dataclasses import dataclass, field
 
@@ -59,9 +60,9 @@ _STATUS = "UPDATE devices SET online = %s, last_seen = COALESCE(%s, last_seen) W
 #: The weigh-ins' columns, as _prepared_insert orders its rows (tracker.services.ingest), and
 #: their PostgreSQL types for `unnest`.
 _COLUMNS = ("household_id", "stream", "weight_g", "measured_at", "source", "status",
-            "flag_reason", "device_id", "seq", "note", "created_at")
+            "flag_reason", "flag_code", "flag_params", "device_id", "seq", "note", "created_at")
 _TYPES = ("integer", "varchar", "integer", "timestamptz", "varchar", "varchar", "varchar",
-          "varchar", "bigint", "text", "timestamptz")
+          "varchar", "json", "varchar", "bigint", "text", "timestamptz")
 _UNNEST = (f"INSERT INTO weighins ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
            + ", ".join(f"%s::{t}[]" for t in _TYPES)
            + ") ON CONFLICT (device_id, seq) DO NOTHING")
@@ -79,8 +80,9 @@ INSERTS = ("executemany", "unnest", "copy", "auto")
 INSERT = "auto"
 COPY_FROM_ROWS = 100
 _DEAD_LETTER = ("INSERT INTO dead_letters (received_at, topic, payload, payload_size, reason, "
-                "device_id, fingerprint) VALUES (%(received_at)s, %(topic)s, %(payload)s, "
-                "%(payload_size)s, %(reason)s, %(device_id)s, %(fingerprint)s)")
+                "reason_code, reason_params, device_id, fingerprint) VALUES (%(received_at)s, "
+                "%(topic)s, %(payload)s, %(payload_size)s, %(reason)s, %(reason_code)s, "
+                "%(reason_params)s::json, %(device_id)s, %(fingerprint)s)")
 
 
 @dataclass
@@ -204,7 +206,11 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
                                   status.device_id))
             status_cursors.append((status.device_id, one))
         if fresh:
-            cursor.executemany(_DEAD_LETTER, dead_letter_rows(fresh, now))
+            cursor.executemany(_DEAD_LETTER, [
+                {**row, "reason_code": str(row["reason_code"]),
+                 "reason_params": None if row["reason_params"] is None
+                 else json.dumps(row["reason_params"])}
+                for row in dead_letter_rows(fresh, now)])
     unknown = [device for device, one in status_cursors if one.rowcount == 0]
     return StoredBatch(result, [r for r, _ in fresh], unknown,
                        [(row["household_id"], row["measured_at"]) for row in decided.rows])

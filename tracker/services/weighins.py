@@ -12,6 +12,7 @@ from tracker.domain import (FLAG_WEIGHT_G, FUTURE_TOLERANCE, SOURCES, DomainErro
                             check_weight, edition_bounds)
 from tracker import clock
 from tracker.models import Device, Household, WeighIn
+from tracker.reasons import Code, code_and_params, reason
 
 #: A reading this many times the household's usual weight for the bin is doubtful.
 MEDIAN_FACTOR = 10
@@ -49,10 +50,16 @@ def check_stream(household: Household, stream: str) -> None:
 def flag_reason(weight_g: int, median_g: float | None, flag_weight_g: int = FLAG_WEIGHT_G) -> str:
     """Why a valid reading is doubtful ('' when it is not): very heavy, or far above the usual."""
     if weight_g > flag_weight_g:
-        return f"over {flag_weight_g // 1000} kg"
+        return reason(Code.FLAG_WEIGHT, kg=flag_weight_g // 1000)
     if median_g and weight_g > MEDIAN_FACTOR * median_g:
-        return f"over {MEDIAN_FACTOR}x the household median ({int(median_g)} g)"
+        return reason(Code.FLAG_MEDIAN, factor=MEDIAN_FACTOR, grams=int(median_g))
     return ""
+
+
+def flag_columns(flag: str) -> dict:
+    """The stored code and params of a flag reason ("" and None when not flagged)."""
+    code, params = code_and_params(flag)
+    return {"flag_code": code, "flag_params": params}
 
 
 def flag_weight_limit(session: Session) -> int:
@@ -101,7 +108,8 @@ def weighin_values(household: Household, *, stream: str, weight_g: int,
     reason = flag_reason(weight_g, median_g, flag_weight_g)
     return {"household_id": household.id, "stream": stream, "weight_g": weight_g,
             "measured_at": measured_at, "source": source,
-            "status": "flagged" if reason else "accepted", "flag_reason": reason,
+            "status": "flagged" if reason else "accepted", "flag_reason": str(reason),
+            **flag_columns(reason),
             "note": note or ""}
 
 
@@ -162,7 +170,8 @@ def correct_weighin(session: Session, household: Household, weighin_id: int, *,
                              flag_weight_limit(session))
         if weighin.status != "rejected":
             weighin.status = "flagged" if reason else "accepted"
-        weighin.flag_reason = reason
+        weighin.flag_reason = str(reason)
+        weighin.flag_code, weighin.flag_params = code_and_params(reason)
     weighin.stream, weighin.weight_g, weighin.measured_at = new_stream, new_weight, new_time
     if note is not None:
         weighin.note = note

@@ -1,50 +1,45 @@
-"""Reasons stored in English (a flagged reading's, a dead letter's), shown in the page's language.
+"""Reasons stored as a code and its parameters (tracker.reasons), shown in the page's language.
 
-The services and the ingest write these reasons in English: the database, the logs and
-`zw deadletters list --format json` keep one language, and the ingest runs without Flask. The
-staff pages show them through the `reason` filter, which knows every form the code writes
-(tests/web/test_reasons.py checks that against the code's own refusals); a form it does not
-know is shown as stored. Details that come from a library (a JSON parser's message, the
-fields of an invalid reading) are put in words where their form is known. `reason_help` says
-what each kind of refusal means and what staff can do (HELP).
+The services and the ingest store a reason's code and parameters beside its English sentence
+(the logs, the API and `zw deadletters list --format json` keep one language, and the ingest
+runs without Flask). The staff pages show them through the `reason` filter: one message of
+the catalog per code (MESSAGES; tests/ingest/test_reason_codes.py checks that every code has
+one, in French and English). A `legacy` reason (a sentence of no known form kept before the
+codes) is shown as stored. Details that come from a library (the JSON parser's position, the
+schema's messages about the fields of an invalid reading) are put in words. `reason_help`
+says what each kind of refusal means and what staff can do (HELP).
 """
 from __future__ import annotations
-
-import json
-import re
 
 from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-# (kind, pattern of the English reason, the same in the page's language); first match wins.
-_FORMS = [(kind, re.compile(pattern), template) for kind, pattern, template in (
-    ("flag", r"over (?P<kg>\d+) kg", _l("over %(kg)s kg")),
-    ("flag", r"over (?P<factor>\d+)x the household median \((?P<grams>\d+) g\)",
-     _l("over %(factor)sx the household median (%(grams)s g)")),
-    ("topic", r"unexpected topic", _l("unexpected topic")),
-    ("format", r"payload too large \((?P<size>\d+) bytes, limit (?P<limit>\d+)\)",
-     _l("payload too large (%(size)s bytes, limit %(limit)s)")),
-    ("format", r"payload is not UTF-8 \(byte (?P<byte>\d+)\)",
-     _l("payload is not UTF-8 (byte %(byte)s)")),
-    ("format", r"not a finite number: (?P<detail>.*)", _l("not a finite number: %(detail)s")),
-    ("format", r"bad JSON: (?P<detail>.*)", _l("bad JSON: %(detail)s")),
-    ("format", r"payload is a JSON (?P<kind>\w+), not an object",
-     _l("payload is a JSON %(kind)s, not an object")),
-    ("format", r"invalid reading: (?P<detail>.*)", _l("invalid reading: %(detail)s")),
-    ("mismatch",
-     r"device_id (?P<claimed>'.*') in the payload does not match the topic's (?P<device>'.*')",
-     _l("device_id %(claimed)s in the payload does not match the topic's %(device)s")),
-    ("unknown_device", r"unknown device (?P<device>'.*')", _l("unknown device %(device)s")),
-    ("revoked", r"device (?P<device>'.*') was revoked on (?P<when>[\d-]+ [\d:]+) UTC",
-     _l("device %(device)s was revoked on %(when)s UTC")),
-    ("status", r"status is neither online nor offline", _l("status is neither online nor offline")),
-    ("internal", r"internal error: (?P<detail>.*)", _l("internal error: %(detail)s")),
-    ("retained", r"retained weigh-in \(a reading is published without retain\)",
-     _l("retained weigh-in (a reading is published without retain)")),
-    ("rate", r"more than (?P<limit>\d+) readings from this scale in one hour",
-     _l("more than %(limit)s readings from this scale in one hour")),
-)]
+from tracker.reasons import Code, kind
+
+#: The message of each code in the page's language, formatted with the code's params (the
+#: values `_values` prepares); `legacy` is its own text and `rule` the domain's message.
+MESSAGES = {
+    Code.FLAG_WEIGHT: _l("over %(kg)s kg"),
+    Code.FLAG_MEDIAN: _l("over %(factor)sx the household median (%(grams)s g)"),
+    Code.RATE: _l("more than %(limit)s readings from this scale in one hour"),
+    Code.TOPIC: _l("unexpected topic"),
+    Code.TOO_LARGE: _l("payload too large (%(size)s bytes, limit %(limit)s)"),
+    Code.NOT_UTF8: _l("payload is not UTF-8 (byte %(byte)s)"),
+    Code.NOT_FINITE: _l("not a finite number: %(detail)s"),
+    Code.BAD_JSON: _l("bad JSON: %(detail)s"),
+    Code.NOT_OBJECT: _l("payload is a JSON %(kind)s, not an object"),
+    Code.INVALID_READING: _l("invalid reading: %(detail)s"),
+    Code.MISMATCH: _l("device_id %(claimed)s in the payload does not match the topic's "
+                      "%(device)s"),
+    Code.UNKNOWN_DEVICE: _l("unknown device %(device)s"),
+    Code.REVOKED: _l("device %(device)s was revoked on %(when)s UTC"),
+    Code.STATUS: _l("status is neither online nor offline"),
+    Code.INTERNAL: _l("internal error: %(detail)s"),
+    Code.RETAINED: _l("retained weigh-in (a reading is published without retain)"),
+    Code.RULE: _l("%(field)s: %(message)s"),
+    Code.LEGACY: None,
+}
 
 #: What each kind of refusal means and what staff can do, in words staff use.
 HELP = {
@@ -87,118 +82,109 @@ HELP = {
                 _l("Read the reason; fix the scale's settings if it repeats.")),
 }
 
-#: A rule of the service refused the reading: "<field>: <the rule's own message>".
-_RULE = re.compile(r"(?P<field>measured_at|stream|weight|reading): (?P<message>.+)")
+#: The fields a rule of the domain names, in words.
 _FIELDS = {"measured_at": _l("date"), "stream": _l("bin"), "weight": _l("weight"),
            "reading": _l("reading")}
-# The rules' messages with values in them (the others are looked up as they are).
-_RULE_FORMS = [(re.compile(pattern), template) for pattern, template in (
-    (r"The date is outside the challenge \((?P<start>.+) to (?P<end>.+)\)\.",
-     _l("The date is outside the challenge (%(start)s to %(end)s).")),
-    (r"Unknown bin: (?P<stream>.+)\.", _l("Unknown bin: %(stream)s.")),
-)]
-
-
-def _first(forms, text: str) -> str | None:
-    for pattern, template in forms:
-        match = pattern.fullmatch(text)
-        if match:
-            return str(template) % match.groupdict()
-    return None
-
-
-def _known(text: str) -> tuple[str, str] | None:
-    """(kind, text in the page's language) of a known form, details translated."""
-    for kind, pattern, template in _FORMS:
-        match = pattern.fullmatch(text)
-        if match:
-            values = match.groupdict()
-            if "detail" in values:
-                values["detail"] = _detail(text.split(":", 1)[0], values["detail"])
-            return kind, str(template) % values
-    return None
-
-
-# Details that come from the JSON parser or the reading's schema (marshmallow), in words.
-_JSON_WHERE = re.compile(r".*line (?P<line>\d+) column (?P<column>\d+).*")
-_NOT_FINITE = re.compile(r"(?P<value>\S+) is not (?:allowed|a finite number)")
-_SCHEMA_FORMS = [(re.compile(pattern), template) for pattern, template in (
-    (r"Missing data for required field\.", _l("missing")),
-    (r"Field may not be null\.", _l("empty (null)")),
-    (r"Not a valid integer\.", _l("not a whole number")),
-    (r"Not a valid number\.", _l("not a number")),
-    (r"Not a valid string\.", _l("not a text")),
-    (r"Not a valid datetime\.", _l("not an ISO 8601 date and time")),
-    (r"Not a valid aware datetime\.",
-     _l("date and time without an offset (add +01:00 or Z)")),
-    (r"Must be greater than or equal to (?P<low>\S+) and less than or equal to (?P<high>\S+)\.",
-     _l("must be between %(low)s and %(high)s")),
-    (r"Must be one of: (?P<choices>.*)\.", _l("must be one of: %(choices)s")),
-    (r"Unknown field\.", _l("unknown field")),
-)]
+#: The schema's (marshmallow's) messages about a reading's fields, in words: library text,
+#: not ours (a message of another form is shown as it is).
+_SCHEMA_MESSAGES = {
+    "Missing data for required field.": _l("missing"),
+    "Field may not be null.": _l("empty (null)"),
+    "Not a valid integer.": _l("not a whole number"),
+    "Not a valid number.": _l("not a number"),
+    "Not a valid string.": _l("not a text"),
+    "Not a valid datetime.": _l("not an ISO 8601 date and time"),
+    "Not a valid aware datetime.": _l("date and time without an offset (add +01:00 or Z)"),
+    "Unknown field.": _l("unknown field"),
+}
+_BETWEEN = ("Must be greater than or equal to ", " and less than or equal to ")
+_ONE_OF = "Must be one of: "
 _READING_FIELDS = {"seq": _l("message number (seq)"), "ts": _l("date (ts)"),
                    "weight_g": _l("weight (weight_g)"), "stream": _l("bin (stream)"),
                    "battery_pct": _l("battery (battery_pct)"), "device_id": _l("scale (device_id)")}
 
 
-def _detail(prefix: str, detail: str) -> str:
-    """A library's detail of a refusal in words, or unchanged when its form is unknown."""
-    if prefix == "bad JSON":
-        if "BOM" in detail:
-            return gettext("starts with an invisible byte order mark (BOM)")
-        if "recursion" in detail:
-            return gettext("nested too deeply")
-        where = _JSON_WHERE.fullmatch(detail)
-        if where:
-            return gettext("line %(line)s, column %(column)s", **where.groupdict())
-    elif prefix == "not a finite number":
-        value = _NOT_FINITE.fullmatch(detail)
-        if value:
-            return value["value"]
-    elif prefix == "invalid reading":
-        try:
-            fields = json.loads(detail)
-        except ValueError:  # cut short at 400 characters
-            return detail
-        if isinstance(fields, dict):
-            return "; ".join(
-                gettext("%(field)s: %(message)s", field=_READING_FIELDS.get(field, field),
-                        message=", ".join(
-                            _first(_SCHEMA_FORMS, str(m)) or str(m)
-                            for m in (messages if isinstance(messages, list) else [messages])))
-                for field, messages in fields.items())
-    return detail
+def _schema_message(message: str) -> str:
+    if message in _SCHEMA_MESSAGES:
+        return str(_SCHEMA_MESSAGES[message])
+    if message.startswith(_BETWEEN[0]) and _BETWEEN[1] in message and message.endswith("."):
+        low, high = message[len(_BETWEEN[0]):-1].split(_BETWEEN[1], 1)
+        return gettext("must be between %(low)s and %(high)s", low=low, high=high)
+    if message.startswith(_ONE_OF) and message.endswith("."):
+        return gettext("must be one of: %(choices)s", choices=message[len(_ONE_OF):-1])
+    return message
 
 
-def reason_kind(reason: str | None) -> str | None:
-    """The kind of a reason (a key of HELP), or None when its form is unknown."""
-    if not reason:
-        return None
-    for kind, pattern, _template in _FORMS:
-        if pattern.fullmatch(reason):
-            return kind
-    rule = _RULE.fullmatch(reason)
-    return rule["field"] if rule else None
+def _json_detail(params: dict) -> str:
+    problem = params.get("problem")
+    if problem == "bom":
+        return gettext("starts with an invisible byte order mark (BOM)")
+    if problem == "recursion":
+        return gettext("nested too deeply")
+    if "line" in params and "column" in params:
+        return gettext("line %(line)s, column %(column)s", line=params["line"],
+                       column=params["column"])
+    return str(params.get("detail", ""))
 
 
-def reason_help(reason: str | None) -> tuple[str, str] | None:
-    """(what it means, what to do) for a reason, in the page's language; None if unknown."""
-    kind = reason_kind(reason)
-    return (str(HELP[kind][0]), str(HELP[kind][1])) if kind else None
+def _fields_detail(params: dict) -> str:
+    fields = params.get("fields")
+    if not isinstance(fields, dict):  # cut short: the sentence's detail as it is
+        return str(params.get("detail", ""))
+    return "; ".join(
+        gettext("%(field)s: %(message)s", field=_READING_FIELDS.get(field, field),
+                message=", ".join(_schema_message(str(m)) for m in
+                                  (messages if isinstance(messages, list) else [messages])))
+        for field, messages in fields.items())
 
 
-def reason_text(reason: str | None) -> str:
-    """The reason in the current language ("" for none); unknown forms unchanged."""
-    if not reason:
-        return ""
-    known = _known(reason)
-    if known is not None:
-        return known[1]
-    rule = _RULE.fullmatch(reason)
-    if rule:  # the rule's message is one of the catalog's (the domain's `_l` messages)
-        message = _first(_RULE_FORMS, rule["message"]) or gettext(rule["message"])
-        return gettext("%(field)s: %(message)s", field=_FIELDS[rule["field"]], message=message)
-    return reason
+def _values(code: Code, params: dict) -> dict:
+    """The params of a code as its message's values (details in words, names quoted)."""
+    values = dict(params)
+    if code is Code.NOT_FINITE:
+        values["detail"] = params.get("value", params.get("detail", ""))
+    elif code is Code.BAD_JSON:
+        values["detail"] = _json_detail(params)
+    elif code is Code.INVALID_READING:
+        values["detail"] = _fields_detail(params)
+    elif code is Code.RULE:
+        field = params.get("field", "reading")
+        values["field"] = str(_FIELDS.get(field, field))
+        values["message"] = gettext(params.get("msgid") or params.get("message", ""),
+                                    **params.get("values", {}))
+    for name in ("claimed", "device"):  # quoted as in the English sentence
+        if name in values and code in (Code.MISMATCH, Code.UNKNOWN_DEVICE, Code.REVOKED):
+            values[name] = repr(values[name])
+    return values
+
+
+def reason_text(code: str | None, params: dict | None = None, text: str = "") -> str:
+    """A stored reason in the current language: its code's message with its params; `text`
+    (the stored sentence) for `legacy` and for a row without a code; "" for none."""
+    try:
+        code = Code(code)
+    except ValueError:
+        return text or ""
+    message = MESSAGES[code]
+    if message is None:  # legacy
+        return (params or {}).get("text", text) or text
+    try:
+        return str(message) % _values(code, params or {})
+    except (KeyError, TypeError, ValueError):  # params of another shape: the sentence
+        return text or ""
+
+
+def reason_kind(code: str | None, params: dict | None = None) -> str | None:
+    """The kind of a stored reason (a key of HELP), or None when it has none."""
+    found = kind(code, params)
+    return found if found in HELP else None
+
+
+def reason_help(code: str | None, params: dict | None = None) -> tuple[str, str] | None:
+    """(what it means, what to do) for a stored reason, in the page's language; None if
+    unknown."""
+    found = reason_kind(code, params)
+    return (str(HELP[found][0]), str(HELP[found][1])) if found else None
 
 
 def init_app(app: Flask) -> None:

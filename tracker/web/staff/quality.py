@@ -22,7 +22,7 @@ from tracker import services
 from tracker.extensions import db
 from tracker.models import DeadLetter, Device, Edition, Household, WeighIn
 from tracker.services import audit
-from tracker.services.device_rate import RATE_REASON_LIKE
+from tracker.reasons import Code
 from tracker.web.common.auth import staff_required
 from tracker.web.common.urls import safe_target
 from tracker.web.staff.cohort import LABELS
@@ -61,7 +61,7 @@ def flagged_weighins(edition: Edition | None, page: int) -> tuple[list[WeighIn],
 def busy_scales(edition: Edition | None, limit: int = 50) -> list[dict]:
     """Scales with readings past the hourly limit (flagged by the ingest), latest first: the
     household, how many readings went past it, how many still wait for a decision."""
-    where = [WeighIn.flag_reason.like(RATE_REASON_LIKE)]
+    where = [WeighIn.flag_code == Code.RATE.value]
     if edition is not None:
         where.append(Household.edition_id == edition.id)
     latest = func.max(WeighIn.measured_at)
