@@ -4,7 +4,7 @@ The ingest, the services and the staff pages share these codes. What is stored i
 and its parameters (`dead_letters.reason_code`/`reason_params`, `weighins.flag_code`/
 `flag_params`) beside the English sentence rendered from them (`reason`, `flag_reason`): the
 logs, the API and `zw deadletters list --format json` keep one language, and the pages put
-the code in the page's language (tracker.web.reasons) without reading the sentence back.
+the code in the page's language (tracker.web.common.reasons) without reading the sentence back.
 
 A `Reason` is the English sentence (a `str`, so logs, slicing and comparisons work as they
 did) that also carries its `code` and `params`. A plain string where a reason is expected is
@@ -61,7 +61,7 @@ ENGLISH = {
     Code.LEGACY: "{text}",
 }
 
-#: The kind of refusal each code is (what it means and what to do: tracker.web.reasons.HELP);
+#: The kind of refusal each code is (what it means and what to do: tracker.web.common.reasons.HELP);
 #: a rule's kind is its field, a legacy text has none.
 KIND = {
     Code.FLAG_WEIGHT: "flag", Code.FLAG_MEDIAN: "flag", Code.RATE: "rate",
