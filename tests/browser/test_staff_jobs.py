@@ -211,11 +211,15 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     assert response.status_code == 200, response.text[:500]
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(rows) >= 4, rows  # the header, then a line per household at least
-    text = response.content.decode("utf-8-sig")
-    for name in found:
-        assert name in text
+    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8")))
+    assert ",".join(header) == (  # DESIGN.md, "Progress CSV"
+        "household,month,month_start,month_end,complete,weighins,counted_kg,person_days,"
+        "g_per_person_week,reduction_pct,target_pct,on_track,absent_days,weeks_covered,"
+        "weeks,reliable")
+    by_key = {(r[0], r[1]): dict(zip(header, r)) for r in rows}
+    assert sorted(by_key) == sorted((name, month) for name in found for month in "12")
+    april = by_key[("Famille Leroy", "2")]  # the corrected weigh-in, not the first one
+    assert (april["weighins"], april["counted_kg"]) == ("1", "2.400")
     assert requests.get(link, timeout=30, allow_redirects=False).status_code in (302, 303, 401,
                                                                                  403)
 
