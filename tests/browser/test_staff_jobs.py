@@ -72,16 +72,20 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     watch = Watch(driver)
     sign_in(driver, base, "staff@example.org")
 
-    # 1. create: the edition, its sign-up open (started 1 March; "now" is 15 April).
+    # 1. create: the edition (started 1 March; "now" is 15 April), then open its sign-up.
     driver.get(f"{base}/equipe/defis/")
     driver.get(f"{base}/equipe/defis/nouveau")
     driver.find_element(By.ID, "slug").send_keys(SLUG)
     driver.find_element(By.ID, "name").send_keys("Défi 2027")
     driver.execute_script("arguments[0].value = '2026-03-01'", driver.find_element(By.ID, "start"))
-    driver.find_element(By.ID, "enrolment_open").click()
     submit(driver)
     assert "Édition Défi 2027 créée." in flash_text(driver)
     assert driver.current_url.endswith(f"/equipe/defis/{SLUG}/reglages")
+    assert requests.get(f"{base}/inscription/{SLUG}", timeout=30).status_code == 404
+    driver.find_element(By.ID, "enrolment_open").click()  # its settings: sign-up opened
+    submit(driver)
+    assert "Édition enregistrée." in flash_text(driver)
+    assert driver.find_element(By.ID, "enrolment_open").is_selected()
     with app.extensions["zw_db"].session() as s:
         edition = services.get_edition(s, SLUG)
         assert (edition.name, edition.start_date.isoformat(), edition.months) == \
