@@ -13,7 +13,7 @@ from tests.conftest import PASSWORD, sign_in
 from tests.life.helpers import post, text, visible
 from tracker import services
 from tracker.models import Account, Household
-from tracker.models_life import AuditEntry, OutgoingMail
+from tracker.models import AuditEntry, OutgoingMail
 from tracker.models import TalkMessage, TalkQuestion
 from tracker.services import news, talk
 from tracker.services.preferences import set_talk_mail_choice

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.domain import DomainError, NotFound, _l
 from tracker.models import Account
-from tracker.models_life import Post
+from tracker.models import Post
 from tracker.models import TalkMessage, TalkQuestion
 from tracker.services import audit
 from tracker.services.preferences import talk_mail_choice
