@@ -58,6 +58,13 @@ class Flag(Field):
 
 
 
+class Many(Field):
+    """Every value posted under the name (ticked boxes of one group), in order."""
+
+    def process_formdata(self, valuelist):
+        self.data = list(valuelist)
+
+
 def typed(form) -> dict:
     """The posted values as typed (first value of each field sent), to show the form again."""
     return {field.name: field.raw_data[0] for field in form if field.raw_data}
