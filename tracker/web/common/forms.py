@@ -34,6 +34,22 @@ class Text(Field):
         return self.data or ""
 
 
+class Raw(Field):
+    """A text field as posted, not stripped ("" when not sent), cut to `limit` characters."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, limit: int | None = None, **kwargs):
+        super().__init__(label, **kwargs)
+        self.limit = limit
+
+    def process_formdata(self, valuelist):
+        self.data = ((valuelist[0] if valuelist else "") or "")[:self.limit]
+
+    def _value(self):
+        return self.data or ""
+
+
 class WholeNumber(Field):
     """An integer field: None when empty or not a number (the service says what is wrong)."""
 
