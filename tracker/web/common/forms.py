@@ -3,7 +3,6 @@ that never fail the form (the services say what is wrong, in French), the posted
 typed for a form shown again, and a domain error as a form's error mapping."""
 from __future__ import annotations
 
-from flask import request
 from wtforms import Field
 from wtforms.widgets import CheckboxInput, TextInput
 
@@ -85,21 +84,3 @@ def typed(form) -> dict:
     """The posted values as typed (first value of each field sent), to show the form again."""
     return {field.name: field.raw_data[0] for field in form if field.raw_data}
 
-
-# Being retired (issue 15): views still reading the form by hand.
-def form_text(name: str, limit: int = 2000) -> str:
-    """A text field of the posted form, stripped and cut to a sane length."""
-    return (request.form.get(name) or "").strip()[:limit]
-
-
-def form_int(name: str) -> int | None:
-    """An integer field of the posted form (None when empty or not a number)."""
-    raw = (request.form.get(name) or "").strip()
-    try:
-        return int(raw)
-    except ValueError:
-        return None
-
-
-def form_bool(name: str) -> bool:
-    return request.form.get(name) in ("y", "on", "1", "true")
