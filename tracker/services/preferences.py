@@ -73,7 +73,7 @@ def talk_mail_choice(session: Session, household: Household) -> str:
 def set_talk_mail_choice(session: Session, household: Household, choice: str) -> None:
     """Change the household's choice (an unknown one is refused)."""
     from tracker.domain import DomainError, _l
-    from tracker.models import MAIL_CHOICES, TalkPreference
+    from tracker.models.talk import MAIL_CHOICES, TalkPreference
 
     if choice not in MAIL_CHOICES:
         raise DomainError(_l("Choose each message, a digest or no mail."), "mail")

@@ -7,10 +7,12 @@ revokes every API token; a token can also be revoked on its own here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
 from marshmallow import ValidationError
+from wtforms import PasswordField
 
 from tracker import clock, services
 from tracker.domain import DomainError
@@ -18,7 +20,7 @@ from tracker.extensions import db
 from tracker.schemas import messages_as_text, password_change
 from tracker.services import accounts, links, sessions
 from tracker.web.common.auth import LINK_SIGN_IN, renew_session
-from tracker.web.common.forms import errors_of
+from tracker.web.common.forms import errors_of, typed
 
 bp = Blueprint("my_account", __name__)
 
@@ -55,6 +57,14 @@ def revoke_token(token_id: int):
     return redirect(url_for(".index"))
 
 
+class PasswordForm(FlaskForm):
+    """The CSRF token and the raw inputs: `tracker.schemas.password_change` validates."""
+
+    current_password = PasswordField()
+    password = PasswordField()
+    confirm = PasswordField()
+
+
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
 @login_required
 def password():
@@ -63,9 +73,10 @@ def password():
     are signed out and API tokens revoked; this browser stays signed in."""
     reset = _signed_in_by_link()
     errors: dict = {}
-    if request.method == "POST":
+    form = PasswordForm()
+    if form.validate_on_submit():
         try:
-            values = password_change.load(request.form.to_dict())
+            values = password_change.load(typed(form))
             services.change_password(db(), current_user, current=values["current_password"],
                                      new=values["password"], reset=reset)
         except ValidationError as exc:

@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.services import coverage
 from tracker.web.common.auth import family_required
+from tracker.web.common.forms import Text, typed
 
 bp = Blueprint("family_absences", __name__)
+
+
+class AbsenceForm(FlaskForm):
+    """Away from `date_from` to `date_to` (YYYY-MM-DD; the service says what is wrong)."""
+
+    date_from = Text(limit=20)
+    date_to = Text(limit=20)
 
 
 def parse_day(raw: str | None) -> dt.date | None:
@@ -34,11 +43,12 @@ def index():
     """The household's absences and the form to declare one."""
     household = current_user.household
     errors: dict = {}
-    if request.method == "POST":
+    form = AbsenceForm()
+    if form.validate_on_submit():
         try:
             coverage.declare_absence(db(), household,
-                                     date_from=parse_day(request.form.get("date_from")),
-                                     date_to=parse_day(request.form.get("date_to")),
+                                     date_from=parse_day(form.date_from.data),
+                                     date_to=parse_day(form.date_to.data),
                                      actor=current_user)
         except DomainError as exc:
             db().rollback()
@@ -48,7 +58,7 @@ def index():
             flash(_("Absence saved: those days do not count as days at home."), "success")
             return redirect(url_for("family_absences.index"))
     return render_template("family/absences.html", household=household,
-                           edition=household.edition, errors=errors, form=request.form,
+                           edition=household.edition, errors=errors, form=typed(form),
                            absences=coverage.absences(db(), household)), \
         422 if errors else 200
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -16,9 +17,17 @@ from tracker.services import links
 from tracker.services.preferences import edition_settings, household_settings
 from tracker.web.common import mailer
 from tracker.web.common.auth import family_required
-from tracker.web.common.forms import errors_of, form_bool, form_text
+from tracker.web.common.forms import Flag, Text, errors_of, typed
 
 bp = Blueprint("family_members", __name__)
+
+
+class MembersForm(FlaskForm):
+    """The page's two forms: an invitation (email), or the reminders switch (action)."""
+
+    action = Text(limit=20)
+    email = Text(limit=254)
+    reminders_enabled = Flag()
 
 
 def _invite(household_id: int, inviter_id: int, email: str) -> None:
@@ -52,15 +61,17 @@ def index():
     household = current_user.household
     settings = household_settings(db(), household)
     errors: dict = {}
-    if request.method == "POST" and request.form.get("action") == "reminders":
-        settings.reminders_enabled = form_bool("reminders_enabled")
+    form = MembersForm()
+    posted = form.validate_on_submit()
+    if posted and form.action.data == "reminders":
+        settings.reminders_enabled = form.reminders_enabled.data
         db().commit()
         flash(_("Reminders by email are on.") if settings.reminders_enabled
               else _("Reminders by email are off."), "success")
         return redirect(url_for(".index"))
-    if request.method == "POST":
+    if posted:
         try:
-            email = enrolment_service.invitation_address(form_text("email", 254))
+            email = enrolment_service.invitation_address(form.email.data)
         except DomainError as exc:
             errors = errors_of(exc)
         else:
@@ -73,4 +84,4 @@ def index():
     return render_template("links/members.html", household=household, settings=settings,
                            teams_enabled=edition_settings(db(), household.edition).teams_enabled,
                            members=enrolment_service.joined_members(db(), household), errors=errors,
-                           form=request.form), 422 if errors else 200
+                           form=typed(form)), 422 if errors else 200

@@ -5,15 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from tracker.extensions import db
 from tracker.services import privacy
 from tracker.services.preferences import household_settings
 from tracker.web.common.auth import family_required
 from tracker.web.common.downloads import household_download
-from tracker.web.common.forms import form_bool
+from tracker.web.common.forms import Flag
 
 bp = Blueprint("family_privacy", __name__)
+
+
+class ErasureForm(FlaskForm):
+    cancel = Flag()
 
 
 @bp.route("/foyer/mes-donnees")
@@ -36,7 +41,7 @@ def my_data_download(kind: str):
 @family_required
 def request_erasure():
     """Ask staff to erase the household (or withdraw the request)."""
-    cancel = form_bool("cancel")
+    cancel = ErasureForm().cancel.data
     privacy.request_erasure(db(), current_user.household, cancel=cancel)
     db().commit()
     flash(_("Your request is withdrawn.") if cancel else

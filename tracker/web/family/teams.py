@@ -4,14 +4,19 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from tracker.extensions import db
 from tracker.services import teams
 from tracker.services.preferences import edition_settings, household_settings
 from tracker.web.common.auth import family_required
-from tracker.web.common.forms import form_bool
+from tracker.web.common.forms import Flag
 
 bp = Blueprint("family_teams", __name__)
+
+
+class VisibilityForm(FlaskForm):
+    hidden = Flag()
 
 
 @bp.route("/foyer/equipes")
@@ -32,7 +37,7 @@ def leaderboard():
 @family_required
 def visibility():
     """Hide the household from the leaderboard, or show it again."""
-    teams.set_hidden(db(), current_user.household, form_bool("hidden"))
+    teams.set_hidden(db(), current_user.household, VisibilityForm().hidden.data)
     db().commit()
     flash(_("Saved."), "success")
     return redirect(url_for(".leaderboard"))

@@ -1,16 +1,27 @@
 """Sign-up to an edition, as the public sees it: choose an edition, ask to join, thanks."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
+from flask_wtf import FlaskForm
 
 from tracker import services
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.services import enrolment as enrolment_service
 from tracker.web.common import mailer
-from tracker.web.common.forms import errors_of, form_bool, form_int, form_text
+from tracker.web.common.forms import Flag, Text, WholeNumber, errors_of, typed
 
 bp = Blueprint("public_enrolment", __name__)
+
+
+class SignUpForm(FlaskForm):
+    """The sign-up form (the service checks the values and says what is wrong)."""
+
+    household_name = Text(limit=200)
+    persons = WholeNumber()
+    commune = Text(limit=200)
+    email = Text(limit=254)
+    consent = Flag()
 
 
 @bp.route("/inscription")
@@ -28,12 +39,13 @@ def sign_up(slug: str):
     edition = services.get_edition(db(), slug)
     settings = enrolment_service.edition_settings(db(), edition)
     errors: dict = {}
-    if request.method == "POST":
+    form = SignUpForm()
+    if form.validate_on_submit():
         try:
             done = enrolment_service.submit_enrolment(
-                db(), edition, household_name=form_text("household_name", 200),
-                persons=form_int("persons"), commune=form_text("commune", 200),
-                email=form_text("email", 254), consent=form_bool("consent"))
+                db(), edition, household_name=form.household_name.data,
+                persons=form.persons.data, commune=form.commune.data,
+                email=form.email.data, consent=form.consent.data)
         except DomainError as exc:
             errors = errors_of(exc)
         else:
@@ -49,7 +61,7 @@ def sign_up(slug: str):
             return redirect(url_for(".thanks", slug=slug))
     open_now = settings.enrolment_open and enrolment_service.edition_phase(edition) != "past"
     return render_template("enrolment/sign_up.html", edition=edition, settings=settings,
-                           open_now=open_now, errors=errors, form=request.form), \
+                           open_now=open_now, errors=errors, form=typed(form)), \
         (422 if errors else 200) if open_now else 404
 
 

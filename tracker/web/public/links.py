@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from tracker import clock
@@ -12,9 +13,13 @@ from tracker.models import LoginToken
 from tracker.services import links
 from tracker.web.common import mailer
 from tracker.web.common.auth import LINK_SIGN_IN, start_session
-from tracker.web.common.forms import form_text
+from tracker.web.common.forms import Text
 
 bp = Blueprint("public_links", __name__)
+
+
+class LinkRequestForm(FlaskForm):
+    email = Text(limit=254)
 
 
 #: At most this many sign-in links per account in a lifetime window (no mail-bombing).
@@ -25,8 +30,9 @@ MAX_OPEN_LINKS = 3
 def request_link():
     """Ask for a sign-in link; the answer is the same, and as quick, whether the address is
     known or not: the link is issued and mailed once the answer is sent."""
-    if request.method == "POST":
-        email = form_text("email", 254)
+    form = LinkRequestForm()
+    if form.validate_on_submit():
+        email = form.email.data
         mailer.after_response(lambda: _mail_signin_link(email))
         return render_template("links/sent.html", email=email)
     return render_template("links/request.html")

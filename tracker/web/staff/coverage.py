@@ -4,19 +4,33 @@ Forms on the household's staff page post here and come back to it with a message
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request
+from flask import Blueprint, abort, flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models import Absence, Household
 from tracker.services import coverage
 from tracker.web.common.auth import staff_required
+from tracker.web.common.forms import Raw, WholeNumber
 from tracker.web.family.absences import parse_day
 from tracker.web.staff.cohort import _edition_or_404, household_url
 
 bp = Blueprint("staff_coverage", __name__, url_prefix="/equipe/defis")
+
+
+class AbsenceForm(FlaskForm):
+    date_from = Raw()
+    date_to = Raw()
+
+
+class AcceptForm(FlaskForm):
+    """A month accepted as reliable, with the reason (the service checks both)."""
+
+    month = WholeNumber()
+    reason = Raw()
 
 
 def _household(slug: str, household_id: int) -> Household:
@@ -43,11 +57,11 @@ def _refused(household: Household, exc: DomainError):
 @staff_required
 def declare(slug: str, household_id: int):
     """Declare the household away on some dates."""
-    household = _household(slug, household_id)
+    household, form = _household(slug, household_id), AbsenceForm()
     try:
         coverage.declare_absence(db(), household,
-                                 date_from=parse_day(request.form.get("date_from")),
-                                 date_to=parse_day(request.form.get("date_to")),
+                                 date_from=parse_day(form.date_from.data),
+                                 date_to=parse_day(form.date_to.data),
                                  actor=current_user)
     except DomainError as exc:
         return _refused(household, exc)
@@ -74,11 +88,11 @@ def withdraw(slug: str, absence_id: int):
 @staff_required
 def accept(slug: str, household_id: int):
     """Accept a household-month as reliable, with a reason (audited)."""
-    household = _household(slug, household_id)
-    month = request.form.get("month", type=int)
+    household, form = _household(slug, household_id), AcceptForm()
+    month = form.month.data
     try:
         coverage.accept_month(db(), household, month=month if month is not None else 0,
-                              reason=request.form.get("reason", ""), actor=current_user)
+                              reason=form.reason.data, actor=current_user)
     except DomainError as exc:
         return _refused(household, exc)
     return _done(household, _("Month %(month)s accepted as reliable.", month=month))

@@ -29,6 +29,7 @@ from flask import (Blueprint, current_app, flash, make_response, redirect, rende
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from tracker import services
@@ -39,6 +40,7 @@ from tracker.services import audit
 from tracker.services import devices as device_service
 from tracker.services.scale_settings import ScaleSettings, blocks, qr_text
 from tracker.web.common.auth import staff_required
+from tracker.web.common.forms import Raw, WholeNumber, typed
 from tracker.web.staff.cohort import LABELS
 
 log = logging.getLogger(__name__)
@@ -93,11 +95,21 @@ def _use_pair_token(token: str) -> bool:
     return True
 
 
-def _form(status: int = 200, error: str | None = None):
+class PairForm(FlaskForm):
+    """A scale to pair (the service checks the bin and firmware); `token` refuses a reload."""
+
+    token = Raw()
+    household = WholeNumber()
+    stream = Raw()
+    firmware = Raw()
+    label = Raw(limit=200)
+
+
+def _form(status: int = 200, error: str | None = None, form: PairForm | None = None):
     return render_template("staff/device_pair.html", households=_households(),
                            firmwares=device_service.FIRMWARES, firmware_labels=FIRMWARE_LABELS,
                            token=_new_pair_token(),
-                           form=request.form, error=error, **LABELS), status
+                           form=typed(form) if form else {}, error=error, **LABELS), status
 
 
 def _no_store(response):
@@ -138,20 +150,21 @@ def _qr_data_uri(text: str) -> str:
 @staff_required
 def pair():
     """Pair a scale, register it with the broker, show its secret and settings once."""
-    if not _use_pair_token(request.form.get("token", "")):
+    form = PairForm()
+    if not _use_pair_token(form.token.data):
         flash(_("This form was already sent: the scale is paired and its secret is not shown "
                 "again. If it was lost, revoke the scale and pair a new one."), "warning")
         return redirect(url_for(".index"))
-    home = db().get(Household, request.form.get("household", type=int) or 0)
+    home = db().get(Household, form.household.data or 0)
     if home is None:
-        return _no_store(make_response(_form(400, _("Choose a household."))))
+        return _no_store(make_response(_form(400, _("Choose a household."), form)))
     try:
         device, secret = device_service.provision_device(
-            db(), home, stream=request.form.get("stream", ""),
-            firmware=request.form.get("firmware", ""), label=request.form.get("label", "")[:200])
+            db(), home, stream=form.stream.data, firmware=form.firmware.data,
+            label=form.label.data)
     except DomainError as exc:
         db().rollback()
-        return _no_store(make_response(_form(400, str(exc.message))))
+        return _no_store(make_response(_form(400, str(exc.message), form)))
     problem = register_at_broker(device.id, secret)
     if problem is not None:
         db().rollback()
@@ -159,7 +172,7 @@ def pair():
         return _no_store(make_response(_form(503, _(
             "The broker could not be reached at %(host)s:%(port)s, so the scale was not paired "
             "(nothing was saved). Start the broker (zw run, or the mosquitto service), then "
-            "send the form again.", host=cfg.mqtt_host, port=cfg.mqtt_port))))
+            "send the form again.", host=cfg.mqtt_host, port=cfg.mqtt_port), form)))
     audit.record(db(), current_user, "device.pair", edition_id=home.edition_id,
                  household_id=home.id, device=device.id, stream=device.stream,
                  firmware=device.firmware)

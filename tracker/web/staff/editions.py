@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from tracker import services
@@ -16,34 +17,49 @@ from tracker.models import Edition, Household
 from tracker.services import edition_admin
 from tracker.services.preferences import edition_end, edition_phase, edition_settings
 from tracker.web.common.auth import staff_required
-from tracker.web.common.forms import errors_of, form_bool, form_int, form_text
+from tracker.web.common.forms import Flag, Many, Text, WholeNumber, errors_of
 
 bp = Blueprint("staff_editions", __name__, url_prefix="/equipe/defis")
 
 
-def _form_values() -> dict:
-    target = form_text("target_pct", 10).replace(",", ".")
+class EditionForm(FlaskForm):
+    """An edition's settings (the service checks them); `slug` only when creating one."""
+
+    slug = Text(limit=64)
+    name = Text(limit=200)
+    description = Text(limit=5000)
+    enrolment_open = Flag()
+    teams_enabled = Flag()
+    start = Text(limit=10)
+    months = WholeNumber()
+    baseline_months = WholeNumber()
+    target_pct = Text(limit=10)
+    reference_kg_year = Text(limit=12)
+    counted_streams = Many()
+
+
+def _form_values(form: EditionForm) -> dict:
+    target = form.target_pct.data.replace(",", ".")
     try:
         target_pct = float(target)
     except ValueError:
         target_pct = None
-    raw = form_text("reference_kg_year", 12).replace(",", ".").replace("\u202f", "").strip()
+    raw = form.reference_kg_year.data.replace(",", ".").replace("\u202f", "").strip()
     try:
         reference = float(raw) if raw else None
     except ValueError:
         reference = -1.0  # refused by the service with its message
     try:
-        start = dt.date.fromisoformat(form_text("start", 10))
+        start = dt.date.fromisoformat(form.start.data)
     except ValueError:
         start = None
-    values = {"name": form_text("name", 200), "description": form_text("description", 5000),
-            "enrolment_open": form_bool("enrolment_open"),
-            "teams_enabled": form_bool("teams_enabled"), "start": start,
-            "months": form_int("months"), "baseline_months": form_int("baseline_months"),
-            "target_pct": target_pct, "reference_kg_year": reference,
-            "counted_streams": [s for s in request.form.getlist("counted_streams")
-                                if s in STREAMS]}
-    if "reference_kg_year" not in request.form:  # not sent: unchanged (empty means none)
+    values = {"name": form.name.data, "description": form.description.data,
+              "enrolment_open": form.enrolment_open.data,
+              "teams_enabled": form.teams_enabled.data, "start": start,
+              "months": form.months.data, "baseline_months": form.baseline_months.data,
+              "target_pct": target_pct, "reference_kg_year": reference,
+              "counted_streams": [s for s in form.counted_streams.data if s in STREAMS]}
+    if not form.reference_kg_year.raw_data:  # not sent: unchanged (empty means none)
         del values["reference_kg_year"]
     return values
 
@@ -77,9 +93,10 @@ def create():
               "baseline_months": 1, "target_pct": 20.0, "counted_streams": list(DEFAULT_COUNTED),
               "reference_kg_year": REFERENCE_KG_YEAR,
               "enrolment_open": False, "teams_enabled": False}
-    if request.method == "POST":
-        values = {"reference_kg_year": REFERENCE_KG_YEAR, **_form_values(),
-                  "slug": form_text("slug", 64).lower()}
+    form = EditionForm()
+    if form.validate_on_submit():
+        values = {"reference_kg_year": REFERENCE_KG_YEAR, **_form_values(form),
+                  "slug": form.slug.data.lower()}
         try:
             edition = edition_admin.create_configured_edition(db(), current_user, **values)
         except DomainError as exc:
@@ -102,8 +119,9 @@ def edit(slug: str):
     phase = edition_phase(edition)
     errors: dict = {}
     values = edition_admin._current(session, edition)
-    if request.method == "POST":
-        posted = _form_values()
+    form = EditionForm()
+    if form.validate_on_submit():
+        posted = _form_values(form)
         # A past edition gets every posted value, so that the service refuses the change.
         changes = {k: v for k, v in posted.items()
                    if k in edition_admin.EDITABLE[phase] or phase == "past"}

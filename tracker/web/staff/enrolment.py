@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -11,9 +12,15 @@ from tracker.services import enrolment as enrolment_service
 from tracker.services import links
 from tracker.web.common import mailer
 from tracker.web.common.auth import staff_required
-from tracker.web.common.forms import form_text
+from tracker.web.common.forms import Text
 
 bp = Blueprint("staff_enrolment", __name__)
+
+
+class ApproveForm(FlaskForm):
+    """The household's name as staff correct it (empty: the name asked for)."""
+
+    household_name = Text(limit=200)
 
 
 @bp.route("/equipe/inscriptions")
@@ -32,7 +39,7 @@ def approve(enrolment_id: int):
     enrolment = enrolment_service.get_enrolment(session, enrolment_id)
     try:
         household, account, token = enrolment_service.approve_enrolment(
-            session, enrolment, current_user, household_name=form_text("household_name", 200)
+            session, enrolment, current_user, household_name=ApproveForm().household_name.data
             or None)
     except DomainError as exc:
         session.rollback()

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from tracker import clock
@@ -16,7 +17,7 @@ from tracker.models import Edition
 from tracker.services import events as event_service
 from tracker.web.common import mailer
 from tracker.web.common.auth import staff_required
-from tracker.web.common.forms import errors_of, form_int, form_text
+from tracker.web.common.forms import Text, WholeNumber, errors_of
 from tracker.web.common.notices import notify_promoted
 
 bp = Blueprint("staff_events", __name__)
@@ -25,20 +26,32 @@ bp = Blueprint("staff_events", __name__)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def _form(zone: ZoneInfo) -> tuple[dict, dict]:
-    values = {"title": form_text("title", 200), "description": form_text("description", 5000),
-              "place": form_text("place", 300), "meeting_url": form_text("meeting_url", 500),
-              "capacity": form_int("capacity")}
+class EventForm(FlaskForm):
+    """An event (the service checks the values; the dates are local, YYYY-MM-DDTHH:MM)."""
+
+    edition = WholeNumber()
+    title = Text(limit=200)
+    description = Text(limit=5000)
+    place = Text(limit=300)
+    meeting_url = Text(limit=500)
+    capacity = WholeNumber()
+    starts_at = Text(limit=20)
+    ends_at = Text(limit=20)
+
+
+def _form(form: EventForm, zone: ZoneInfo) -> tuple[dict, dict]:
+    values = {name: form[name].data for name in ("title", "description", "place",
+                                                 "meeting_url", "capacity")}
     errors = {}
     for name in ("starts_at", "ends_at"):
-        raw = form_text(name, 20)
+        raw = form[name].data
         try:
             values[name] = dt.datetime.strptime(raw, LOCAL_FORMAT).replace(tzinfo=zone)
         except ValueError:
             values[name] = None
             if name == "starts_at" or raw:
                 errors[name] = [_("Enter a date and time.")]
-    if form_text("capacity") and values["capacity"] is None:
+    if (form.capacity.raw_data or [""])[0].strip() and values["capacity"] is None:
         errors["capacity"] = [_("Enter a whole number, or leave empty for no limit.")]
     return values, errors
 
@@ -65,8 +78,10 @@ def edit(event_id: int | None = None):
     session = db()
     event = event_service.get_event(session, event_id) if event_id else None
     editions = session.scalars(select(Edition).order_by(Edition.start_date.desc())).all()
+    form = EventForm()
+    chosen = request.args.get("edition", type=int) or form.edition.data
     edition = event.edition if event else session.get(
-        Edition, request.values.get("edition", type=int) or (editions[0].id if editions else 0))
+        Edition, chosen or (editions[0].id if editions else 0))
     if edition is None:
         abort(404)
     zone = ZoneInfo(edition.timezone)
@@ -74,8 +89,8 @@ def edit(event_id: int | None = None):
                                                     "meeting_url", "capacity", "starts_at",
                                                     "ends_at")}, zone) if event else {}
     errors: dict = {}
-    if request.method == "POST":
-        values, errors = _form(zone)
+    if form.validate_on_submit():
+        values, errors = _form(form, zone)
         if not errors:
             try:
                 if event is None:

@@ -3,9 +3,10 @@ and reminders switch, its data export and erasure. Under the edition's tree
 (`/equipe/defis/<slug>/foyers/<id>/...`, docs/architecture.md)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -21,13 +22,27 @@ from tracker.services.preferences import edition_today, household_settings
 from tracker.web.common import mailer
 from tracker.web.common.auth import staff_required
 from tracker.web.common.downloads import household_download
-from tracker.web.common.forms import errors_of, form_bool, form_text
+from tracker.web.common.forms import Flag, Text, errors_of
 from tracker.web.common.notices import notify_promoted
 from tracker.web.staff.devices import remove_at_broker
 from tracker.web.staff.tree import household_in_edition, household_or_404
 
 bp = Blueprint("staff_households", __name__, url_prefix="/equipe/defis/<slug>/foyers")
 household_in_edition(bp)
+
+
+class HouseholdForm(FlaskForm):
+    """The household page's forms: action=settings (reminders switch) or invite (email)."""
+
+    action = Text(limit=20)
+    reminders_enabled = Flag()
+    email = Text(limit=254)
+
+
+class EraseForm(FlaskForm):
+    """The household's name, typed again to confirm its erasure."""
+
+    confirm_name = Text(limit=200)
 
 
 @bp.route("")
@@ -60,11 +75,12 @@ def show(slug: str, household_id: int):
     household = household_or_404(slug, household_id)
     settings = household_settings(session, household)
     errors: dict = {}
-    if request.method == "POST":
-        action = request.form.get("action")
+    form = HouseholdForm()
+    if form.validate_on_submit():
+        action = form.action.data
         if action == "settings":
             before = settings.reminders_enabled
-            settings.reminders_enabled = form_bool("reminders_enabled")
+            settings.reminders_enabled = form.reminders_enabled.data
             if before != settings.reminders_enabled:
                 audit.record(session, current_user, "household.reminders",
                              edition_id=household.edition_id, household_id=household.id,
@@ -75,7 +91,7 @@ def show(slug: str, household_id: int):
         if action == "invite":
             try:
                 account, token = enrolment_service.invite_member(
-                    session, household, form_text("email", 254), current_user)
+                    session, household, form.email.data, current_user)
             except DomainError as exc:
                 session.rollback()
                 errors = errors_of(exc)
@@ -118,7 +134,7 @@ def erase(slug: str, household_id: int):
     emails = sorted(erasure.traces_of(session, household).emails)
     try:
         counts, files, promoted = privacy.erase_household(session, household, current_user,
-                                                          form_text("confirm_name", 200))
+                                                          EraseForm().confirm_name.data)
     except DomainError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for(".show", household_id=household_id))

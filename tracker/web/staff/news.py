@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from tracker.domain import DomainError
@@ -11,9 +12,24 @@ from tracker.extensions import db
 from tracker.models import Edition
 from tracker.services import news
 from tracker.web.common.auth import staff_required
-from tracker.web.common.forms import errors_of, form_int, form_text
+from tracker.web.common.forms import Text, WholeNumber, errors_of
 
 bp = Blueprint("staff_news", __name__)
+
+
+class PostForm(FlaskForm):
+    """A news item or a tip (the service checks the values); action=delete deletes it."""
+
+    action = Text(limit=20)
+    kind = Text(limit=8)
+    title = Text(limit=200)
+    body = Text(limit=20000)
+    link = Text(limit=500)
+    tags = Text(limit=300)
+    edition_id = WholeNumber()
+
+
+FIELDS = ("kind", "title", "body", "link", "tags", "edition_id")
 
 
 @bp.route("/equipe/actualites")
@@ -30,18 +46,16 @@ def edit(post_id: int | None = None):
     session = db()
     post = news.get_post(session, post_id) if post_id else None
     errors: dict = {}
-    values = ({c: getattr(post, c) for c in ("kind", "title", "body", "link", "tags",
-                                             "edition_id")} if post else
+    values = ({c: getattr(post, c) for c in FIELDS} if post else
               {"kind": request.args.get("kind", "news"), "edition_id": None})
-    if request.method == "POST":
-        if request.form.get("action") == "delete" and post is not None:
+    form = PostForm()
+    if form.validate_on_submit():
+        if form.action.data == "delete" and post is not None:
             session.delete(post)
             session.commit()
             flash(_("Deleted."), "success")
             return redirect(url_for(".index"))
-        values = {"kind": form_text("kind", 8), "title": form_text("title", 200),
-                  "body": form_text("body", 20000), "link": form_text("link", 500),
-                  "tags": form_text("tags", 300), "edition_id": form_int("edition_id")}
+        values = {name: form[name].data for name in FIELDS}
         try:
             post = news.save_post(session, post, current_user, **values)
         except DomainError as exc:

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +25,7 @@ from tracker.models import DeadLetter, Device, Edition, Household, WeighIn
 from tracker.services import audit
 from tracker.reasons import Code
 from tracker.web.common.auth import staff_required
+from tracker.web.common.forms import Raw
 from tracker.web.common.urls import safe_target
 from tracker.web.staff.cohort import LABELS
 
@@ -121,11 +123,19 @@ def index():
         **LABELS)
 
 
+class ReviewForm(FlaskForm):
+    """accepted or rejected; `next`: the page to come back to (checked by safe_target)."""
+
+    decision = Raw()
+    next = Raw()
+
+
 @bp.route("/pesees/<int:weighin_id>", methods=["POST"])
 @staff_required
 def review(weighin_id: int):
     """Accept (it counts from now on) or reject (it never counts) a weigh-in."""
-    decision = request.form.get("decision")
+    form = ReviewForm()
+    decision = form.decision.data
     if decision not in ("accepted", "rejected"):
         abort(400)
     weighin = services.review_weighin(db(), weighin_id, decision)
@@ -135,4 +145,4 @@ def review(weighin_id: int):
     kg = format_decimal(weighin.weight_g / 1000, format="#,##0.###")
     flash(_("Weigh-in of %(kg)s kg accepted: it counts now.", kg=kg) if decision == "accepted"
           else _("Weigh-in of %(kg)s kg rejected: it does not count.", kg=kg), "success")
-    return redirect(safe_target(request.form.get("next")) or url_for(".index"))
+    return redirect(safe_target(form.next.data) or url_for(".index"))

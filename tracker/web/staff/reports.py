@@ -2,20 +2,28 @@
 publication, a household's printable journey (pages drawn by tracker/web/common/reports.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from tracker import services
 from tracker.extensions import db
 from tracker.services import published, reports
 from tracker.services.preferences import edition_settings
 from tracker.web.common.auth import staff_required
+from tracker.web.common.forms import Raw
 from tracker.web.common.reports import cohort_page, household_page
 from tracker.web.staff.tree import household_in_edition, household_or_404
 
 bp = Blueprint("staff_reports", __name__)
 household_in_edition(bp)
+
+
+class PublishForm(FlaskForm):
+    """publish, republish or withdraw (none: publish or withdraw, as the button)."""
+
+    action = Raw()
 
 
 @bp.route("/equipe/defis/<slug>/bilan")
@@ -33,7 +41,7 @@ def publish(slug: str):
     it (`action`: publish, republish, withdraw; none: publish or withdraw, as the button)."""
     edition = services.get_edition(db(), slug)
     public = edition_settings(db(), edition).report_published_at is not None
-    action = request.form.get("action") or ("withdraw" if public else "publish")
+    action = PublishForm().action.data or ("withdraw" if public else "publish")
     if action == "withdraw":
         published.withdraw(db(), edition, current_user)
         message = _("The report is no longer public.")
