@@ -88,7 +88,7 @@ def test_edition_pages_need_staff(client, world):
 
 def test_staff_set_the_reference_figure_families_compare_with(app, staff, world,
                                                               now_in_edition):
-    path = "/equipe/editions/defi-2026"
+    path = "/equipe/defis/defi-2026/reglages"
     page = text(staff.get(path))
     assert 'name="reference_kg_year"' in page and 'value="254"' in page  # ADEME's default
     assert "MODECOM 2017" in page

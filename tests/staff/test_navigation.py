@@ -10,7 +10,7 @@ from tests.staff.conftest import page_text
 
 ENDPOINTS = ["staff.index", "staff_quality.index", "staff_devices.index", "staff_compare.index",
              "staff_editions.index", "staff_enrolment.index", "staff_events.index",
-             "staff_news.index", "staff_outbox.index", "staff_journal.index",
+             "staff_news.index", "staff_talk.index", "staff_outbox.index", "staff_journal.index",
              "staff_devices.pair_form"]
 
 
@@ -33,7 +33,7 @@ def test_every_staff_page_shows_the_same_single_menu(app, staff, cohort):
         assert 'class="nav"' in response.get_data(as_text=True)
     assert all(menu == seen[0] for menu in seen)
     labels = [label for _href, label in seen[0]]
-    assert len(labels) == len(set(labels)) == 10, labels
+    assert len(labels) == len(set(labels)) == 11, labels
     assert {"Éditions", "Réglages des éditions", "Balances", "Messages refusés"} - set(labels) \
         == {"Messages refusés"}  # refused messages are on the data-quality page
     hrefs = {href for href, _label in seen[0]}
