@@ -16,7 +16,9 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
@@ -33,14 +35,29 @@ SLUG = "defi-2027"
 
 
 def flash_text(driver) -> str:
-    """The text of the page's success flashes once shown."""
-    found = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".flash-success"),
-                               message="no success message on " + driver.current_url)
-    return " ".join(f.text for f in found)
+    """The text of the page's success flashes once shown (read again if the page was replaced
+    while reading)."""
+    def texts(d):
+        try:
+            found = d.find_elements(By.CSS_SELECTOR, ".flash-success")
+            return " ".join(f.text for f in found) if found else False
+        except StaleElementReferenceException:
+            return False
+    return wait(driver).until(texts, message="no success message on " + driver.current_url)
+
+
+def click_through(driver, button) -> None:
+    """Click a button that submits its form and wait for the next page."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    wait(driver).until(EC.staleness_of(page), message="the form was not submitted")
 
 
 def submit(driver, form_css: str = "main form.stack") -> None:
+    """Submit and wait for the next page: the old one's flash must not be read as the new's."""
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]").click()
+    wait(driver).until(EC.staleness_of(page), message="the form was not submitted")
 
 
 def outbox(app, kind: str) -> list:
@@ -107,7 +124,7 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     driver.get(f"{base}/equipe/inscriptions")
     card = driver.find_element(By.XPATH, "//li[contains(@class,'card')]"
                                          "[.//strong[text()='Famille Leroy']]")
-    card.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    click_through(driver, card.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]"))
     assert "Famille Leroy" in flash_text(driver) and "leroy@example.org" in flash_text(driver)
     assert "Aucune inscription en attente." in driver.find_element(By.TAG_NAME, "main").text
     leroy = households(app)["Famille Leroy"]
@@ -123,11 +140,11 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     driver.find_element(By.LINK_TEXT, "Importer des foyers (CSV)").click()
     wait(driver).until(lambda d: d.current_url.endswith("/foyers/importer"))
     driver.find_element(By.ID, "import-file").send_keys(str(upload))
-    driver.find_element(By.CSS_SELECTOR, "form.staff-form button[type=submit]").click()
+    click_through(driver, driver.find_element(By.CSS_SELECTOR, "form.staff-form button[type=submit]"))
     check = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".import-check"))
     assert "Le fichier est correct" in check[0].text
     assert set(households(app)) == {"Famille Leroy"}, "the check saved something"
-    check[0].find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    click_through(driver, check[0].find_element(By.CSS_SELECTOR, "form button[type=submit]"))
     assert "2 foyer(s) importé(s)" in flash_text(driver)
     found = households(app)
     assert set(found) == {"Famille Leroy", "Famille Petit", "Famille Moreau"}
@@ -137,7 +154,7 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     driver.get(f"{base}/equipe/balances/appairer")
     Select(driver.find_element(By.ID, "pair-household")).select_by_visible_text("Famille Petit")
     Select(driver.find_element(By.ID, "pair-stream")).select_by_value("residual")
-    driver.find_element(By.CSS_SELECTOR, "form.pair-form button[type=submit]").click()
+    click_through(driver, driver.find_element(By.CSS_SELECTOR, "form.pair-form button[type=submit]"))
     secret_box = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input.secret"))
     (device_id, secret), = registered.items()
     assert secret_box[0].get_attribute("value") == secret
@@ -164,7 +181,7 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     silent = driver.find_element(By.XPATH, "//section[.//h2[@id='silent-title']]")
     for name in found:
         assert name in silent.text
-    silent.find_element(By.XPATH, ".//li[a[text()='Famille Leroy']]//button").click()
+    click_through(driver, silent.find_element(By.XPATH, ".//li[a[text()='Famille Leroy']]//button"))
     assert "Relance prête pour Famille Leroy" in flash_text(driver)
     assert outbox(app, "staff_reminder") == [("leroy@example.org", leroy.id)]
 
@@ -202,8 +219,8 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     driver.find_element(By.ID, "body").send_keys("Rendez-vous à la ressourcerie à 10 h.")
     submit(driver)
     assert "Publié." in flash_text(driver)
-    driver.find_element(By.CSS_SELECTOR,
-                        "form[action$='/envoyer-par-courriel'] button[type=submit]").click()
+    click_through(driver, driver.find_element(
+        By.CSS_SELECTOR, "form[action$='/envoyer-par-courriel'] button[type=submit]"))
     assert "1 adresse(s)" in flash_text(driver)
     assert outbox(app, "news_post") == [("leroy@example.org", leroy.id)]
 
@@ -230,7 +247,7 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     # 10. publish: the staff report page's action; the public page answers.
     assert requests.get(f"{base}/resultats/{SLUG}", timeout=30).status_code == 404
     driver.get(f"{base}/equipe/defis/{SLUG}/bilan")
-    driver.find_element(By.CSS_SELECTOR, "button[name=action][value=publish]").click()
+    click_through(driver, driver.find_element(By.CSS_SELECTOR, "button[name=action][value=publish]"))
     assert "Le bilan est publié." in flash_text(driver)
     public = requests.get(f"{base}/resultats/{SLUG}", timeout=30)
     assert public.status_code == 200 and "Défi 2027" in public.text
