@@ -17,6 +17,7 @@ from tracker.domain import DomainError, NotFound
 from tracker.extensions import db
 from tracker.services import preferences, talk
 from tracker.adapters import talk_mail
+from tracker.web.common import mailer
 from tracker.web.common.auth import family_required
 
 bp = Blueprint("talk", __name__)
@@ -46,6 +47,19 @@ def queue_notices(notices: list[talk.Notice], session=None) -> None:
     talk_mail.queue_notices(notices, session if session is not None else db())
 
 
+def _publish(write):
+    """Run a service call that returns (what it wrote, notices); queue the notices and commit
+    with the mails (the sender is woken), or roll back: (what it wrote, {}) or (None, errors)."""
+    try:
+        written, notices = write()
+        queue_notices(notices)
+    except DomainError as exc:
+        db().rollback()
+        return None, _errors(exc)
+    mailer.commit_and_queue()
+    return written, {}
+
+
 def _errors(exc: DomainError) -> dict:
     return {exc.field or "body": str(exc.message)}
 
@@ -64,15 +78,9 @@ def index():
     """The edition's questions and the form to ask one."""
     form, errors = AskForm(), {}
     if form.validate_on_submit():
-        try:
-            question, notices = talk.ask(db(), current_user, title=form.title.data,
-                                         body=form.body.data)
-            queue_notices(notices)
-        except DomainError as exc:
-            db().rollback()
-            errors = _errors(exc)
-        else:
-            db().commit()
+        question, errors = _publish(lambda: talk.ask(db(), current_user, title=form.title.data,
+                                                     body=form.body.data))
+        if not errors:
             flash(_("Question published."), "success")
             return redirect(url_for(".thread", question_id=question.id))
     mail_form = MailForm(mail=preferences.talk_mail_choice(db(), current_user.household))
@@ -108,14 +116,9 @@ def thread(question_id: int):
         abort(404)
     form, errors = MessageForm(), {}
     if form.validate_on_submit():
-        try:
-            _message, notices = talk.answer(db(), current_user, question, form.body.data)
-            queue_notices(notices)
-        except DomainError as exc:
-            db().rollback()
-            errors = _errors(exc)
-        else:
-            db().commit()
+        _message, errors = _publish(lambda: talk.answer(db(), current_user, question,
+                                                        form.body.data))
+        if not errors:
             flash(_("Answer published."), "success")
             return redirect(url_for(".thread", question_id=question.id) + "#reponse")
     return render_template("talk/thread.html", question=question, form=form, errors=errors,
@@ -133,14 +136,9 @@ def post_comments(post_id: int):
         abort(404)
     form, errors = MessageForm(), {}
     if form.validate_on_submit():
-        try:
-            _message, notices = talk.comment(db(), current_user, post, form.body.data)
-            queue_notices(notices)
-        except DomainError as exc:
-            db().rollback()
-            errors = _errors(exc)
-        else:
-            db().commit()
+        _message, errors = _publish(lambda: talk.comment(db(), current_user, post,
+                                                         form.body.data))
+        if not errors:
             flash(_("Comment published."), "success")
             return redirect(url_for(".post_comments", post_id=post.id) + "#reponse")
     return render_template("talk/post.html", post=post, form=form, errors=errors,
