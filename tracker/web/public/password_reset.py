@@ -70,7 +70,7 @@ def _queue_reset_link(email: str) -> None:
                 household_id=account.household_id,
                 link=mailer.absolute_url("password_reset.new_password", token=token),
                 minutes=int(links.LIFETIME[links.RESET].total_seconds() // 60))
-    db().commit()  # queued only: the outbox delivers it
+    mailer.commit_and_queue()  # queued only: the sender delivers it
 
 
 def _valid_reset_link(token: str):

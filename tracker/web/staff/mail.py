@@ -64,7 +64,7 @@ def remind(slug: str, household_id: int):
     staff_mail.mark_reminded(db(), household)
     audit.record(db(), current_user, "household.remind", edition_id=edition.id,
                  household_id=household.id, mails=len(household.accounts))
-    db().commit()
+    mailer.commit_and_queue()
     flash(_("Reminder queued for %(name)s: it leaves with the next mail round.",
             name=household.name), "success")
     return redirect(back)
@@ -109,7 +109,7 @@ def message(slug: str):
                                 url=mailer.absolute_url("family.home"))
                 audit.record(db(), current_user, "mail.group", edition_id=edition.id,
                              group=group.kind, mails=count)
-                db().commit()
+                mailer.commit_and_queue()
                 flash(_("Message queued for %(n)s address(es): it leaves with the next mail "
                         "round.", n=count), "success")
                 return redirect(url_for("staff_cohort.overview", slug=slug))

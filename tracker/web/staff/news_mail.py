@@ -39,7 +39,7 @@ def send(post_id: int):
             count += 1
     audit.record(db(), current_user, "news.mail", edition_id=post.edition_id, post=post.id,
                  mails=count)
-    db().commit()
+    mailer.commit_and_queue()
     flash(_("Announcement queued for %(n)s address(es) (families who chose each "
             "announcement); the others get it in their weekly digest.", n=count), "success")
     return redirect(url_for("staff_news.index"))
