@@ -19,7 +19,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_lo
 from tracker.domain import (COMMUNE_MAX_LENGTH, MAX_WEIGHT_G, NAME_MAX_LENGTH, NOTE_MAX_LENGTH,
                             SOURCES, STATUSES, STREAMS, _l, normalize_stream)
 
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)\Z")
 #: Characters of a typed weight: "12,345" and a few spare. A longer number is no weight, and a
 #: million digits would overflow Decimal's arithmetic (or Python's 4,300-digit int limit).
 MAX_WEIGHT_CHARS = 20
@@ -46,11 +46,11 @@ def parse_weight_kg(value) -> int:
 #: no-break space, narrow no-break space (French typography), thin space.
 _SPACES = re.compile("[\u00a0\u202f\u2009 ]+")
 #: The number and its unit, if typed: `1 250 g`, `1,25kg`, `2`.
-_WITH_UNIT = re.compile(r"^(?P<number>.*?) ?(?P<unit>kg|g)?$", re.IGNORECASE)
+_WITH_UNIT = re.compile(r"^(?P<number>.*?) ?(?P<unit>kg|g)?\Z", re.IGNORECASE | re.DOTALL)
 #: Digits grouped by thousands with spaces: `1 250`, `12 500,5`.
-_GROUPED = re.compile(r"^[+-]?\d{1,3}( \d{3})+([.,]\d*)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}( \d{3})+([.,]\d*)?\Z")
 #: A separator followed by exactly three digits: `1,250` (1.25 or 1250?).
-_THREE_DECIMALS = re.compile(r"^[+-]?\d+[.,]\d{3}$")
+_THREE_DECIMALS = re.compile(r"^[+-]?\d+[.,]\d{3}\Z")
 
 
 def _weight_text(value: str) -> int:

@@ -129,7 +129,8 @@ def test_an_ambiguous_weight_is_asked_about(typed, asked):
 
 
 @pytest.mark.parametrize("typed", ["1 25", "12 34 5", "1 2500", "1 250 kg", "50 001 g", "g",
-                                   "kg", "1 250 lb"])
+                                   "kg", "1 250 lb", "\x01\n\x01", "1\n250",
+                                   "\n", "\n\n"])
 def test_spaces_elsewhere_and_heavy_weights_are_refused(typed):
     with pytest.raises(ValidationError):
         parse_weight_kg(typed)
@@ -151,3 +152,9 @@ def test_the_question_reads_in_french(app):
         assert str(err.value.messages) == (
             "Le poids est en kilos : 1\u202f250 kg, c'est plus que 50 kg. Pour 1\u202f250 "
             "grammes, écrivez 1,25 (en kilos) ou 1\u202f250 g.")
+
+
+@pytest.mark.parametrize("slug", ["defi-2026\n", "a\nb", "defi\r\n"])
+def test_a_slug_with_a_line_break_is_refused(slug):
+    from tracker.services.editions import SLUG_RE
+    assert not SLUG_RE.match(slug)

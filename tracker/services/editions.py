@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tracker.domain import DEFAULT_COUNTED, DEFAULT_STREAMS, STREAMS, DomainError, NotFound, _l
 from tracker.models import Edition
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\Z")
 
 
 def create_edition(session: Session, *, slug: str, name: str, start: dt.date, months: int = 8,
