@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from tests.conftest import PG_URL
+from tests.tracker.migration_rows import add_edition, add_household, add_weighin
 from tracker.db import make_engine
 from tracker.migrate import downgrade, needs_upgrade, upgrade
 from tracker.models import Base
@@ -51,27 +52,12 @@ def test_seq_becomes_64_bit_and_rows_survive(empty_url):
     upgrade(empty_url, "0100_life")
     engine = create_engine(empty_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO editions (slug, name, start_date, months, "
-                          "baseline_months, target_pct, streams, counted_streams, timezone, "
-                          "created_at) VALUES ('e', 'E', '2026-03-01', 8, 1, 20, "
-                          "'[\"residual\"]', '[\"residual\"]', 'Europe/Paris', "
-                          "'2026-03-01 00:00:00')"))
-        edition = conn.execute(text("SELECT id FROM editions")).scalar()
-        conn.execute(text("INSERT INTO households (edition_id, name, commune, emails, "
-                          "created_at) VALUES (:e, 'H', '', '', '2026-03-01 00:00:00')"),
-                     {"e": edition})
-        household = conn.execute(text("SELECT id FROM households")).scalar()
-        conn.execute(text("INSERT INTO weighins (household_id, stream, weight_g, measured_at, "
-                          "source, status, seq, note, flag_reason, created_at) VALUES "
-                          "(:h, 'residual', 1200, '2026-03-02 08:00:00', 'import', "
-                          "'accepted', 7, '', '', '2026-03-02 08:00:00')"), {"h": household})
+        household = add_household(conn, add_edition(conn))
+        add_weighin(conn, household, seq=7)
     upgrade(empty_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO weighins (household_id, stream, weight_g, measured_at, "
-                          "source, status, seq, note, flag_reason, created_at) VALUES "
-                          "(:h, 'residual', 900, '2026-03-03 08:00:00', 'import', "
-                          "'accepted', :seq, '', '', '2026-03-03 08:00:00')"),
-                     {"h": household, "seq": 2**53})
+        add_weighin(conn, household, weight_g=900, measured_at="2026-03-03 08:00:00",
+                    created_at="2026-03-03 08:00:00", seq=2**53)
         rows = conn.execute(text("SELECT weight_g, seq FROM weighins ORDER BY id")).all()
     assert [tuple(row) for row in rows] == [(1200, 7), (900, 2**53)]
     engine.dispose()
@@ -139,20 +125,8 @@ def test_staff_source_up_and_down(empty_url):
     upgrade(empty_url)
     engine = create_engine(empty_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO editions (slug, name, start_date, months, "
-                          "baseline_months, target_pct, streams, counted_streams, timezone, "
-                          "created_at) VALUES ('e', 'E', '2026-03-01', 8, 1, 20, "
-                          "'[\"residual\"]', '[\"residual\"]', 'Europe/Paris', "
-                          "'2026-03-01 00:00:00')"))
-        edition = conn.execute(text("SELECT id FROM editions")).scalar()
-        conn.execute(text("INSERT INTO households (edition_id, name, commune, emails, "
-                          "created_at) VALUES (:e, 'H', '', '', '2026-03-01 00:00:00')"),
-                     {"e": edition})
-        household = conn.execute(text("SELECT id FROM households")).scalar()
-        conn.execute(text("INSERT INTO weighins (household_id, stream, weight_g, measured_at, "
-                          "source, status, note, flag_reason, created_at) VALUES "
-                          "(:h, 'residual', 1200, '2026-03-02 08:00:00', 'staff', "
-                          "'accepted', '', '', '2026-03-02 08:00:00')"), {"h": household})
+        household = add_household(conn, add_edition(conn))
+        add_weighin(conn, household, source="staff")
     with pytest.raises(Exception):
         with engine.begin() as conn:
             conn.execute(text("UPDATE weighins SET source = 'fax'"))
@@ -170,10 +144,7 @@ def test_editions_get_the_reference_figure_and_lose_it_on_the_way_down(empty_url
     upgrade(empty_url, "0140_absences")
     engine = make_engine(empty_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO editions (slug, name, start_date, months, baseline_months, "
-                          "target_pct, streams, counted_streams, timezone, created_at) VALUES "
-                          "('d', 'D', '2026-03-01', 8, 1, 20, '[]', '[]', 'Europe/Paris', "
-                          "'2026-03-01 00:00:00')"))
+        add_edition(conn, streams=(), slug="d")
     upgrade(empty_url, "0150_reference_figure_fig17")
     with engine.begin() as conn:
         assert conn.execute(text("SELECT reference_kg_year FROM editions")).scalar() == 254
@@ -217,23 +188,10 @@ def test_reasons_become_codes_and_their_sentences_stay(empty_url):
     upgrade(empty_url, "0140_absences")
     engine = create_engine(empty_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO editions (slug, name, start_date, months, "
-                          "baseline_months, target_pct, streams, counted_streams, timezone, "
-                          "created_at) VALUES ('e', 'E', '2026-03-01', 8, 1, 20, "
-                          "'[\"residual\"]', '[\"residual\"]', 'Europe/Paris', "
-                          "'2026-03-01 00:00:00')"))
-        conn.execute(text("INSERT INTO households (edition_id, name, commune, emails, "
-                          "created_at) SELECT id, 'H', '', '', '2026-03-01 00:00:00' "
-                          "FROM editions"))
-        household = conn.execute(text("SELECT id FROM households")).scalar()
+        household = add_household(conn, add_edition(conn))
         for i, (sentence, _) in enumerate(OLD_FLAGS):
-            conn.execute(text(
-                "INSERT INTO weighins (household_id, stream, weight_g, measured_at, source, "
-                "status, seq, note, flag_reason, created_at) VALUES (:h, 'residual', 1200, "
-                "'2026-03-02 08:00:00', 'import', :status, :seq, '', :reason, "
-                "'2026-03-02 08:00:00')"),
-                {"h": household, "seq": i, "reason": sentence,
-                 "status": "flagged" if sentence else "accepted"})
+            add_weighin(conn, household, seq=i, flag_reason=sentence,
+                        status="flagged" if sentence else "accepted")
         for sentence, _ in OLD_DEAD_LETTERS:
             conn.execute(text("INSERT INTO dead_letters (received_at, topic, payload, "
                               "payload_size, reason) VALUES ('2026-03-02 08:00:00', "
