@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_babel import gettext as _
 
-from tracker.web.family.home import SOURCE_LABELS
+from tracker.web.common.weighin_form import SOURCE_LABELS
 
 #: Received this long after the weigh-in's time: it waited in the phone's queue.
 LATE = dt.timedelta(minutes=2)

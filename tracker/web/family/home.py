@@ -13,79 +13,31 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from marshmallow import ValidationError
 from sqlalchemy import select
-from wtforms import HiddenField, StringField
 
 from tracker import clock, services
-from tracker.domain import STREAM_LABELS, DomainError, _l
+from tracker.domain import STREAM_LABELS, DomainError
 from tracker.extensions import db
 from tracker.models import WeighIn
-from tracker.schemas import localize, messages_as_text, weighin_input
 from tracker.services.offline import record_once
 from tracker.web.common.auth import family_required
 from tracker.web.common.progress_view import family_progress
+from tracker.web.common.weighin_form import (SOURCE_LABELS, STATUS_LABELS, WeighInForm,
+                                             changes, domain_errors, load, local_text,
+                                             prefill)
 
 bp = Blueprint("family", __name__)
 
 PAGE_SIZE = 20
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
-#: Service field names that differ from the form's.
-FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg",
-                 "client_uuid": "_schema"}  # the form's hidden number: shown above the form
-SOURCE_LABELS = {"web": _l("Website"), "api": _l("App (API)"), "import": _l("Import"),
-                 "scale": _l("Scale"), "staff": _l("Entered by the team")}
-STATUS_LABELS = {"accepted": _l("Counted"), "flagged": _l("To be checked"),
-                 "rejected": _l("Not counted")}
-
-
-class WeighInForm(FlaskForm):
-    """Only the CSRF token and the raw inputs: the schema does the validation."""
-
-    stream = StringField()
-    weight_kg = StringField()
-    measured_at = StringField()
-    measured_at_shown = HiddenField()  # the prefilled value: unchanged means "now"
-    note = StringField()
-    #: Set by the page's script (pwa/offline.js) at every page load: the same form sent twice
-    #: (a double tap, a post whose answer was lost and that the service worker queued) is
-    #: stored once. Empty without the script: no such guard, as before.
-    client_uuid = HiddenField()
 
 
 def _household():
     return current_user.household
 
 
-def _local_text(moment: dt.datetime, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).strftime(LOCAL_FORMAT)
-
-
 def _last_stream(household) -> str | None:
     return db().scalar(select(WeighIn.stream).where(WeighIn.household_id == household.id)
                        .order_by(WeighIn.created_at.desc(), WeighIn.id.desc()).limit(1))
-
-
-def _load(form: WeighInForm, tz: str) -> tuple[dict | None, dict]:
-    """The form's inputs decoded by the shared schema: (values, errors by form field)."""
-    raw = {"stream": form.stream.data or "", "weight_kg": form.weight_kg.data or ""}
-    typed_time = (form.measured_at.data or "").strip()
-    if typed_time and typed_time != (form.measured_at_shown.data or "").strip():
-        raw["measured_at"] = typed_time
-    if form.note.data:
-        raw["note"] = form.note.data
-    if not raw["stream"]:
-        del raw["stream"]
-    if not raw["weight_kg"].strip():
-        del raw["weight_kg"]
-    try:
-        values = weighin_input.load(raw)
-    except ValidationError as exc:
-        return None, {FIELD_ALIASES.get(k, k): v for k, v in messages_as_text(exc.messages).items()}
-    if values.get("measured_at") is not None:
-        values["measured_at"] = localize(values["measured_at"], tz)
-    return values, {}
 
 
 def _client_uuid(value: str | None) -> str | None:
@@ -94,11 +46,6 @@ def _client_uuid(value: str | None) -> str | None:
         return str(uuid.UUID(value)) if value else None
     except ValueError:
         return None
-
-
-def _domain_errors(exc: DomainError) -> dict:
-    field = FIELD_ALIASES.get(exc.field, exc.field) or "_schema"
-    return {field: [str(exc.message)]}
 
 
 def _saved_message(weighin: WeighIn) -> str:
@@ -144,7 +91,7 @@ def weigh():
     form = WeighInForm()
     errors: dict = {}
     if request.method == "POST":
-        values, errors = _load(form, tz)
+        values, errors = load(form, tz)
         if values is not None:
             if values.get("measured_at") is None:
                 values["measured_at"] = clock.now()
@@ -153,7 +100,7 @@ def weigh():
                                                client_uuid=_client_uuid(form.client_uuid.data),
                                                **values)
             except DomainError as exc:
-                errors = _domain_errors(exc)
+                errors = domain_errors(exc)
             else:
                 db().commit()
                 if created:
@@ -164,7 +111,7 @@ def weigh():
                 return redirect(url_for("family.weigh"))
     else:
         form.stream.data = _last_stream(household) or household.edition.streams[0]
-    shown = _local_text(clock.now(), tz)
+    shown = local_text(clock.now(), tz)
     if not form.measured_at.data:
         form.measured_at.data = form.measured_at_shown.data = shown
     past = _past_day(request.args.get("jour"), household.edition, shown)
@@ -221,32 +168,26 @@ def correct(weighin_id: int):
     weighin = services.get_weighin(db(), household, weighin_id)
     form = WeighInForm()
     errors: dict = {}
-    stored_time = _local_text(weighin.measured_at, tz)
+    stored_time = local_text(weighin.measured_at, tz)
     if request.method == "POST":
         form.measured_at_shown.data = stored_time  # an unchanged time is not re-checked
-        values, errors = _load(form, tz)
+        values, errors = load(form, tz)
         if values is not None:
-            changes = {k: values[k] for k in ("stream", "weight_g", "measured_at")
-                       if values.get(k) is not None and values[k] != getattr(weighin, k)}
-            if values.get("note", "") != weighin.note:
-                changes["note"] = values.get("note", "")
             try:
-                weighin = services.correct_weighin(db(), household, weighin_id, **changes)
+                weighin = services.correct_weighin(db(), household, weighin_id,
+                                                   **changes(values, weighin))
             except DomainError as exc:
-                errors = _domain_errors(exc)
+                errors = domain_errors(exc)
             else:
                 db().commit()
                 flash(_("Weigh-in corrected."), "success")
                 return redirect(url_for("family.history"))
     else:
-        form.stream.data = weighin.stream
-        form.weight_kg.data = format_decimal(weighin.weight_g / 1000, format="0.###")
-        form.measured_at.data = stored_time
-        form.note.data = weighin.note
+        prefill(form, weighin, stored_time)
     form.measured_at_shown.data = stored_time
     return _render_form("family/correct.html", form, household, errors,
                         422 if errors else 200, weighin=weighin,
-                        max_time=_local_text(clock.now(), tz))
+                        max_time=local_text(clock.now(), tz))
 
 
 @bp.route("/pesees/<int:weighin_id>/supprimer", methods=["GET", "POST"])

@@ -27,7 +27,7 @@ from tracker.services import coverage
 from tracker.web.common import progress_view as pv
 from tracker.web.common.auth import staff_required
 from tracker.web.common.charts import chart_labels, embed
-from tracker.web.family.home import SOURCE_LABELS, STATUS_LABELS
+from tracker.web.common.weighin_form import SOURCE_LABELS, STATUS_LABELS
 
 bp = Blueprint("staff_cohort", __name__, url_prefix="/equipe/defis")
 

@@ -1,6 +1,6 @@
 """Staff room: enter a weigh-in for a family (a paper sheet, a phone call) or correct one.
 
-The family's form, schema and rules (`tracker.web.family`: `WeighInForm`, `_load` with
+The family's form, schema and rules (`tracker.web.common.weighin_form`: `WeighInForm`, `load` with
 `tracker.schemas.weighin_input`; `services.record_weighin`, `services.correct_weighin`), so a
 weight staff type is read and refused exactly as the family's would be. A weigh-in entered here
 has the source `staff`; a correction keeps the weigh-in's source (a scale's reading stays the
@@ -18,7 +18,8 @@ from tracker.extensions import db
 from tracker.models import Household, WeighIn
 from tracker.services import audit
 from tracker.web.common.auth import staff_required
-from tracker.web.family.home import WeighInForm, _domain_errors, _load, _local_text
+from tracker.web.common.weighin_form import (WeighInForm, changes, domain_errors, load,
+                                             local_text, prefill)
 from tracker.web.staff.cohort import household_url
 
 bp = Blueprint("staff_weighins", __name__, url_prefix="/equipe/defis")
@@ -38,7 +39,7 @@ def _page(household: Household, form, errors: dict, weighin=None):
                            streams=[(s, STREAM_LABELS.get(s, s)) for s in edition.streams],
                            household=household, edition=edition, weighin=weighin,
                            back=household_url(household),
-                           max_time=_local_text(clock.now(), edition.timezone)), \
+                           max_time=local_text(clock.now(), edition.timezone)), \
         422 if errors else 200
 
 
@@ -55,7 +56,7 @@ def add(slug: str, household_id: int):
     form = WeighInForm()
     errors: dict = {}
     if form.is_submitted():
-        values, errors = _load(form, tz)
+        values, errors = load(form, tz)
         if values is not None:
             if values.get("measured_at") is None:
                 values["measured_at"] = clock.now()
@@ -63,7 +64,7 @@ def add(slug: str, household_id: int):
                 weighin = services.record_weighin(db(), household, source="staff", **values)
             except DomainError as exc:
                 db().rollback()
-                errors = _domain_errors(exc)
+                errors = domain_errors(exc)
             else:
                 audit.record(db(), current_user, "weighin.staff_add",
                              edition_id=household.edition_id, household_id=household.id,
@@ -78,7 +79,7 @@ def add(slug: str, household_id: int):
     else:
         form.stream.data = household.edition.streams[0]
     if not form.measured_at.data:
-        form.measured_at.data = form.measured_at_shown.data = _local_text(clock.now(), tz)
+        form.measured_at.data = form.measured_at_shown.data = local_text(clock.now(), tz)
     return _page(household, form, errors)
 
 
@@ -94,36 +95,30 @@ def correct(slug: str, weighin_id: int):
     weighin = services.get_weighin(db(), household, weighin_id)
     form = WeighInForm()
     errors: dict = {}
-    stored_time = _local_text(weighin.measured_at, tz)
+    stored_time = local_text(weighin.measured_at, tz)
     before = {"stream": weighin.stream, "weight_g": weighin.weight_g}
     if form.is_submitted():
         form.measured_at_shown.data = stored_time  # an unchanged time is not re-checked
-        values, errors = _load(form, tz)
+        values, errors = load(form, tz)
         if values is not None:
-            changes = {k: values[k] for k in ("stream", "weight_g", "measured_at")
-                       if values.get(k) is not None and values[k] != getattr(weighin, k)}
-            if values.get("note", "") != weighin.note:
-                changes["note"] = values.get("note", "")
+            changed = changes(values, weighin)
             try:
-                weighin = services.correct_weighin(db(), household, weighin_id, **changes)
+                weighin = services.correct_weighin(db(), household, weighin_id, **changed)
             except DomainError as exc:
                 db().rollback()
-                errors = _domain_errors(exc)
+                errors = domain_errors(exc)
             else:
-                if changes:
+                if changed:
                     audit.record(db(), current_user, "weighin.staff_correct",
                                  edition_id=household.edition_id, household_id=household.id,
-                                 weighin=weighin.id, fields=sorted(changes),
+                                 weighin=weighin.id, fields=sorted(changed),
                                  before_g=before["weight_g"], weight_g=weighin.weight_g,
                                  before_stream=before["stream"], stream=weighin.stream)
                 db().commit()
-                flash(_("Weigh-in corrected.") if changes else _("Nothing was changed."),
+                flash(_("Weigh-in corrected.") if changed else _("Nothing was changed."),
                       "success")
                 return redirect(household_url(household))
     else:
-        form.stream.data = weighin.stream
-        form.weight_kg.data = format_decimal(weighin.weight_g / 1000, format="0.###")
-        form.measured_at.data = stored_time
-        form.note.data = weighin.note
+        prefill(form, weighin, stored_time)
     form.measured_at_shown.data = stored_time
     return _page(household, form, errors, weighin)
