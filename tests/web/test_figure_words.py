@@ -163,6 +163,9 @@ def test_the_staff_pages_speak_the_page_language(client, seeded):
     _no_french("staff household sentence", sentence)
     french = _page(client.get(f"/equipe/defis/defi-2026/foyers/{seeded['martin']}?lang=fr"))
     assert _paragraph(french, "sentence").startswith(f"Ce mois-ci\u00a0: {MINUS}")
+    compare = _chart_texts(_page(client.get("/equipe/comparaison/?lang=en")))
+    assert "Month 2" in compare and "The month's step (goal −20%)" in compare, compare
+    _no_french("comparison chart", compare)
 
 
 def test_the_public_report_speaks_the_page_language(app, client, seeded):
@@ -176,5 +179,6 @@ def test_the_public_report_speaks_the_page_language(app, client, seeded):
     assert "Residual household waste" in charts and re.search(rf"{MINUS}\d+\.\d%", charts)
     _no_french("public report charts", charts)
     _no_french("public report", _visible(english))
+    assert re.search(rf"{MINUS}\d+\.\d%", _visible(english))  # the page's own "−12.3%"
     french = _page(anonymous.get("/resultats/defi-2026?lang=fr"))
     assert "Évolution des déchets par rapport à la référence (%)" in _chart_texts(french)

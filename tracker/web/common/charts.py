@@ -23,7 +23,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 from flask import Blueprint, Response, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from dashboards.figures import SEPARATORS, ChartLabels, figure_html, format_goal
 from dashboards.reading import change_labels
@@ -177,6 +177,16 @@ def comparison_figure(series: list[tuple[str, list[int], list[float]]],
                       legend={"orientation": "h", "yanchor": "top", "y": -0.15},
                       yaxis_title=labels.change_axis)
     return fig
+
+
+@bp.app_template_global()
+def percent_sign() -> Markup:
+    """What follows a percentage on a page, as the page locale writes it (Babel): ``&nbsp;%``
+    in French, ``%`` in English. A template global, so imported macros see it too."""
+    from tracker.web.common.figure_words import number_style
+
+    suffix = number_style().get("percent", "\u00a0%")
+    return Markup(str(escape(suffix)).replace("\u00a0", "&nbsp;"))
 
 
 @bp.app_context_processor
