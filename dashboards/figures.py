@@ -23,7 +23,8 @@ from plotly.subplots import make_subplots
 
 from .plotlyjson import TEMPLATE_MARKER, figure_json
 from .reading import change_labels
-from .sentences import format_change
+from .sentences import FRENCH as FRENCH_WORDS
+from .sentences import SentenceWords, format_goal
 
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre"]
@@ -81,6 +82,8 @@ class ChartLabels:
     target_path: str = "Trajectoire de l'objectif"
     target_hover: str = "Objectif : %{y:.0f} g"
     rate_axis: str = "g par personne et par semaine"
+    percent_tick: str = "\u202f%"  # the unit on each tick of a change axis: "−10 %"
+    words: SentenceWords = FRENCH_WORDS  # the number style of hover labels ("−12,0 %")
 
 
 FRENCH = ChartLabels()
@@ -130,11 +133,6 @@ def _merge(target: dict, changes: dict) -> None:
             target[key] = value
 
 
-def format_goal(goal_pct: float) -> str:
-    """The final goal as a change in waste: 20 -> ``−20 %``."""
-    return format_change(goal_pct, 0 if float(goal_pct).is_integer() else 1)
-
-
 def french_date(d: dt.date, labels: ChartLabels = FRENCH) -> str:
     """``1 mars 2026`` (``1er`` for the first of the month, as written in French)."""
     day = labels.first_day if d.day == 1 else str(d.day)
@@ -174,11 +172,14 @@ def cohort_figure(cohort: pd.DataFrame, title: str | None = None,
 
     Drawn as every page reads a figure (DESIGN.md "How figures read"): the change in waste
     against the reference month, so less waste goes down and the step of the month reads −6 %,
-    the final goal (`goal_pct`, the edition's target) beside it. Hover labels are French text
-    (customdata): the browser's number format would write a hyphen for the minus.
+    the final goal (`goal_pct`, the edition's target) beside it. Hover labels are text in the
+    labels' number style (customdata): the browser's number format would write a hyphen for
+    the minus.
     """
     x = _labels(cohort, labels)
-    goal = "" if goal_pct is None else labels.goal_suffix % {"goal": format_goal(goal_pct)}
+    words = labels.words
+    goal = ("" if goal_pct is None
+            else labels.goal_suffix % {"goal": format_goal(goal_pct, words)})
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Bar(
         x=x, y=cohort["n_at_target"], name=labels.at_target,
@@ -187,23 +188,24 @@ def cohort_figure(cohort: pd.DataFrame, title: str | None = None,
     ), secondary_y=True)
     fig.add_trace(go.Scatter(
         x=x, y=-cohort["target_pct"], name=labels.month_step + goal, mode="lines",
-        line={"dash": "dash", "color": "#c0392b"}, customdata=change_labels(cohort["target_pct"]),
+        line={"dash": "dash", "color": "#c0392b"},
+        customdata=change_labels(cohort["target_pct"], words=words),
         hovertemplate=labels.month_step_hover + goal + "<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
         x=x, y=-cohort["reduction_pct"], name=labels.cohort,
         mode="lines+markers", line={"color": "#1f4e79", "width": 3},
-        customdata=change_labels(cohort["reduction_pct"]),
+        customdata=change_labels(cohort["reduction_pct"], words=words),
         hovertemplate=labels.cohort_hover + "<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(
         x=x, y=-cohort["median_reduction_pct"], name=labels.median,
         mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#7f8c8d"},
-        customdata=change_labels(cohort["median_reduction_pct"]),
+        customdata=change_labels(cohort["median_reduction_pct"], words=words),
         hovertemplate=labels.median_hover + "<extra></extra>",
     ), secondary_y=False)
     _layout(fig, title or labels.cohort_title, labels.change_axis, labels)
-    fig.update_yaxes(ticksuffix="\u202f%", secondary_y=False)  # "−10 %", the unit on each tick
+    fig.update_yaxes(ticksuffix=labels.percent_tick, secondary_y=False)  # "−10 %"
     top = int(np.nanmax(cohort["n_with_data"])) if len(cohort) else 0
     fig.update_yaxes(title_text=labels.at_target, rangemode="tozero",
                      range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True,

@@ -3,10 +3,11 @@
 * :func:`biggest_change`: the counted bin whose rate changed most against the reference,
   measured in grams per person per week (a bin of a few grams that doubles is not "what
   changed most"); its change in % beside. None without two rates to compare.
-* :func:`glance_sentence`: one French sentence: where the household is against the final goal
-  (the change of the month shown, the month's step and the goal, said in words), and the bin
-  that changed most. Nothing is judged in a month too early to tell or when the month is not
-  reliable: the sentence then says so.
+* :func:`glance_sentence`: one sentence in the words given (`SentenceWords`, French by
+  default): where the household is against the final goal (the change of the month shown,
+  the month's step and the goal, said in words), and the bin that changed most. Nothing is
+  judged in a month too early to tell or when the month is not reliable: the sentence then
+  says so.
 * :func:`monthly_bins`: kilograms per bin and month (counted bins first), for the table of
   monthly totals.
 """
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .sentences import MINUS, NBSP, _missing, format_change, format_number, goal_text
+from .sentences import (FRENCH, MINUS, SentenceWords, _missing, format_change, format_goal,
+                        goal_text, with_unit)
 
 
 @dataclass(frozen=True)
@@ -48,40 +50,35 @@ def biggest_change(lines: Iterable) -> BinChange | None:
 
 
 def glance_sentence(row: Mapping, goal_pct: float, biggest: BinChange | None,
-                    labels: Mapping[str, str], baseline_months: int = 1) -> str:
-    """Where the household stands against the final goal, and what changed most, in French."""
-    goal = format_change(goal_pct, 0 if float(goal_pct).is_integer() else 1)
+                    labels: Mapping[str, str], baseline_months: int = 1,
+                    words: SentenceWords = FRENCH) -> str:
+    """Where the household stands against the final goal, and what changed most, in the
+    words given (French by default); `labels` name the bins in the same language."""
+    goal = format_goal(goal_pct, words)
+    aim = words.glance_goal % {"goal": goal}
     if int(row["month"]) <= baseline_months:
-        return (f"C'est le mois de référence{NBSP}: chaque poubelle pesée compte. "
-                f"L'objectif{NBSP}: {goal} de déchets d'ici la fin du défi.")
+        return f"{words.glance_reference} {aim}"
     if bool(row.get("too_early")):  # the page's next sentence says what was weighed so far
-        return f"L'objectif{NBSP}: {goal} de déchets d'ici la fin du défi."
+        return aim
     if _missing(row.get("reduction_pct")):
-        return (f"Pas encore de chiffre ce mois-ci. L'objectif{NBSP}: {goal} de déchets "
-                f"d'ici la fin du défi.")
-    change = format_change(row["reduction_pct"])
-    step = format_change(row["target_pct"])
+        return f"{words.glance_no_figure} {aim}"
+    figures = {"change": format_change(row["reduction_pct"], 0, words),
+               "step": format_change(row["target_pct"], 0, words), "goal": goal}
     if _missing(row.get("on_track")):
-        where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence, à confirmer "
-                 f"(des semaines sans pesée){NBSP}; étape du mois {step}, objectif final {goal}.")
+        where = words.glance_unconfirmed % figures
     elif bool(row["on_track"]):
         reached = float(row["reduction_pct"]) >= float(goal_pct) - 1e-9
-        where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence"
-                 + (f"{NBSP}; l'objectif final ({goal}) est déjà atteint."
-                    if reached else
-                    f"{NBSP}; vous êtes sur la trajectoire (étape du mois {step}, "
-                    f"objectif final {goal})."))
+        where = (words.glance_reached if reached else words.glance_on_track) % figures
     else:
-        where = (f"Vos déchets{NBSP}: {change} par rapport au mois de référence{NBSP}; "
-                 f"pas encore sur la trajectoire (étape du mois {step}, objectif final {goal}).")
+        where = words.glance_behind % figures
     if biggest is None:
         return where
-    label = labels.get(biggest.stream, biggest.stream).lower()
-    grams = format_number(abs(biggest.grams))
-    direction = "en moins" if biggest.grams < 0 else "en plus"
-    pct = "" if biggest.change_pct is None else f", {format_change(-biggest.change_pct)}"
-    return (f"{where} Ce qui a le plus changé{NBSP}: {label} "
-            f"({grams}{NBSP}g par personne et par semaine {direction}{pct}).")
+    label = str(labels.get(biggest.stream, biggest.stream)).lower()
+    pct = ("" if biggest.change_pct is None
+           else f", {format_change(-biggest.change_pct, 0, words)}")
+    what = words.glance_less if biggest.grams < 0 else words.glance_more
+    return where + " " + what % {"bin": label, "grams": with_unit(abs(biggest.grams), "g", words),
+                                 "change": pct}
 
 
 def monthly_bins(streams: pd.DataFrame, counted_first: bool = True) -> list[dict]:

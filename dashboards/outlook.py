@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .method import WEEKS_PER_YEAR
-from .sentences import NBSP, _missing, format_change, format_number
+from .sentences import FRENCH, SentenceWords, _missing, format_change, format_goal, with_unit
 
 MIN_FORECAST_MONTHS = 3
 
@@ -102,36 +102,37 @@ def forecast(rows: pd.DataFrame, last_month: int) -> Forecast | None:
     return Forecast(last_month, rate, spread, float(baseline.iloc[0]), n)
 
 
-def forecast_sentence(f: Forecast | None, goal_pct: float) -> str | None:
-    """The forecast in plain French, with its range and the final goal; None without one."""
+def forecast_sentence(f: Forecast | None, goal_pct: float,
+                      words: SentenceWords = FRENCH) -> str | None:
+    """The forecast in plain words (French by default), with its range and the final goal;
+    None without one."""
     if f is None:
         return None
-    goal = format_change(goal_pct, 0 if float(goal_pct).is_integer() else 1)
-    centre = format_change(f.reduction(f.rate))
+    centre = format_change(f.reduction(f.rate), 0, words)
     # the lower rate is the larger reduction: "entre −25 % et −11 %"
-    less, more = format_change(f.reduction(f.low)), format_change(f.reduction(f.high))
-    span = (f" (entre {less} et {more})" if less != more else "")
-    return (f"Si la tendance de vos {f.months_used} mois complets se poursuit, au mois {f.month} "
-            f"vos déchets seraient à {centre} par rapport au mois de référence{span}{NBSP}; "
-            f"objectif final{NBSP}: {goal}.")
+    less = format_change(f.reduction(f.low), 0, words)
+    more = format_change(f.reduction(f.high), 0, words)
+    span = " " + words.forecast_range % {"low": less, "high": more} if less != more else ""
+    return words.forecast % {"n": f.months_used, "month": f.month, "change": centre,
+                             "range": span, "goal": format_goal(goal_pct, words)}
 
 
 def reference_sentence(month: int, pace_kg: float | None, residual_kg: float | None,
-                       reference_kg: float | None, source: str) -> str | None:
+                       reference_kg: float | None, source: str,
+                       words: SentenceWords = FRENCH) -> str | None:
     """The yearly pace of the last complete month, and the residual bin beside the figure."""
     if pace_kg is None:
         return None
-    text = (f"Au rythme du mois {month} (le dernier mois complet){NBSP}: "
-            f"{format_number(pace_kg)}{NBSP}kg de déchets comptés par personne et par an.")
+    text = words.pace % {"month": month, "kg": with_unit(pace_kg, "kg", words)}
     if residual_kg is not None and reference_kg is not None and not _missing(reference_kg):
-        text += (f" Votre poubelle grise{NBSP}: {format_number(residual_kg)}{NBSP}kg par "
-                 f"personne et par an, pour une moyenne nationale de "
-                 f"{format_number(reference_kg)}{NBSP}kg par habitant ({source}).")
+        text += " " + words.pace_residual % {
+            "kg": with_unit(residual_kg, "kg", words),
+            "reference": with_unit(reference_kg, "kg", words), "source": source}
     return text
 
 
 def outlook(rows: pd.DataFrame, streams: pd.DataFrame, last_month: int, goal_pct: float,
-            reference_kg: float | None, source: str) -> dict:
+            reference_kg: float | None, source: str, words: SentenceWords = FRENCH) -> dict:
     """What the progress page shows beyond the peers, for one household's frames."""
     done: Mapping | None = last_complete(rows)
     pace = reference = None
@@ -139,8 +140,8 @@ def outlook(rows: pd.DataFrame, streams: pd.DataFrame, last_month: int, goal_pct
         month = int(done["month"])
         pace_kg = kg_per_year(done["g_per_person_week"])
         reference = reference_sentence(month, pace_kg, residual_pace(streams, month),
-                                       reference_kg, source)
+                                       reference_kg, source, words)
         pace = pace_kg
     return {"pace_kg": pace, "pace_month": None if done is None else int(done["month"]),
             "reference_sentence": reference,
-            "forecast_sentence": forecast_sentence(forecast(rows, last_month), goal_pct)}
+            "forecast_sentence": forecast_sentence(forecast(rows, last_month), goal_pct, words)}

@@ -9,8 +9,8 @@ to tell. These helpers give the page-side view, pure and small:
 * :func:`cohort_as_read`: the cohort table with those months blanked (no reduction, median or
   households at target: no figure before the first week is over).
 * :func:`household_as_read`: the same for one household's rows (reduction and verdict empty).
-* :func:`change_labels`: the French text of each change (``−12,0 %``), for hover labels: the
-  browser's number formatting would print a hyphen for the minus.
+* :func:`change_labels`: the text of each change (``−12,0 %``, ``−12.0%`` in English), for
+  hover labels: the browser's number formatting would print a hyphen for the minus.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .sentences import format_change
+from .sentences import FRENCH, SentenceWords, format_change
 
 
 def too_early_months(households: pd.DataFrame) -> set[int]:
@@ -56,8 +56,8 @@ def household_as_read(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def change_labels(reduction_pct, decimals: int = 1) -> list[str]:
+def change_labels(reduction_pct, decimals: int = 1, words: SentenceWords = FRENCH) -> list[str]:
     """``−12,0 %`` for a reduction of 12 (``""`` where there is none), as every page writes."""
     return ["" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
-            else format_change(float(v), decimals) for v in np.asarray(reduction_pct,
-                                                                        dtype=object)]
+            else format_change(float(v), decimals, words)
+            for v in np.asarray(reduction_pct, dtype=object)]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 from flask import Blueprint, Response, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from dashboards.figures import SEPARATORS, ChartLabels, figure_html, format_goal
 from dashboards.reading import change_labels
@@ -35,20 +35,20 @@ def chart_labels() -> ChartLabels:
     """The figures' words in the page's language (dashboards stays free of Flask)."""
     from flask_babel import get_locale, gettext as _
 
-    from tracker.domain import STREAM_LABELS
+    from tracker.web.common.figure_words import sentence_words, stream_names
 
     months = (_("January"), _("February"), _("March"), _("April"), _("May"), _("June"),
               _("July"), _("August"), _("September"), _("October"), _("November"),
               _("December"))
-    streams = {key: str(label) for key, label in STREAM_LABELS.items()}
-    streams["residual"] = _("Residual household waste")
+    words = sentence_words()
     french = str(get_locale() or "fr").startswith("fr")
     return ChartLabels(
         month_names=tuple(m.lower() if french else m for m in months),
         first_day=_("1st of the month"), date=_("%(day)s %(month)s %(year)s"),
         month=_("Month %(month)s"), from_date=_("from %(date)s"),
-        in_progress=" " + _("(in progress)"), streams=streams,
-        separators=SEPARATORS if french else ".,",
+        in_progress=" " + _("(in progress)"), streams=stream_names(),
+        separators=SEPARATORS if french else words.decimal + words.group,
+        percent_tick="\u202f%" if french else "%", words=words,
         cohort_title=_("Cohort progress"), at_target=_("Households on target"),
         at_target_hover=_("%{y} households of %{customdata}"),
         month_step=_("The month's step"),
@@ -141,33 +141,52 @@ def embed(fig: go.Figure | dict, div_id: str, height: int = HEIGHT) -> Markup:
 
 def comparison_figure(series: list[tuple[str, list[int], list[float]]],
                       target: tuple[list[int], list[float]] | None = None,
-                      title: str = "Évolution des déchets de la cohorte, mois par mois",
-                      goal_pct: float | None = None) -> go.Figure:
+                      title: str | None = None, goal_pct: float | None = None,
+                      labels: ChartLabels | None = None) -> go.Figure:
     """One line per edition: the weighted cohort's change in waste by challenge month.
 
     `series` and `target` hold the method's reductions (positive for less waste); the chart
     draws them as every page reads them (DESIGN.md "How figures read"): less waste below zero,
-    French hover labels, the final goal beside the month's step.
+    hover labels in the page's language, the final goal beside the month's step.
     """
+    from flask_babel import gettext as _
+
+    labels = labels or chart_labels()
+    words = labels.words
     fig = go.Figure()
     for name, months, values in series:
         fig.add_trace(go.Scatter(
-            x=[f"Mois {m}" for m in months], y=[None if v is None else -v for v in values],
-            name=name, mode="lines+markers", customdata=change_labels(values),
-            hovertemplate=name + " : %{customdata}<extra></extra>"))
+            x=[labels.month % {"month": m} for m in months],
+            y=[None if v is None else -v for v in values],
+            name=name, mode="lines+markers", customdata=change_labels(values, words=words),
+            hovertemplate=_("%(edition)s: %(change)s", edition=name, change="%{customdata}")
+            + "<extra></extra>"))
     if target is not None:
         months, values = target
-        goal = "" if goal_pct is None else f" (objectif {format_goal(goal_pct)})"
+        goal = ("" if goal_pct is None
+                else labels.goal_suffix % {"goal": format_goal(goal_pct, words)})
         fig.add_trace(go.Scatter(
-            x=[f"Mois {m}" for m in months], y=[-v for v in values],
-            name=f"Étape du mois{goal}", mode="lines", customdata=change_labels(values),
+            x=[labels.month % {"month": m} for m in months], y=[-v for v in values],
+            name=labels.month_step + goal, mode="lines",
+            customdata=change_labels(values, words=words),
             line={"dash": "dash", "color": "#c0392b"},
-            hovertemplate=f"Étape du mois : %{{customdata}}{goal}<extra></extra>"))
-    fig.update_layout(title=title, separators=SEPARATORS, hovermode="x unified",
+            hovertemplate=labels.month_step_hover + goal + "<extra></extra>"))
+    fig.update_layout(title=title or _("The cohort's change in waste, month by month"),
+                      separators=labels.separators, hovermode="x unified",
                       # template: added by figure_html
                       legend={"orientation": "h", "yanchor": "top", "y": -0.15},
-                      yaxis_title="Évolution des déchets par rapport au mois de référence (%)")
+                      yaxis_title=labels.change_axis)
     return fig
+
+
+@bp.app_template_global()
+def percent_sign() -> Markup:
+    """What follows a percentage on a page, as the page locale writes it (Babel): ``&nbsp;%``
+    in French, ``%`` in English. A template global, so imported macros see it too."""
+    from tracker.web.common.figure_words import number_style
+
+    suffix = number_style().get("percent", "\u00a0%")
+    return Markup(str(escape(suffix)).replace("\u00a0", "&nbsp;"))
 
 
 @bp.app_context_processor

@@ -25,18 +25,19 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dashboards import glance
-from dashboards.figures import STREAM_LABELS, household_figure_spec
+from dashboards.figures import ChartLabels, household_figure_spec
 from dashboards.household import Columns
 from dashboards.method import WEEKS_PER_YEAR, weeks_needed
 from dashboards.outlook import outlook
 from dashboards.sentences import month_sentence
 from tracker import aggregates
-from tracker.domain import REFERENCE_SOURCE, add_months
+from tracker.domain import add_months
 from tracker.models import Edition, Household
 from tracker.progress import household_tables
 from tracker.progress import today as progress_today
 from tracker.services import bin_tips
 from tracker.web.common.charts import HEIGHT_SMALL, chart_labels, embed
+from tracker.web.common.figure_words import reference_source
 
 SILENT_DAYS = 14
 SORTS = ("progres", "nom", "silence", "reference")
@@ -269,12 +270,14 @@ def missing_weeks(weeks: pd.DataFrame | Columns, month: int, as_of: dt.date) -> 
 
 
 def first_screen(session: Session, edition: Edition, row: dict, bins: list[BinLine],
-                 streams: pd.DataFrame) -> dict:
-    """The glance sentence, the tip for the bin that changed most, the monthly kg per bin."""
+                 streams: pd.DataFrame, labels: ChartLabels | None = None) -> dict:
+    """The glance sentence, the tip for the bin that changed most, the monthly kg per bin
+    (`labels`: the page's words, `chart_labels()` by default)."""
+    labels = labels or chart_labels()
     judged = not row.get("too_early") and row["month"] > edition.baseline_months
     biggest = glance.biggest_change(bins) if judged else None
-    return {"glance": glance.glance_sentence(row, edition.target_pct, biggest, STREAM_LABELS,
-                                             edition.baseline_months),
+    return {"glance": glance.glance_sentence(row, edition.target_pct, biggest, labels.streams,
+                                             edition.baseline_months, labels.words),
             "tip": bin_tips.tip_for(session, edition.id, biggest.stream) if biggest else None,
             "monthly_bins": glance.monthly_bins(streams)}
 
@@ -307,22 +310,24 @@ def family_progress(session: Session, household: Household) -> dict:
                                  and not row["baseline_reliable"]))
     bins = bin_lines(hp, sp, month, edition.baseline_months)
     frames = (pd.DataFrame(dict(hp)), pd.DataFrame(dict(sp)))
+    labels = chart_labels()  # the page's language, for the chart and the sentences
+    words = labels.words
     context.update(
         row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
         sentence=month_sentence(row, edition.baseline_months,  # `current_sentence`'s row
-                                edition.target_pct),
+                                edition.target_pct, words),
         bins=bins,
         history=history,
         # beyond the peers: the pace of complete months only, the edition's reference
         # figure, the forecast of the last month (dashboards/outlook.py, on frames: months
         # are few, so building them costs little)
         **outlook(frames[0], frames[1], edition.months, edition.target_pct,
-                  edition.reference_kg_year, REFERENCE_SOURCE),
+                  edition.reference_kg_year, reference_source(), words),
         diverted=[(r["stream"], r["kg"]) for r in sp.rows()
                   if r["month"] == month and not r["counted"] and r["weighins"] > 0],
         # the first screen: where the household stands, what changed most, one tip for it
-        **first_screen(session, edition, row, bins, frames[1]),
-        chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels(),
+        **first_screen(session, edition, row, bins, frames[1], labels),
+        chart=embed(household_figure_spec(sp, hp, household.id, labels=labels,
                                           title=_("Your waste, month by month")),
                     "family-chart", HEIGHT_SMALL) if has_any else None)
     return context

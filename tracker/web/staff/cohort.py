@@ -212,15 +212,16 @@ def household_context(edition: Edition, household: Household) -> dict:
     streams = list(dict.fromkeys(sp["stream"]))
     rates = (sp.set_index(["month", "stream"])["g_per_person_week"].unstack("stream")
              .reindex(columns=streams))
+    labels = chart_labels()  # the page's language, for the chart and the sentence
     months = pv.records(hp)
     for m in months:
         m["bins"] = {s: pv.value(rates.at[m["month"], s]) for s in streams}
     context.update(
         months_table=months, streams=streams, counted=set(edition.counted_streams),
         sentence=current_sentence(hp, household.id, edition.baseline_months,
-                                  edition.target_pct),
+                                  edition.target_pct, labels.words),
         current=months[-1],
-        chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels()),
+        chart=embed(household_figure_spec(sp, hp, household.id, labels=labels),
                     "household-chart"))
     return context
 

@@ -21,6 +21,7 @@ from dashboards.figures import format_goal
 from tracker.web.common import progress_view as pv
 from tracker.web.common.auth import staff_required
 from tracker.web.common.charts import comparison_figure, embed
+from tracker.web.common.figure_words import sentence_words
 
 bp = Blueprint("staff_compare", __name__, url_prefix="/equipe/comparaison")
 
@@ -83,7 +84,8 @@ def index():
     chart = embed(comparison_figure(series, target, goal_pct=shown[0].target_pct
                                     if target and shown else None), "compare-chart") \
         if series else None
-    goals = ", ".join(dict.fromkeys(format_goal(e.target_pct) for e in shown))
+    words = sentence_words()
+    goals = ", ".join(dict.fromkeys(format_goal(e.target_pct, words) for e in shown))
     return render_template("staff/compare.html", editions=editions, columns=columns,
                            chosen=chosen, months=list(range(1, months + 1)), chart=chart,
                            goals=goals)
