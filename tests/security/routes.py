@@ -108,6 +108,7 @@ ROUTES: dict[str, Route] = {
     "staff_editions.edit": Route("staff"),
     "staff_households.index": Route("staff"),
     "staff_households.show": Route("staff"),
+    "staff_households.invite": Route("staff", ok={"POST": {302}}),
     "staff_households.export": Route("staff"),
     "staff_households.erase": Route("staff", ok={"POST": {302}}),  # name not typed: refused
     "staff_journal.index": Route("staff"),

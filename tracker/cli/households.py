@@ -65,3 +65,57 @@ def households_absence(name, challenge, date_from, date_to):
         fail(_("Error: %(message)s", message=exc.message))
     echo(_("%(name)s: away from %(start)s to %(end)s (%(days)s day(s)).", name=name,
            start=date_from.isoformat(), end=date_to.isoformat(), days=days))
+
+
+#: Households due from which the invitation round shows a progress bar (on stderr).
+BAR_FROM = 50
+
+
+@households_group.command("invite")
+@click.option("--challenge", required=True, help="edition slug")
+@click.option("--dry-run", is_flag=True, help="Count who would be invited, send nothing.")
+@with_appcontext
+def households_invite(challenge, dry_run):
+    """Invite by mail the households that have an address and no account yet (not those
+    invited in the last 7 days), then send the mails."""
+    import sys
+
+    from flask import current_app
+
+    from tracker.adapters import mailer
+    from tracker.adapters.invitation_mail import queue_invitations
+    from tracker.services import audit, invitations
+
+    with app_db().session() as s:
+        try:
+            edition = services.get_edition(s, challenge)
+        except DomainError as exc:
+            fail(str(exc.message))
+        due = len(invitations.outlook(s, edition).due)
+        if due >= BAR_FROM and not dry_run:
+            with click.progressbar(length=due, label=_("Inviting households"), file=sys.stderr,
+                                   show_pos=True) as bar:
+                report = invitations.invite_households(s, edition, progress=bar.update)
+        else:
+            report = invitations.invite_households(s, edition)
+        mails, households = queue_invitations(s, report), report.households
+        if dry_run:
+            s.rollback()
+        elif mails:
+            audit.record_command(s, "households.invite", edition_id=edition.id,
+                                 households=households, mails=mails)
+    days = invitations.INVITE_AGAIN_AFTER.days
+    if dry_run:
+        echo(_("Would invite %(n)s household(s) (%(mails)s mail(s)).", n=households,
+               mails=mails))
+    else:
+        sent, failed = mailer.deliver(current_app._get_current_object()) if mails else (0, 0)
+        echo(_("Invited %(n)s household(s): %(mails)s mail(s) queued (%(sent)s sent, "
+               "%(failed)s failed).", n=households, mails=mails, sent=sent,
+               failed=failed))
+    if report.waiting:
+        echo(_("%(n)s household(s) invited less than %(days)s days ago: not invited again.",
+               n=report.waiting, days=days))
+    if report.taken:
+        echo(_("%(n)s address(es) left out: they already have an account in another "
+               "household.", n=report.taken))

@@ -44,7 +44,8 @@ def check_can_remind(session: Session, household: Household,
     if prefs is not None and not prefs.reminders_enabled:
         raise DomainError(_l("Reminders are switched off for this household."))
     if not household.accounts:
-        raise DomainError(_l("This household has no account with an e-mail address yet."))
+        raise DomainError(_l("%(name)s cannot be reminded: the household has no account yet. "
+                             "Invite it from the Households page first.", name=household.name))
     last = prefs.last_reminder_at if prefs is not None else None
     if last is not None and now - last < REMIND_EVERY:
         raise DomainError(_l("This household was reminded less than %(days)s days ago "
@@ -87,10 +88,10 @@ def group_choices(session: Session, edition: Edition) -> tuple[list[Team], list[
     return teams, communes
 
 
-def recipients(session: Session, edition: Edition, group: Group, silent_ids=()
-               ) -> list[tuple[Account, Household]]:
-    """(account, household) for each address of the group, once per address; households
-    that asked for erasure left out. `silent_ids`: the silent households (the page knows)."""
+def _group_households(session: Session, edition: Edition, group: Group,
+                      silent_ids=()) -> list[Household]:
+    """The group's households by name, with their accounts; those that asked for erasure
+    left out."""
     query = (select(Household).where(Household.edition_id == edition.id)
              .options(selectinload(Household.accounts)).order_by(Household.name))
     if group.kind == "commune":
@@ -106,16 +107,36 @@ def recipients(session: Session, edition: Edition, group: Group, silent_ids=()
             .where(HouseholdSettings.team_id == team_id)
     erasing = set(session.scalars(select(HouseholdSettings.household_id).where(
         HouseholdSettings.erasure_requested_at.is_not(None))))
+    return [h for h in session.scalars(query) if h.id not in erasing]
+
+
+def recipients(session: Session, edition: Edition, group: Group, silent_ids=()
+               ) -> list[tuple[Account, Household]]:
+    """(account, household) for each address of the group, once per address; households
+    that asked for erasure left out. `silent_ids`: the silent households (the page knows)."""
     seen: set[str] = set()
     found = []
-    for household in session.scalars(query):
-        if household.id in erasing:
-            continue
+    for household in _group_households(session, edition, group, silent_ids):
         for account in household.accounts:
             if account.email.casefold() not in seen:
                 seen.add(account.email.casefold())
                 found.append((account, household))
     return found
+
+
+def unreachable(session: Session, edition: Edition, group: Group, silent_ids=()
+                ) -> list[Household]:
+    """The group's households that no mail can reach: no account yet (imported with an
+    address, or without one), to be invited first (tracker.services.invitations)."""
+    return [h for h in _group_households(session, edition, group, silent_ids)
+            if not h.accounts]
+
+
+def without_account_ids(session: Session, edition: Edition) -> set[int]:
+    """The edition's households that have no account at all: no reminder reaches them."""
+    has_account = select(Account.id).where(Account.household_id == Household.id).exists()
+    return set(session.scalars(select(Household.id).where(Household.edition_id == edition.id,
+                                                          ~has_account)))
 
 
 def check_message(subject: str, body: str) -> tuple[str, str]:

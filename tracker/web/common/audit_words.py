@@ -127,6 +127,8 @@ SENTENCES: dict[str, object] = {
     "household.team": _team,
     "progress.accept": _accept,
     "households.import": _count(_l("Imported %(count)s household(s) from a file.")),
+    "households.invite": _l("Invited %(households)s household(s) without an account to open it "
+                            "(%(mails)s mail(s) queued)."),
     "weighins.import": _count(_l("Imported %(count)s weigh-in(s) from a file.")),
     "report.publish": _l("Published the edition's results."),
     "report.republish": _l("Published the edition's results again (the figures were replaced)."),

@@ -32,6 +32,9 @@ API_REFUSED_PER_ADDRESS = "30/minute"
 MAIL_PER_ADDRESS = "10/minute"
 #: Invitations a signed-in member sends (a household has a handful of members).
 INVITE_PER_ACCOUNT = "5/hour"
+#: Invitation rounds a staff member starts (each household is invited at most once a week by the
+#: service; this keeps a stuck button or a script from queueing the same round over and over).
+INVITE_ROUND_PER_ACCOUNT = "10/hour"
 #: Messages a signed-in account publishes in the discussions (questions, answers, comments);
 #: each may send mails, and a family writes a few a day.
 TALK_PER_ACCOUNT = "10/minute;60/day"
@@ -132,6 +135,7 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
         Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),
         Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
              scope="mail-target")),
+    "staff_households.invite": (Rule(INVITE_ROUND_PER_ACCOUNT, signed_in_account, ("POST",)),),
     # Discussions: only a published message counts (a refused form redirects no one).
     **{endpoint: (Rule(TALK_PER_ACCOUNT, signed_in_account, ("POST",), deduct_when=_form_accepted,
                        scope="talk"),)

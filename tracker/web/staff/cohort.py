@@ -23,7 +23,7 @@ from tracker.domain import STREAM_LABELS
 from tracker.extensions import db
 from tracker.models import Device, Edition, Household, WeighIn
 from tracker.progress import compute, today
-from tracker.services import coverage
+from tracker.services import coverage, staff_mail
 from tracker.web.common import progress_view as pv
 from tracker.web.common.auth import staff_required
 from tracker.web.common.charts import chart_labels, embed
@@ -86,11 +86,15 @@ def cohort_context(edition: Edition) -> dict:
     pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int)), pages)
     by_name = frame.sort_values("household", key=lambda s: s.str.casefold())
+    # Silent households without an account: no reminder can reach them (invite them first).
+    no_account = staff_mail.without_account_ids(session, edition)
+    silent_ids = {int(i) for i in frame.loc[frame["silent"], "household_id"]}
     context.update(
         sort=sort, descending=descending, which=which, page=page, pages=pages,
         lines=pv.household_lines(shown.iloc[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]),
         counts=pv.counts(frame), shown_count=len(shown),
         silent=pv.household_lines(by_name[by_name["silent"]].head(NAMES_SHOWN)),
+        no_account=no_account, silent_without_account=len(silent_ids & no_account),
         no_baseline=pv.household_lines(by_name[by_name["no_baseline"]].head(NAMES_SHOWN)),
         cohort=pv.records(cohort), current=pv.records(cohort[cohort["month"] == month])[0],
         too_early=bool(frame["too_early"].any()),

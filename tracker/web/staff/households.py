@@ -1,6 +1,7 @@
-"""An edition's households, as staff keep them: the list, one household's members, invitation
-and reminders switch, its data export and erasure. Under the edition's tree
-(`/equipe/defis/<slug>/foyers/<id>/...`, docs/architecture.md)."""
+"""An edition's households, as staff keep them: the list, the invitation of the households
+that have no account yet, one household's members, invitation and reminders switch, its data
+export and erasure. Under the edition's tree (`/equipe/defis/<slug>/foyers/<id>/...`,
+docs/architecture.md)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -11,11 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker import services
+from tracker.adapters.invitation_mail import queue_invitations
 from tracker.db import checkpoint
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models import Device, Household, WeighIn
-from tracker.services import audit, erasure, links, privacy
+from tracker.services import audit, erasure, invitations, links, privacy
 from tracker.services import enrolment as enrolment_service
 from tracker.services import mail as mail_service
 from tracker.services.preferences import edition_today, household_settings
@@ -39,6 +41,10 @@ class HouseholdForm(FlaskForm):
     email = Text(limit=254)
 
 
+class InviteForm(FlaskForm):
+    """Only the CSRF token: the households invited are the service's choice."""
+
+
 class EraseForm(FlaskForm):
     """The household's name, typed again to confirm its erasure."""
 
@@ -59,11 +65,44 @@ def index(slug: str):
                                 .join(Household).where(Household.edition_id == edition.id)
                                 .group_by(WeighIn.household_id)).all())
     settings = {h.id: household_settings(session, h) for h in households}
+    outlook = invitations.outlook(session, edition)
     session.commit()
     return render_template("privacy/staff_households.html", edition=edition,
                            households=households, last=last, settings=settings,
-                           today=edition_today(edition),
+                           today=edition_today(edition), outlook=outlook,
+                           without_account={h.id for h in outlook.without},
+                           invite_days=invitations.INVITE_AGAIN_AFTER.days,
                            requests=privacy.erasure_requests(session))
+
+
+@bp.route("/inviter", methods=["POST"])
+@staff_required
+def invite(slug: str):
+    """Invite by mail every household that has an address and no account yet, unless it was
+    invited less than INVITE_AGAIN_AFTER ago (queued, audited)."""
+    session = db()
+    edition = services.get_edition(session, slug)
+    if not InviteForm().validate_on_submit():  # the app-wide CSRFProtect refuses it first
+        flash(_("The form has expired or was not sent from this site. Please try again."),
+              "error")
+        return redirect(url_for(".index", slug=slug))
+    report = invitations.invite_households(session, edition)
+    mails = queue_invitations(session, report)
+    if mails:
+        audit.record(session, current_user, "households.invite", edition_id=edition.id,
+                     households=report.households, mails=mails)
+    mailer.commit_and_queue()
+    if mails:
+        flash(_("%(n)s household(s) invited (%(mails)s mail(s) queued): the mails leave with "
+                "the next mail round.", n=report.households, mails=mails), "success")
+    else:
+        flash(_("Nobody to invite: every household with an address has an account or was "
+                "invited less than %(days)s days ago.",
+                days=invitations.INVITE_AGAIN_AFTER.days), "info")
+    if report.taken:
+        flash(_("%(n)s address(es) left out: they already have an account in another "
+                "household.", n=report.taken), "warning")
+    return redirect(url_for(".index", slug=slug))
 
 
 

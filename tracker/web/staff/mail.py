@@ -87,6 +87,7 @@ def message(slug: str):
     form = MessageForm()
     errors: dict = {}
     count = None
+    missing = 0  # households of the group without an account: the message cannot reach them
     if form.is_submitted():
         raw = {k: (getattr(form, k).data or "") for k in ("group", "subject", "body", "confirm")}
         try:
@@ -95,6 +96,7 @@ def message(slug: str):
             subject, body = staff_mail.check_message(values["subject"], values["body"])
             silent = silent_households(edition) if group.kind == "silent" else {}
             people = staff_mail.recipients(db(), edition, group, silent)
+            missing = len(staff_mail.unreachable(db(), edition, group, silent))
         except ValidationError as exc:
             errors = messages_as_text(exc.messages)
         except DomainError as exc:
@@ -118,5 +120,6 @@ def message(slug: str):
             staff_mail.GROUP_KINDS else "all"
     teams, communes = staff_mail.group_choices(db(), edition)
     return render_template("staff/group_message.html", edition=edition, form=form,
-                           errors=errors, count=count, teams=teams, communes=communes), \
+                           errors=errors, count=count, missing=missing, teams=teams,
+                           communes=communes), \
         422 if errors else 200
