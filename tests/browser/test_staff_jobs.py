@@ -247,7 +247,8 @@ def test_every_staff_job_of_an_edition_in_the_browser(app, browser, live_server,
     # 10. publish: the staff report page's action; the public page answers.
     assert requests.get(f"{base}/resultats/{SLUG}", timeout=30).status_code == 404
     driver.get(f"{base}/equipe/defis/{SLUG}/bilan")
-    click_through(driver, driver.find_element(By.CSS_SELECTOR, "button[name=action][value=publish]"))
+    click_through(driver, driver.find_element(
+        By.CSS_SELECTOR, "form[action$='/bilan/publier'] button[type=submit]"))
     assert "Le bilan est publié." in flash_text(driver)
     public = requests.get(f"{base}/resultats/{SLUG}", timeout=30)
     assert public.status_code == 200 and "Défi 2027" in public.text

@@ -148,10 +148,12 @@ def test_a_member_invites_another_and_passwords_are_optional(app, client, world,
     sign_in(client, "martin@example.org")
     page = client.get("/foyer/membres")
     assert page.status_code == 200 and "martin@example.org" in text(page)
-    response = post(client, "/foyer/membres", {"email": "alex.martin@example.org"})
+    response = post(client, "/foyer/membres/inviter", {"email": "alex.martin@example.org"},
+                    token_from="/foyer/membres")
     assert response.status_code == 302
     # an address with an account elsewhere: the same answer; its owner is told by mail
-    assert post(client, "/foyer/membres", {"email": "durand@example.org"}).status_code == 302
+    assert post(client, "/foyer/membres/inviter", {"email": "durand@example.org"},
+                token_from="/foyer/membres").status_code == 302
     assert "Martin" in outbox.body(outbox.last("durand@example.org"))
     path = outbox.link(outbox.last("alex.martin@example.org"))
     other = app.test_client()

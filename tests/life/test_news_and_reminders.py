@@ -86,7 +86,8 @@ def test_weekly_reminder_to_silent_households(app, runner, world, outbox, monkey
 
     # staff switch Durand's reminders off; a weigh-in ends Martin's silence
     sign_in(app_client := app.test_client(), "staff@example.org")
-    post(app_client, f"/equipe/defis/defi-2026/foyers/{world['durand']}/fiche", {"action": "settings"})
+    fiche = f"/equipe/defis/defi-2026/foyers/{world['durand']}/fiche"
+    post(app_client, fiche.replace("/fiche", "/rappels"), token_from=fiche)
     _weigh(app, world["martin"], dt.datetime(2026, 4, 25, 8, tzinfo=UTC))
     assert "0 silent" in run(30)
     with app.extensions["zw_db"].session() as s:
@@ -123,7 +124,8 @@ def test_a_family_switches_its_own_reminders(app, client, world, outbox, monkeyp
     sign_in(client, "martin@example.org")
     page = text(client.get("/foyer/membres"))
     assert 'name="reminders_enabled" type="checkbox" value="y" checked' in page
-    response = post(client, "/foyer/membres", {"action": "reminders"}, follow_redirects=True)
+    response = post(client, "/foyer/membres/rappels", token_from="/foyer/membres",
+                    follow_redirects=True)
     assert "Les rappels par courriel sont désactivés." in text(response)
     assert 'value="y" checked' not in text(client.get("/foyer/membres"))
     with app.extensions["zw_db"].session() as s:
@@ -131,6 +133,6 @@ def test_a_family_switches_its_own_reminders(app, client, world, outbox, monkeyp
         assert s.get(HouseholdSettings, world["durand"]) is None  # only its own household
     monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 4, 20, 7, tzinfo=UTC))
     assert "0 silent" in runner.invoke(args=["reminders", "send"]).output  # 19 days: silent
-    post(client, "/foyer/membres", {"action": "reminders", "reminders_enabled": "y"})
+    post(client, "/foyer/membres/rappels", {"reminders_enabled": "y"}, token_from="/foyer/membres")
     assert "1 silent" in runner.invoke(args=["reminders", "send"]).output
     assert outbox.to("martin@example.org")

@@ -110,8 +110,9 @@ def test_staff_reminder_switch_invite_and_export_are_logged(app, staff, world, o
                                                             now_in_edition):
     path = f"/equipe/defis/defi-2026/foyers/{world['durand']}/fiche"
     assert staff.get(path).status_code == 200
-    post(staff, path, {"action": "settings"})  # unchecked: off
-    post(staff, path, {"action": "invite", "email": "camille.durand@example.org"})
+    post(staff, path.replace("/fiche", "/rappels"), token_from=path)  # unchecked: off
+    post(staff, path.replace("/fiche", "/inviter"), {"email": "camille.durand@example.org"},
+         token_from=path)
     assert staff.get(path.replace("/fiche", "/export.json")).status_code == 200
     with app.extensions["zw_db"].session() as s:
         actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
@@ -254,7 +255,7 @@ def _household_with_everything(app, client, world):
         hid = home.id
     post(client, "/connexion/lien", {"email": GONE["email"]})      # a sign-in link mailed
     path = f"/equipe/defis/defi-2026/foyers/{hid}/fiche"
-    post(client, path, {"action": "invite", "email": GONE["second"]}, token_from=path)
+    post(client, path.replace("/fiche", "/inviter"), {"email": GONE["second"]}, token_from=path)
     return hid
 
 

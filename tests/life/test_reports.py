@@ -92,7 +92,7 @@ def test_published_figures_stay_as_published_until_staff_republish(app, client, 
     anonymous = app.test_client()
     sign_in(client, "staff@example.org")
     bilan = "/equipe/defis/defi-2026/bilan"
-    post(client, bilan + "/publier", {"action": "publish"}, token_from=bilan)
+    post(client, bilan + "/publier", token_from=bilan)
     published = visible(anonymous.get("/resultats/defi-2026"))
     assert "−30,0 %" in published and "18 kg" in published
     path = f"/equipe/defis/defi-2026/foyers/{finished_month['durand']}"
@@ -104,10 +104,10 @@ def test_published_figures_stay_as_published_until_staff_republish(app, client, 
     assert public.status_code == 200 and visible(public) == published  # frozen
     assert "cohort-chart" in text(public)
 
-    post(client, bilan + "/publier", {"action": "republish"}, token_from=bilan)
+    post(client, bilan + "/publier", token_from=bilan)
     republished = visible(anonymous.get("/resultats/defi-2026"))
     assert "−20,0 %" in republished and "−30,0 %" not in republished
-    post(client, bilan + "/publier", {"action": "withdraw"}, token_from=bilan)
+    post(client, bilan + "/retirer", token_from=bilan)
     assert anonymous.get("/resultats/defi-2026").status_code == 404
     from sqlalchemy import select
 

@@ -177,8 +177,8 @@ def test_csrf_is_required(app, world, now_in_edition):
     assert martin.post("/questions", data={"title": "Sans jeton"}).status_code == 400
     assert martin.post(f"/questions/{qid}", data={"body": "Sans jeton"}).status_code == 400
     staff = _client(app, "staff@example.org")
-    assert staff.post(f"/equipe/discussions/questions/{qid}/moderer",
-                      data={"action": "hide", "reason": "x"}).status_code == 400
+    assert staff.post(f"/equipe/discussions/questions/{qid}/masquer",
+                      data={"reason": "x"}).status_code == 400
     with app.extensions["zw_db"].session() as s:
         assert s.scalars(select(TalkQuestion.title)).all() == ["Où jeter les pots de yaourt ?"]
         assert s.scalar(select(TalkMessage)) is None
@@ -206,12 +206,12 @@ def test_staff_hide_and_show_again_audited(app, world, now_in_edition):
         mid = s.scalar(select(TalkMessage.id))
     staff = _client(app, "staff@example.org")
     assert "Discussions" in text(staff.get("/equipe/"))  # in the staff menu
-    path = f"/equipe/discussions/messages/{mid}/moderer"
-    no_reason = post(staff, path, {"action": "hide", "reason": ""},
+    path = f"/equipe/discussions/messages/{mid}/masquer"
+    no_reason = post(staff, path, {"reason": ""},
                      token_from="/equipe/discussions", follow_redirects=True)
     assert "Non masqué : Écrivez quelque chose." in visible(no_reason)
     assert "Message déplacé" in text(durand.get(f"/questions/{qid}"))
-    assert post(staff, path, {"action": "hide", "reason": "Propos blessants"},
+    assert post(staff, path, {"reason": "Propos blessants"},
                 token_from="/equipe/discussions").status_code == 302
     assert "Message déplacé" not in text(durand.get(f"/questions/{qid}"))
     assert "Message déplacé" not in text(martin.get(f"/questions/{qid}"))
@@ -230,12 +230,12 @@ def test_staff_hide_and_show_again_audited(app, world, now_in_edition):
     log = visible(staff.get("/equipe/journal"))
     assert f"A masqué le message n° {mid} des discussions : Propos blessants" in log
     # a hidden question: 404 for families, still readable by staff
-    q = f"/equipe/discussions/questions/{qid}/moderer"
-    assert post(staff, q, {"action": "hide", "reason": "Doublon"},
+    q = f"/equipe/discussions/questions/{qid}"
+    assert post(staff, q + "/masquer", {"reason": "Doublon"},
                 token_from="/equipe/discussions").status_code == 302
     assert martin.get(f"/questions/{qid}").status_code == 404
     assert staff.get(f"/questions/{qid}").status_code == 200
-    assert post(staff, q, {"action": "unhide"}, token_from="/equipe/discussions"
+    assert post(staff, q + "/afficher", token_from="/equipe/discussions"
                 ).status_code == 302
     assert martin.get(f"/questions/{qid}").status_code == 200
     with app.extensions["zw_db"].session() as s:

@@ -94,10 +94,10 @@ def test_staff_assign_households(app, client, world, league):
     with app.extensions["zw_db"].session() as s:
         ids = {t.name: t.id for t in s.scalars(select(Team))}
     # Martin moves to the Hérissons; Durand stays alone in the Colibris
-    form = {"action": "assign", f"team-{league['Durand']}": str(ids["Les Colibris"]),
+    form = {f"team-{league['Durand']}": str(ids["Les Colibris"]),
             **{f"team-{league[n]}": str(ids["Les Hérissons"])
                for n in ("Martin", "Bernard", "Leroy", "Petit")}}
-    post(client, path, form)
+    post(client, path + "/repartition", form, token_from=path)
     _month, rows = _board(app, world)
     # Hérissons: 1 - (800 + 900 + 400 + 100) / 4000 = 45 %; one household is not a team figure
     assert rows == [("Les Hérissons", 1, 45.0), ("Les Colibris", None, None)]

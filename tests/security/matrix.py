@@ -23,7 +23,7 @@ from tracker.services import coverage
 from tracker.services import devices as device_service
 from tracker.services import enrolment as enrolment_service
 from tracker.services import events as event_service
-from tracker.services import news, talk
+from tracker.services import news, talk, teams
 from tracker.services.mail import queue_mail
 from tracker.services.preferences import edition_settings
 
@@ -66,7 +66,7 @@ class Context:
                                     measured_at=dt.datetime(2026, 4, 11, 8, 0,
                                                             tzinfo=dt.timezone.utc))
         for kind in ("mail", "enrolment", "event", "post", "device", "question",
-                     "question_elsewhere", "talk_message"):
+                     "question_elsewhere", "talk_message", "team"):
             self.objects[kind] = self.make(kind)
 
     def _session(self):
@@ -112,6 +112,11 @@ class Context:
                                                  capacity=10)
             elif kind == "post":
                 obj = news.save_post(s, None, None, kind="news", title="Nouvelles")
+            elif kind == "team":
+                edition = s.get(Household, self.world["martin"]).edition
+                n = len(self.objects.get("teams_made", ())) + 1
+                self.objects.setdefault("teams_made", []).append(n)
+                obj = teams.create_team(s, edition, f"Équipe {n}")
             elif kind == "device":
                 obj, _secret = device_service.provision_device(
                     s, s.get(Household, self.world["martin"]))

@@ -40,6 +40,7 @@ def _mails(app) -> int:
 
 # ------------------------------------------------------------------ invitations
 
+MEMBERS, INVITE = "/foyer/membres", "/foyer/membres/inviter"
 ADDRESSES = ["someone.new@example.org", "durand@example.org", "staff@example.org",
              "martin@example.org", "DURAND@Example.org "]
 
@@ -51,7 +52,8 @@ def test_the_invitation_answers_the_same_for_every_address(app, world, outbox):
     for email in ADDRESSES:
         token = csrf(client, "/foyer/membres")
         before = _mails(app)
-        response = client.post("/foyer/membres", data={"email": email, "csrf_token": token})
+        response = client.post("/foyer/membres/inviter",
+                               data={"email": email, "csrf_token": token})
         # the answer is complete before anything depends on the address (no mail queued yet)
         assert _mails(app) == before, email
         response.close()  # the server has sent it: the invitation is made now
@@ -74,7 +76,7 @@ def test_the_invitation_answers_the_same_for_every_address(app, world, outbox):
 def test_an_invalid_address_is_still_an_error(app, world):
     client = app.test_client()
     sign_in(client, "martin@example.org")
-    response = post(client, "/foyer/membres", {"email": "not an address"})
+    response = post(client, INVITE, {"email": "not an address"}, token_from=MEMBERS)
     assert response.status_code == 422
 
 
@@ -83,16 +85,17 @@ def test_invitations_are_limited_per_member(app, world, outbox):
     sign_in(client, "martin@example.org")
     limit = count(ratelimit.INVITE_PER_ACCOUNT)
     for n in range(limit):
-        assert post(client, "/foyer/membres", {"email": f"m{n}@example.org"}).status_code == 302
-    refused = post(client, "/foyer/membres", {"email": "one.more@example.org"})
+        assert post(client, INVITE, {"email": f"m{n}@example.org"},
+                    token_from=MEMBERS).status_code == 302
+    refused = post(client, INVITE, {"email": "one.more@example.org"}, token_from=MEMBERS)
     assert refused.status_code == 429 and "Trop de tentatives" in refused.get_data(as_text=True)
     assert outbox.to("one.more@example.org") == []
     assert len(outbox.messages()) == limit
     # the reminders switch on the same page sends nothing and is not held
-    assert post(client, "/foyer/membres", {"action": "reminders"}).status_code == 302
+    assert post(client, "/foyer/membres/rappels", token_from=MEMBERS).status_code == 302
     other = app.test_client()  # another household's member has their own budget
     sign_in(other, "durand@example.org")
-    assert post(other, "/foyer/membres", {"email": "d1@example.org"}).status_code == 302
+    assert post(other, INVITE, {"email": "d1@example.org"}, token_from=MEMBERS).status_code == 302
 
 
 def test_one_address_gets_few_mails_whoever_invites_it(app, world, outbox):
@@ -110,7 +113,7 @@ def test_one_address_gets_few_mails_whoever_invites_it(app, world, outbox):
     for n in range(4):
         client = app.test_client()
         sign_in(client, f"f{n}@example.org")
-        statuses.append(post(client, "/foyer/membres", {"email": "victim@example.org"})
+        statuses.append(post(client, INVITE, {"email": "victim@example.org"}, token_from=MEMBERS)
                         .status_code)
     limit = count(ratelimit.MAIL_PER_TARGET)
     assert statuses == [302] * limit + [429] * (4 - limit)

@@ -123,7 +123,8 @@ def test_mailed_links_point_to_the_public_url_whatever_the_host(site_app, site_w
                 buffered=True)  # read to its end: the link is mailed after the answer
     sign_in(client, "martin@example.org", "motdepasse-123")
     token = _csrf_from(client.get("/foyer/membres").get_data(as_text=True))
-    assert client.post("/foyer/membres", data={"email": "alex@example.org", "csrf_token": token},
+    assert client.post("/foyer/membres/inviter",
+                       data={"email": "alex@example.org", "csrf_token": token},
                        buffered=True).status_code == 302
     links = _links(outbox, "martin@example.org") + _links(outbox, "alex@example.org")
     assert len(links) == 2 and all(link.startswith(SITE + "/lien/") for link in links), links

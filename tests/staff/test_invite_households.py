@@ -16,7 +16,7 @@ from tests.staff.conftest import csrf, page_text
 from tests.staff.test_households_web import CONFIRM, upload
 from tracker import clock
 from tracker.models import Account, AuditEntry, Household, OutgoingMail
-from tracker.services import invitations
+from tracker.services import imported_invitations as invitations
 
 HOUSEHOLDS = "/equipe/defis/defi-2026/foyers"
 INVITE = HOUSEHOLDS + "/inviter"

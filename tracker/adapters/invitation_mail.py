@@ -1,11 +1,11 @@
-"""The invitations of households without an account (tracker.services.invitations) as queued
+"""The invitations of households without an account (tracker.services.imported_invitations) as queued
 mails, with their links on the site's address: shared by the staff page (a request only queues)
 and by `zw households invite`."""
 from __future__ import annotations
 
 from tracker.adapters import mailer
 from tracker.adapters.site import public_url_for
-from tracker.services import invitations, links
+from tracker.services import imported_invitations as invitations, links
 
 #: The mail template (templates/mail/<locale>/household_invitation.txt) and the queue's kind.
 TEMPLATE = "household_invitation"

@@ -84,7 +84,7 @@ def households_invite(challenge, dry_run):
 
     from tracker.adapters import mailer
     from tracker.adapters.invitation_mail import queue_invitations
-    from tracker.services import audit, invitations
+    from tracker.services import audit, imported_invitations as invitations
 
     with app_db().session() as s:
         try:

@@ -54,6 +54,12 @@ def get_post(session: Session, post_id: int) -> Post:
     return post
 
 
+def delete_post(session: Session, post: Post) -> None:
+    """Delete a news item or a tip (its comments go with it)."""
+    session.delete(post)
+    session.flush()
+
+
 def _visible(query, edition_id: int | None):
     if edition_id is None:
         return query

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.domain import add_months
 from tracker.models import Edition, Household
-from tracker.models import EditionSettings, HouseholdSettings
+from tracker.models import Account, EditionSettings, HouseholdSettings
+from tracker.services import audit
 
 
 def edition_settings(session: Session, edition: Edition) -> EditionSettings:
@@ -33,6 +34,17 @@ def household_settings(session: Session, household: Household) -> HouseholdSetti
         session.add(settings)
         session.flush()
     return settings
+
+
+def set_reminders(session: Session, household: Household, enabled: bool,
+                  actor: Account | None = None) -> None:
+    """Switch the household's weekly reminder on or off; a change made by staff is audited."""
+    settings = household_settings(session, household)
+    if settings.reminders_enabled != enabled and actor is not None and actor.is_staff:
+        audit.record(session, actor, "household.reminders", edition_id=household.edition_id,
+                     household_id=household.id, enabled=enabled)
+    settings.reminders_enabled = enabled
+    session.flush()
 
 
 def calendar_token(session: Session, household: Household, *, renew: bool = False) -> str:

@@ -127,7 +127,7 @@ def recipients(session: Session, edition: Edition, group: Group, silent_ids=()
 def unreachable(session: Session, edition: Edition, group: Group, silent_ids=()
                 ) -> list[Household]:
     """The group's households that no mail can reach: no account yet (imported with an
-    address, or without one), to be invited first (tracker.services.invitations)."""
+    address, or without one), to be invited first (tracker.services.imported_invitations)."""
     return [h for h in _group_households(session, edition, group, silent_ids)
             if not h.accounts]
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from tracker import progress
 from tracker.domain import DomainError, NotFound, _l
 from tracker.models import Edition, Household
-from tracker.models import HouseholdSettings, Team
+from tracker.models import Account, HouseholdSettings, Team
+from tracker.services import audit
 from tracker.services.preferences import household_settings
 
 MIN_HOUSEHOLDS = 2
@@ -54,6 +55,36 @@ def assign(session: Session, household: Household, team: Team | None) -> None:
         raise NotFound()
     household_settings(session, household).team_id = team.id if team else None
     session.flush()
+
+
+def delete_team(session: Session, team: Team) -> None:
+    """Delete a team; its households are left without one."""
+    session.delete(team)
+    session.flush()
+
+
+def households_of(session: Session, edition: Edition) -> list[Household]:
+    """The edition's households, by name (the ones staff put in teams)."""
+    return list(session.scalars(select(Household).where(Household.edition_id == edition.id)
+                                .order_by(Household.name)))
+
+
+def assign_all(session: Session, edition: Edition, choices: dict[int, int | None],
+               actor: Account | None) -> int:
+    """Put every household of the edition in the team chosen for it (missing or None: no team).
+
+    Only the households whose team changes are touched, each change audited
+    (`household.team`); returns their number. A team of another edition is a NotFound."""
+    changed = 0
+    for household in households_of(session, edition):
+        team_id = choices.get(household.id)
+        team = get_team(session, edition, team_id) if team_id else None
+        if household_settings(session, household).team_id != (team.id if team else None):
+            assign(session, household, team)
+            audit.record(session, actor, "household.team", edition_id=edition.id,
+                         household_id=household.id, team=team.id if team else None)
+            changed += 1
+    return changed
 
 
 def set_hidden(session: Session, household: Household, hidden: bool) -> None:

@@ -62,11 +62,6 @@ def target_email() -> str:
     return "to:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
-def _reminder_switch() -> bool:
-    """The members page also posts the reminders switch, which sends nothing."""
-    return request.form.get("action") == "reminders"
-
-
 def _form_accepted(response) -> bool:
     """Only a form that was accepted (it redirects) may send a mail: only it is counted."""
     return response.status_code == 302
@@ -126,11 +121,12 @@ ENDPOINT_RULES: dict[str, tuple[Rule, ...]] = {
                                          scope="sign-in"),),
     # Guessing the current password with a stolen session: as many tries as at the sign-in.
     "my_account.password": (Rule(SIGN_IN_PER_EMAIL, signed_in_account, ("POST",)),),
-    "family_members.index": (
-        Rule(INVITE_PER_ACCOUNT, signed_in_account, ("POST",), deduct_when=_form_accepted,
-             exempt_when=_reminder_switch),
+    # The members page's invitation (its reminders switch, family_members.reminders, sends
+    # nothing and is not limited).
+    "family_members.invite": (
+        Rule(INVITE_PER_ACCOUNT, signed_in_account, ("POST",), deduct_when=_form_accepted),
         Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,
-             exempt_when=_reminder_switch, scope="mail-target")),
+             scope="mail-target")),
     "public_enrolment.sign_up": (
         Rule(MAIL_PER_ADDRESS, client_address, ("POST",)),
         Rule(MAIL_PER_TARGET, target_email, ("POST",), deduct_when=_form_accepted,

@@ -17,14 +17,15 @@ from tracker.db import checkpoint
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models import Device, Household, WeighIn
-from tracker.services import audit, erasure, invitations, links, privacy
+from tracker.services import audit, erasure, imported_invitations, invitations, privacy
 from tracker.services import enrolment as enrolment_service
 from tracker.services import mail as mail_service
-from tracker.services.preferences import edition_today, household_settings
+from tracker.services.preferences import edition_today, household_settings, set_reminders
 from tracker.web.common import mailer
 from tracker.web.common.auth import staff_required
 from tracker.web.common.downloads import household_download
 from tracker.web.common.forms import Flag, Text, errors_of
+from tracker.web.common.invitations import queue_invitation
 from tracker.web.common.notices import notify_promoted
 from tracker.web.staff.devices import remove_at_broker
 from tracker.web.staff.tree import household_in_edition, household_or_404
@@ -33,16 +34,20 @@ bp = Blueprint("staff_households", __name__, url_prefix="/equipe/defis/<slug>/fo
 household_in_edition(bp)
 
 
-class HouseholdForm(FlaskForm):
-    """The household page's forms: action=settings (reminders switch) or invite (email)."""
+class InviteForm(FlaskForm):
+    """The address to invite (the service checks it)."""
 
-    action = Text(limit=20)
-    reminders_enabled = Flag()
     email = Text(limit=254)
 
 
-class InviteForm(FlaskForm):
+class InviteHouseholdsForm(FlaskForm):
     """Only the CSRF token: the households invited are the service's choice."""
+
+
+class RemindersForm(FlaskForm):
+    """The household's reminders switch."""
+
+    reminders_enabled = Flag()
 
 
 class EraseForm(FlaskForm):
@@ -65,28 +70,28 @@ def index(slug: str):
                                 .join(Household).where(Household.edition_id == edition.id)
                                 .group_by(WeighIn.household_id)).all())
     settings = {h.id: household_settings(session, h) for h in households}
-    outlook = invitations.outlook(session, edition)
+    outlook = imported_invitations.outlook(session, edition)
     session.commit()
     return render_template("privacy/staff_households.html", edition=edition,
                            households=households, last=last, settings=settings,
                            today=edition_today(edition), outlook=outlook,
                            without_account={h.id for h in outlook.without},
-                           invite_days=invitations.INVITE_AGAIN_AFTER.days,
+                           invite_days=imported_invitations.INVITE_AGAIN_AFTER.days,
                            requests=privacy.erasure_requests(session))
 
 
 @bp.route("/inviter", methods=["POST"])
 @staff_required
-def invite(slug: str):
+def invite_households(slug: str):
     """Invite by mail every household that has an address and no account yet, unless it was
     invited less than INVITE_AGAIN_AFTER ago (queued, audited)."""
     session = db()
     edition = services.get_edition(session, slug)
-    if not InviteForm().validate_on_submit():  # the app-wide CSRFProtect refuses it first
+    if not InviteHouseholdsForm().validate_on_submit():  # the app-wide CSRFProtect refuses it first
         flash(_("The form has expired or was not sent from this site. Please try again."),
               "error")
         return redirect(url_for(".index", slug=slug))
-    report = invitations.invite_households(session, edition)
+    report = imported_invitations.invite_households(session, edition)
     mails = queue_invitations(session, report)
     if mails:
         audit.record(session, current_user, "households.invite", edition_id=edition.id,
@@ -98,56 +103,58 @@ def invite(slug: str):
     else:
         flash(_("Nobody to invite: every household with an address has an account or was "
                 "invited less than %(days)s days ago.",
-                days=invitations.INVITE_AGAIN_AFTER.days), "info")
+                days=imported_invitations.INVITE_AGAIN_AFTER.days), "info")
     if report.taken:
         flash(_("%(n)s address(es) left out: they already have an account in another "
                 "household.", n=report.taken), "warning")
     return redirect(url_for(".index", slug=slug))
 
 
+def _fiche(household: Household, errors: dict | None = None):
+    """The household's page, with the invitation form's errors when it was refused."""
+    session = db()
+    members = enrolment_service.members(session, household)
+    history, _total = audit.entries(session, household_id=household.id, limit=20)
+    settings = household_settings(session, household)
+    session.commit()
+    return render_template("privacy/staff_household.html", household=household,
+                           settings=settings, members=members, errors=errors or {},
+                           history=history, today=edition_today(household.edition)), \
+        422 if errors else 200
 
-@bp.route("/<int:household_id>/fiche", methods=["GET", "POST"])
+
+@bp.route("/<int:household_id>/fiche")
 @staff_required
 def show(slug: str, household_id: int):
     """One household: members, invitation, switches, export and erasure."""
-    session = db()
+    return _fiche(household_or_404(slug, household_id))
+
+
+@bp.route("/<int:household_id>/inviter", methods=["POST"])
+@staff_required
+def invite(slug: str, household_id: int):
+    """Invite another member (staff are told when the address has an account); audited."""
     household = household_or_404(slug, household_id)
-    settings = household_settings(session, household)
-    errors: dict = {}
-    form = HouseholdForm()
-    if form.validate_on_submit():
-        action = form.action.data
-        if action == "settings":
-            before = settings.reminders_enabled
-            settings.reminders_enabled = form.reminders_enabled.data
-            if before != settings.reminders_enabled:
-                audit.record(session, current_user, "household.reminders",
-                             edition_id=household.edition_id, household_id=household.id,
-                             enabled=settings.reminders_enabled)
-            session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".show", household_id=household_id))
-        if action == "invite":
-            try:
-                account, token = enrolment_service.invite_member(
-                    session, household, form.email.data, current_user)
-            except DomainError as exc:
-                session.rollback()
-                errors = errors_of(exc)
-            else:
-                mailer.send(session, "invitation", account.email, household_id=household.id,
-                            household=household, edition=household.edition,
-                            link=mailer.absolute_url("public_links.use_link", token=token),
-                            hours=int(links.LIFETIME[links.INVITE].total_seconds() // 3600))
-                mailer.commit_and_queue()
-                flash(_("An invitation was sent to %(email)s.", email=account.email), "success")
-                return redirect(url_for(".show", household_id=household_id))
-    members = enrolment_service.members(session, household)
-    history, _total = audit.entries(session, household_id=household.id, limit=20)
-    session.commit()
-    return render_template("privacy/staff_household.html", household=household,
-                           settings=settings, members=members, errors=errors, history=history,
-                           today=edition_today(household.edition)), 422 if errors else 200
+    try:
+        invitation = invitations.by_staff(db(), household, current_user, InviteForm().email.data)
+    except DomainError as exc:
+        db().rollback()
+        return _fiche(household, errors_of(exc))
+    queue_invitation(db(), invitation)
+    mailer.commit_and_queue()
+    flash(_("An invitation was sent to %(email)s.", email=invitation.account.email), "success")
+    return redirect(url_for(".show", household_id=household_id))
+
+
+@bp.route("/<int:household_id>/rappels", methods=["POST"])
+@staff_required
+def reminders(slug: str, household_id: int):
+    """Switch the household's weekly reminder on or off; a change is audited."""
+    household = household_or_404(slug, household_id)
+    set_reminders(db(), household, RemindersForm().reminders_enabled.data, current_user)
+    db().commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".show", household_id=household_id))
 
 
 @bp.route("/<int:household_id>/export.<any(json, zip):kind>")

@@ -18,9 +18,8 @@ bp = Blueprint("staff_news", __name__)
 
 
 class PostForm(FlaskForm):
-    """A news item or a tip (the service checks the values); action=delete deletes it."""
+    """A news item or a tip (the service checks the values)."""
 
-    action = Text(limit=20)
     kind = Text(limit=8)
     title = Text(limit=200)
     body = Text(limit=20000)
@@ -50,11 +49,6 @@ def edit(post_id: int | None = None):
               {"kind": request.args.get("kind", "news"), "edition_id": None})
     form = PostForm()
     if form.validate_on_submit():
-        if form.action.data == "delete" and post is not None:
-            session.delete(post)
-            session.commit()
-            flash(_("Deleted."), "success")
-            return redirect(url_for(".index"))
         values = {name: form[name].data for name in FIELDS}
         try:
             post = news.save_post(session, post, current_user, **values)
@@ -68,3 +62,13 @@ def edit(post_id: int | None = None):
     editions = session.scalars(select(Edition).order_by(Edition.start_date.desc())).all()
     return render_template("news/staff_edit.html", post=post, values=values, errors=errors,
                            editions=editions), 422 if errors else 200
+
+
+@bp.route("/equipe/actualites/<int:post_id>/supprimer", methods=["POST"])
+@staff_required
+def delete(post_id: int):
+    """Delete a news item or a tip."""
+    news.delete_post(db(), news.get_post(db(), post_id))
+    db().commit()
+    flash(_("Deleted."), "success")
+    return redirect(url_for(".index"))

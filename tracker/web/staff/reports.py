@@ -2,28 +2,20 @@
 publication, a household's printable journey (pages drawn by tracker/web/common/reports.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from tracker import services
 from tracker.extensions import db
 from tracker.services import published, reports
 from tracker.services.preferences import edition_settings
 from tracker.web.common.auth import staff_required
-from tracker.web.common.forms import Raw
 from tracker.web.common.reports import cohort_page, household_page
 from tracker.web.staff.tree import household_in_edition, household_or_404
 
 bp = Blueprint("staff_reports", __name__)
 household_in_edition(bp)
-
-
-class PublishForm(FlaskForm):
-    """publish, republish or withdraw (none: publish or withdraw, as the button)."""
-
-    action = Raw()
 
 
 @bp.route("/equipe/defis/<slug>/bilan")
@@ -37,22 +29,23 @@ def cohort(slug: str):
 @bp.route("/equipe/defis/<slug>/bilan/publier", methods=["POST"])
 @staff_required
 def publish(slug: str):
-    """Publish the cohort report at /resultats/<slug>, republish today's figures, or withdraw
-    it (`action`: publish, republish, withdraw; none: publish or withdraw, as the button)."""
+    """Publish the cohort report at /resultats/<slug>, or replace its figures by today's."""
     edition = services.get_edition(db(), slug)
-    public = edition_settings(db(), edition).report_published_at is not None
-    action = PublishForm().action.data or ("withdraw" if public else "publish")
-    if action == "withdraw":
-        published.withdraw(db(), edition, current_user)
-        message = _("The report is no longer public.")
-    elif action in ("publish", "republish"):
-        published.publish(db(), edition, current_user)
-        message = _("The published figures are updated.") if public \
-            else _("The report is published.")
-    else:
-        abort(400)
+    again = edition_settings(db(), edition).report_published_at is not None
+    published.publish(db(), edition, current_user)  # audited: report.publish or .republish
     db().commit()
-    flash(message, "success")
+    flash(_("The published figures are updated.") if again else _("The report is published."),
+          "success")
+    return redirect(url_for(".cohort", slug=slug))
+
+
+@bp.route("/equipe/defis/<slug>/bilan/retirer", methods=["POST"])
+@staff_required
+def withdraw(slug: str):
+    """The report is no longer public (its frozen figures go too)."""
+    published.withdraw(db(), services.get_edition(db(), slug), current_user)
+    db().commit()
+    flash(_("The report is no longer public."), "success")
     return redirect(url_for(".cohort", slug=slug))
 
 

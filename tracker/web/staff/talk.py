@@ -6,14 +6,14 @@ for families.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import HiddenField, StringField
+from wtforms import StringField
 
-from tracker.domain import DomainError, NotFound
+from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.models import Edition
 from tracker.models import TalkQuestion
@@ -23,8 +23,7 @@ from tracker.web.common.auth import staff_required
 bp = Blueprint("staff_talk", __name__)
 
 
-class ModerateForm(FlaskForm):
-    action = HiddenField()
+class HideForm(FlaskForm):
     reason = StringField(_l("Reason (shown to staff only)"))
 
 
@@ -34,36 +33,55 @@ def index():
     """Recent questions, answers and comments of every edition."""
     editions = {e.id: e for e in db().scalars(select(Edition))}
     return render_template("staff_talk/index.html", items=talk.recent(db(), 100),
-                           editions=editions, form=ModerateForm(),
+                           editions=editions, form=HideForm(),
                            is_question=lambda item: isinstance(item, TalkQuestion))
 
 
-def _moderate(kind: str, item_id: int):
-    form = ModerateForm()
-    if not form.validate_on_submit():  # without a CSRF token: nothing done
-        abort(400)
+def _back(kind: str, item_id: int) -> str:
+    return url_for(".index") + f"#{kind}-{item_id}"
+
+
+def _hide(kind: str, item_id: int):
+    """Hide a question or a message (a reason is required); audited."""
+    item = talk.get_item(db(), kind, item_id)  # unknown: 404
     try:
-        item = talk.get_item(db(), kind, item_id)
-        talk.moderate(db(), current_user, item, hide=form.action.data == "hide",
-                      reason=form.reason.data)
-    except NotFound:
-        abort(404)
+        talk.moderate(db(), current_user, item, hide=True, reason=HideForm().reason.data)
     except DomainError as exc:
         db().rollback()
         flash(_("Not hidden: %(error)s", error=str(exc.message)), "error")
     else:
         db().commit()
-        flash(_("Hidden.") if form.action.data == "hide" else _("Shown again."), "success")
-    return redirect(url_for(".index") + f"#{kind}-{item_id}")
+        flash(_("Hidden."), "success")
+    return redirect(_back(kind, item_id))
 
 
-@bp.route("/equipe/discussions/questions/<int:question_id>/moderer", methods=["POST"])
+def _show_again(kind: str, item_id: int):
+    """Show a hidden question or message again; audited."""
+    talk.moderate(db(), current_user, talk.get_item(db(), kind, item_id), hide=False)
+    db().commit()
+    flash(_("Shown again."), "success")
+    return redirect(_back(kind, item_id))
+
+
+@bp.route("/equipe/discussions/questions/<int:question_id>/masquer", methods=["POST"])
 @staff_required
-def moderate_question(question_id: int):
-    return _moderate("question", question_id)
+def hide_question(question_id: int):
+    return _hide("question", question_id)
 
 
-@bp.route("/equipe/discussions/messages/<int:message_id>/moderer", methods=["POST"])
+@bp.route("/equipe/discussions/messages/<int:message_id>/masquer", methods=["POST"])
 @staff_required
-def moderate_message(message_id: int):
-    return _moderate("message", message_id)
+def hide_message(message_id: int):
+    return _hide("message", message_id)
+
+
+@bp.route("/equipe/discussions/questions/<int:question_id>/afficher", methods=["POST"])
+@staff_required
+def show_question(question_id: int):
+    return _show_again("question", question_id)
+
+
+@bp.route("/equipe/discussions/messages/<int:message_id>/afficher", methods=["POST"])
+@staff_required
+def show_message(message_id: int):
+    return _show_again("message", message_id)
