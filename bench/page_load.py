@@ -44,7 +44,8 @@ const done = arguments[arguments.length - 1];
 const check = () => {
   const blocks = document.querySelectorAll('script[data-plotly-figure]');
   const divs = [...blocks].map(b => document.getElementById(b.dataset.plotlyFigure));
-  if (blocks.length && divs.every(d => d && d.querySelector('svg.main-svg .cartesianlayer .trace'))) {
+  const drawn = d => d && d.querySelector('svg.main-svg .cartesianlayer .trace');
+  if (blocks.length && divs.every(drawn)) {
     done(performance.now());
   } else { setTimeout(check, 5); }
 };
@@ -167,8 +168,9 @@ def main() -> None:
         print(f"chart page /progres at 390x844, cache disabled, median of {args.repeat}")
         for name, bundle in bundles.items():
             use_bundle(charts, bundle)
-            raw, packed = charts._plotly_js()
-            print(f"  {name:16} {len(raw) / 1e6:.2f} MB, gzip {len(packed) / 1e6:.2f} MB")
+            kept = charts._plotly_js()
+            print(f"  {name:16} {len(kept['identity']) / 1e6:.2f} MB, "
+                  f"gzip {len(kept['gzip']) / 1e6:.2f} MB (sent; br is asked on https only)")
         for condition, throttle in CONDITIONS.items():
             driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate",
                                    {"rate": throttle["cpu"] if throttle else 1})

@@ -2,8 +2,8 @@
 /* Builds tracker/static/vendor/plotly-bar-scatter.min.js from entry.js and plotly.js's sources
  * (npm package plotly.js, the version in package.json), with esbuild as plotly's own build
  * does (esbuild-config.js of plotly.js: iife, global Plotly, es2016, minified), then writes it
- * gzip-compressed beside it (.gz, level 9: the app sends that file as it is, never compressing
- * on a request) and prints the sizes, brotli included.
+ * compressed beside it, gzip (.gz, level 9) and brotli (.br, quality 11): the app sends those
+ * files as they are, never compressing on a request. Prints the sizes and the checksum.
  *
  *     cd tools/plotly && npm install --ignore-scripts && npm run build
  */
@@ -44,7 +44,12 @@ esbuild.buildSync({
 const raw = fs.readFileSync(out);
 const gz = zlib.gzipSync(raw, {level: 9});  // header without file name or time: reproducible
 fs.writeFileSync(out + '.gz', gz);
-const br = zlib.brotliCompressSync(raw, {params: {[zlib.constants.BROTLI_PARAM_QUALITY]: 11}});
+const br = zlib.brotliCompressSync(raw, {params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+    [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+}});
+fs.writeFileSync(out + '.br', br);
 const kB = (n) => `${(n / 1e6).toFixed(3)} MB`;
 console.log(`${path.basename(out)}: ${kB(raw.length)}, gzip -9 ${kB(gz.length)}, ` +
             `brotli 11 ${kB(br.length)}`);
