@@ -1,26 +1,31 @@
 """Benchmark: how long a chart page takes to draw in headless chromium, plotly.js strict build
-(the bundle the pages loaded before) against the basic build they load now, in one run.
+(the bundle the pages loaded before) against the bar-scatter build they load now, in one run.
 
 The script seeds a SQLite edition (two households, a reference month and a month of
 challenge), serves the app with werkzeug on 127.0.0.1, signs a family in, and loads its
 progress page (/progres) at 390×844 with the browser's cache disabled (a first visit), until
-every chart of the page is drawn (its SVG there): the time from navigation start, read in the
+every chart of the page is drawn (its SVG holds the traces: a chart that fails is never
+counted as drawn): the time from navigation start, read in the
 page (`performance.now()`). Both bundles are served by the same app, gzip-compressed as in
-production (`/static-vendor/plotly.min.js`), alternated load after load. Two conditions:
+production (`/static-vendor/plotly.min.js`, from a `.gz` made before the first load: no request
+compresses), alternated load after load. Two conditions:
 
 * local: no throttling (a desktop on this machine);
 * phone: DevTools' CPU slowdown ×4 and a 4G link (9 Mbit/s down, 40 ms round trip).
 
 It prints the median of each and the ratio now / before (the goal of issue 18: at most 0.5).
 The strict bundle is read from git history (the commit that last held
-tracker/static/vendor/plotly-strict.min.js) or from --before FILE.
+tracker/static/vendor/plotly-strict.min.js) or from --before FILE. `--also NAME=FILE` adds
+another bundle to the same alternation (a candidate, or `basic=git` for plotly's basic build
+served before the bar-scatter one), reported against the same "before".
 
-    PYTHONPATH=. .venv/bin/python bench/page_load.py [--repeat 5] [--before FILE]
+    PYTHONPATH=. .venv/bin/python bench/page_load.py [--repeat 5] [--before FILE] [--also NAME=FILE]
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import statistics
 import subprocess
 import sys
@@ -32,13 +37,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 STRICT = "tracker/static/vendor/plotly-strict.min.js"
+BASIC = "tracker/static/vendor/plotly-basic.min.js"
 PASSWORD = "motdepasse-123"
 DRAWN = """
 const done = arguments[arguments.length - 1];
 const check = () => {
   const blocks = document.querySelectorAll('script[data-plotly-figure]');
   const divs = [...blocks].map(b => document.getElementById(b.dataset.plotlyFigure));
-  if (blocks.length && divs.every(d => d && d.querySelector('svg.main-svg'))) {
+  const drawn = d => d && d.querySelector('svg.main-svg .cartesianlayer .trace');
+  if (blocks.length && divs.every(drawn)) {
     done(performance.now());
   } else { setTimeout(check, 5); }
 };
@@ -52,14 +59,23 @@ CONDITIONS = {
 }
 
 
-def strict_bundle(path: str | None) -> bytes:
-    if path:
+def old_bundle(path: str | None, name: str = STRICT) -> bytes:
+    """A bundle from a file, or the last version of `name` in git history."""
+    if path and path != "git":
         return Path(path).read_bytes()
-    commit = subprocess.run(["git", "log", "-1", "--format=%H", "--diff-filter=D", "--", STRICT],
+    commit = subprocess.run(["git", "log", "-1", "--format=%H", "--diff-filter=D", "--", name],
                             cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     rev = f"{commit}^" if commit else "HEAD"
-    return subprocess.run(["git", "show", f"{rev}:{STRICT}"], cwd=ROOT, capture_output=True,
+    return subprocess.run(["git", "show", f"{rev}:{name}"], cwd=ROOT, capture_output=True,
                           check=True).stdout
+
+
+def with_gzip(path: Path, content: bytes) -> Path:
+    """`content` written to `path`, and gzip-compressed beside it, as the app serves it."""
+    path.write_bytes(content)
+    path.with_name(path.name + ".gz").write_bytes(gzip.compress(content, compresslevel=9,
+                                                                mtime=0))
+    return path
 
 
 def seeded_app(folder: Path):
@@ -118,20 +134,27 @@ def use_bundle(charts, path: Path) -> None:
     charts.PLOTLY_JS = path
     charts._plotly_js.cache_clear()
     charts.plotly_js_version.cache_clear()
+    charts.plotly_js_tag.cache_clear()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--before", help="the strict bundle (default: from git history)")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=FILE",
+                        help="another bundle to load in turn (basic=git: the basic build)")
     args = parser.parse_args()
 
-    from tracker.web import charts
+    from tracker.web.common import charts
 
     folder = Path(tempfile.mkdtemp(prefix="zw-page-load-"))
-    before = folder / "plotly-strict.min.js"
-    before.write_bytes(strict_bundle(args.before))
-    bundles = {"before (strict)": before, "now (basic)": charts.PLOTLY_JS}
+    before = with_gzip(folder / "plotly-strict.min.js", old_bundle(args.before))
+    bundles = {"before (strict)": before}
+    for also in args.also:
+        name, _, path = also.partition("=")
+        bundles[name] = with_gzip(folder / f"{name}.min.js",
+                                  old_bundle(path, BASIC if name == "basic" else STRICT))
+    bundles["now"] = charts.PLOTLY_JS
     app = seeded_app(folder)
     server, base = serve(app)
     driver, By = browser(str(folder / "profile"))
@@ -145,8 +168,9 @@ def main() -> None:
         print(f"chart page /progres at 390x844, cache disabled, median of {args.repeat}")
         for name, bundle in bundles.items():
             use_bundle(charts, bundle)
-            raw, packed = charts._plotly_js()
-            print(f"  {name:16} {len(raw) / 1e6:.2f} MB, gzip {len(packed) / 1e6:.2f} MB")
+            kept = charts._plotly_js()
+            print(f"  {name:16} {len(kept['identity']) / 1e6:.2f} MB, "
+                  f"gzip {len(kept['gzip']) / 1e6:.2f} MB (sent; br is asked on https only)")
         for condition, throttle in CONDITIONS.items():
             driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate",
                                    {"rate": throttle["cpu"] if throttle else 1})
@@ -161,9 +185,10 @@ def main() -> None:
                     driver.get(f"{base}/progres")
                     times[name].append(driver.execute_async_script(DRAWN))
             medians = {name: statistics.median(t[1:]) for name, t in times.items()}
-            old, new = medians.values()
-            print(f"{condition:6} before {old:7.0f} ms   now {new:7.0f} ms   "
-                  f"now/before {new / old:.2f}")
+            old = medians.pop("before (strict)")
+            print(f"{condition:6} before {old:7.0f} ms   " + "   ".join(
+                f"{name} {new:7.0f} ms, {name}/before {new / old:.2f}"
+                for name, new in medians.items()))
     finally:
         driver.quit()
         server.shutdown()

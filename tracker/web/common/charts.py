@@ -1,14 +1,17 @@
-"""Charts on pages: plotly.js (its basic build) served by this app, figures embedded as data.
+"""Charts on pages: plotly.js (bar and scatter) served by this app, figures embedded as data.
 
 No CDN anywhere: the browser loads ``/static-vendor/plotly.min.js?v=<bundle version>`` from
-this app once, then keeps it (a year, immutable: a new bundle changes the URL). The file is sent
-gzip-compressed to browsers that accept it (1.1 MB becomes 0.37 MB, which matters on a phone).
+this app once, then keeps it (a year, immutable: a new bundle changes the URL, which names
+the bundle's version and the start of its checksum). The file is sent compressed to browsers
+that accept it, brotli (0.99 MB becomes 0.28 MB, which matters on a phone; browsers ask for it
+over HTTPS only) or else gzip (0.35 MB), from the ``.br`` and ``.gz`` built with it: no request
+compresses it (gzip level 9 took 0.25 s a request).
 
-The bundle is plotly's *basic* build (``tracker/static/vendor/plotly-basic.min.js``, from the
-npm package ``plotly.js-basic-dist-min``; version and checksum in docs/dashboards.md): the
-project draws bar and scatter traces only, which it holds (with pie), a fifth of the strict
-build's 5.2 MB. It compiles no code with ``new Function`` (the standard build does, which the
-Content-Security-Policy, tracker/web/common/security.py, refuses: ``script-src`` has no
+The bundle is plotly.js with the bar and scatter traces only, the two the project draws
+(``tracker/static/vendor/plotly-bar-scatter.min.js``, built by tools/plotly from the npm
+package ``plotly.js``; version, recipe and checksum in docs/dashboards.md), a fifth of the
+strict build's 5.2 MB. It compiles no code with ``new Function`` (the standard build does, which
+the Content-Security-Policy, tracker/web/common/security.py, refuses: ``script-src`` has no
 ``'unsafe-eval'``); tests/staff/test_charts.py checks both. Its French locale follows it
 (``vendor/plotly-locale-fr.js``). A figure is a
 ``<div>`` and a JSON data block (`dashboards.figures.figure_html`), drawn by the static
@@ -16,7 +19,7 @@ Content-Security-Policy, tracker/web/common/security.py, refuses: ``script-src``
 """
 from __future__ import annotations
 
-import gzip
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -67,20 +70,32 @@ ONE_YEAR = 365 * 24 * 3600
 #: Chart heights that fit a phone screen in portrait without hiding the page.
 HEIGHT = 420
 HEIGHT_SMALL = 360
-#: plotly.js, basic build, kept in the repository (see the module docstring).
-PLOTLY_JS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "plotly-basic.min.js"
+#: plotly.js, bar and scatter traces, kept in the repository (see the module docstring),
+#: with its compressed copies beside it (``<name>.gz``, ``<name>.br``, built by tools/plotly).
+PLOTLY_JS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "plotly-bar-scatter.min.js"
+#: The codings the bundle is kept in, the app's choice first, with their file suffix.
+CODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def compressed(path: Path, coding: str) -> Path:
+    """Where a file's copy in `coding` (one of `CODINGS`) is kept: beside it, suffix added."""
+    return path.with_name(path.name + dict(CODINGS)[coding])
 
 
 @lru_cache(maxsize=1)
-def _plotly_js() -> tuple[bytes, bytes]:
-    """The plotly.js bundle, plain and gzip-compressed (read once per process)."""
-    raw = PLOTLY_JS.read_bytes()
-    return raw, gzip.compress(raw, compresslevel=9, mtime=0)
+def _plotly_js() -> dict[str, bytes]:
+    """The plotly.js bundle by content coding ("identity", "br", "gzip"), read from the files
+    once per process (a coding whose file is missing is not offered)."""
+    found = {"identity": PLOTLY_JS.read_bytes()}
+    for coding, _suffix in CODINGS:
+        if compressed(PLOTLY_JS, coding).is_file():
+            found[coding] = compressed(PLOTLY_JS, coding).read_bytes()
+    return found
 
 
 @lru_cache(maxsize=1)
 def plotly_js_version() -> str:
-    """The bundle's version, from its header comment (``plotly.js (basic - minified) v3.7.0``)."""
+    """The bundle's version, from its header (``plotly.js (bar-scatter - minified) v3.7.0``)."""
     with PLOTLY_JS.open("rb") as bundle:
         found = re.search(rb"plotly\.js[^\n]*? v(\d+\.\d+\.\d+\S*)", bundle.read(500))
     if found is None:
@@ -88,23 +103,31 @@ def plotly_js_version() -> str:
     return found.group(1).decode()
 
 
+@lru_cache(maxsize=1)
+def plotly_js_tag() -> str:
+    """What the URLs of plotly.js and its locale carry: its version and the start of its
+    checksum (another build of the same version is a new URL, never an old file kept)."""
+    return f"{plotly_js_version()}-{hashlib.sha256(_plotly_js()['identity']).hexdigest()[:10]}"
+
+
 @bp.route("/static-vendor/plotly.min.js")
 def plotly_js():
-    """plotly.js (basic build) kept in tracker/static/vendor, cached for a year."""
-    raw, packed = _plotly_js()
-    use_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
-    response = Response(packed if use_gzip else raw, mimetype="text/javascript")
-    if use_gzip:
-        response.headers["Content-Encoding"] = "gzip"
+    """plotly.js (bar and scatter) kept in tracker/static/vendor, cached for a year."""
+    kept = _plotly_js()
+    coding = next((c for c, _suffix in CODINGS  # brotli first, if accepted (its q above 0)
+                   if c in kept and request.accept_encodings[c] > 0), "identity")
+    response = Response(kept[coding], mimetype="text/javascript")
+    if coding != "identity":
+        response.headers["Content-Encoding"] = coding
     response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    response.set_etag(f"plotly-basic-{plotly_js_version()}-{'gz' if use_gzip else 'id'}")
+    response.set_etag(f"plotly-{plotly_js_tag()}-{coding}")
     return response.make_conditional(request)
 
 
 def plotly_js_url() -> str:
     """The versioned URL of plotly.js on this site."""
-    return url_for("charts.plotly_js", v=plotly_js_version())
+    return url_for("charts.plotly_js", v=plotly_js_tag())
 
 
 def chart_scripts() -> Markup:
@@ -117,7 +140,7 @@ def chart_scripts() -> Markup:
     return Markup('<script src="{}" defer></script><script src="{}" defer></script>'
                   '<script src="{}" defer></script>').format(
         plotly_js_url(), url_for("static", filename="vendor/plotly-locale-fr.js",
-                                 v=plotly_js_version()),
+                                 v=plotly_js_tag()),
         url_for("static", filename="js/charts.js"))
 
 
