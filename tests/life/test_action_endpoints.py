@@ -157,6 +157,9 @@ def test_staff_reminders_switch_is_audited_once_per_change(app, staff, world, no
     assert [e.details["enabled"] for e in _audited(app, "household.reminders")] == [False, True]
     with _session(app) as s:
         assert s.get(HouseholdSettings, world["durand"]).reminders_enabled
+    history = visible(staff.get(fiche))  # the household's recent staff actions, in words
+    assert "household.reminders" not in history and "enabled=" not in history
+    assert "Rappels du foyer désactivés." in history and "Rappels du foyer activés." in history
 
 
 def test_household_forms_refuse_families_and_other_editions(app, world, now_in_edition):
