@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from tracker.domain import _fold
+from tracker.domain import fold_name
 from tracker.services import news
 
 #: tags that point a staff tip at a bin (accents and case are ignored by the search)
@@ -54,9 +54,9 @@ class BinTip:
 
 def tip_for(session: Session, edition_id: int | None, stream: str) -> BinTip | None:
     """The newest staff tip tagged for the bin, else our own; None for an unknown bin."""
-    wanted = {_fold(tag) for tag in BIN_TAGS.get(stream, ())}
+    wanted = {fold_name(tag) for tag in BIN_TAGS.get(stream, ())}
     found = [tip for tip in news.search_tips(session, edition_id)
-             if wanted & {_fold(t).strip() for t in tip.tags.split(",")}]
+             if wanted & {fold_name(t).strip() for t in tip.tags.split(",")}]
     if found:
         tip = max(found, key=lambda t: (t.published_at, t.id))
         return BinTip(stream, tip.title, tip.body, tip.link or "")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from tracker import aggregates, clock
 from tracker.domain import FLAG_WEIGHT_G, DomainError, check_weight
 from tracker.models import DeadLetter, Device, Household, WeighIn
-from tracker.reasons import Code, code_and_params, reason, rule_reason
+from tracker.domain.reasons import Code, code_and_params, reason, rule_reason
 from tracker.services.device_rate import add_counts, hour_of, rate_reason, stored_counts
 from tracker.services.weighins import check_measured_at, check_stream, flag_reason, \
     flag_weight_limit, stream_median
@@ -49,7 +49,7 @@ class ScaleReading:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A message set aside, with the reason (becomes a dead letter; a `tracker.reasons.Reason`,
+    """A message set aside, with the reason (becomes a dead letter; a `tracker.domain.reasons.Reason`,
     a plain string is kept as `legacy`)."""
 
     topic: str

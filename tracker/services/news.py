@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.domain import DomainError, NotFound, _fold, _l
+from tracker.domain import DomainError, NotFound, _l, fold_name
 from tracker.models import Account
 from tracker.models import Post
 
@@ -73,12 +73,12 @@ def search_tips(session: Session, edition_id: int | None, text: str = "",
     """Tips whose title, text or tags contain every word of `text` (accents ignored)."""
     tips = session.scalars(_visible(select(Post).where(Post.kind == "tip"), edition_id)
                            .order_by(Post.title)).all()
-    words = _fold(text or "").split()
-    tag = _fold(tag or "")
+    words = fold_name(text or "").split()
+    tag = fold_name(tag or "")
     found = []
     for tip in tips:
-        haystack = _fold(" ".join((tip.title, tip.body, tip.tags)))
-        tags = [_fold(t) for t in tip.tags.split(",")]
+        haystack = fold_name(" ".join((tip.title, tip.body, tip.tags)))
+        tags = [fold_name(t) for t in tip.tags.split(",")]
         if all(w in haystack for w in words) and (not tag or tag in tags):
             found.append(tip)
     return found
@@ -90,7 +90,7 @@ def all_tags(session: Session, edition_id: int | None) -> list[str]:
     for raw in session.scalars(_visible(select(Post.tags).where(Post.kind == "tip"),
                                         edition_id)):
         tags.update(t.strip() for t in raw.split(",") if t.strip())
-    return sorted(tags, key=_fold)
+    return sorted(tags, key=fold_name)
 
 
 def staff_posts(session: Session) -> list[Post]:

@@ -12,7 +12,7 @@ from tracker.domain import (FLAG_WEIGHT_G, FUTURE_TOLERANCE, SOURCES, DomainErro
                             check_weight, edition_bounds)
 from tracker import clock
 from tracker.models import Device, Household, WeighIn
-from tracker.reasons import Code, code_and_params, reason
+from tracker.domain.reasons import Code, code_and_params, reason
 
 #: A reading this many times the household's usual weight for the bin is doubtful.
 MEDIAN_FACTOR = 10

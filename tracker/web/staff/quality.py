@@ -23,7 +23,7 @@ from tracker import services
 from tracker.extensions import db
 from tracker.models import DeadLetter, Device, Edition, Household, WeighIn
 from tracker.services import audit
-from tracker.reasons import Code
+from tracker.domain.reasons import Code
 from tracker.web.common.auth import staff_required
 from tracker.web.common.forms import Raw
 from tracker.web.common.urls import safe_target
