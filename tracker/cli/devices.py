@@ -5,7 +5,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from tracker import services
 from tracker.services import audit
-from tracker.domain import DomainError, STREAMS
+from tracker.domain import STREAMS, DomainError, Stream
 from tracker.terminal import echo, safe, safe_json, secho
 from tracker.services import devices as device_service
 
@@ -20,7 +20,8 @@ def devices_group():
 @devices_group.command("add")
 @click.option("--household", required=True, help="household name")
 @click.option("--challenge", required=True, help="edition slug")
-@click.option("--stream", default="residual", show_default=True, type=click.Choice(STREAMS))
+@click.option("--stream", default=Stream.RESIDUAL.value, show_default=True,
+              type=click.Choice(STREAMS))
 @click.option("--firmware", default="canonical", show_default=True,
               type=click.Choice(device_service.FIRMWARES))
 @click.option("--label", default="", help="a note for staff (where the scale is)")

@@ -8,6 +8,7 @@ from sqlalchemy import (JSON, BigInteger, CheckConstraint, ForeignKey, Index,
                         Integer, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import WeighInStatus
 from tracker.models.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class WeighIn(Base):
     weight_g: Mapped[int] = mapped_column(Integer)
     measured_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="accepted")
+    status: Mapped[str] = mapped_column(String(16), default=WeighInStatus.ACCEPTED)
     device_id: Mapped[Optional[str]] = mapped_column(
         ForeignKey("devices.id", ondelete="SET NULL"))
     seq: Mapped[Optional[int]] = mapped_column(BigInteger)

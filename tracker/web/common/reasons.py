@@ -1,4 +1,5 @@
-"""Reasons stored as a code and its parameters (tracker.domain.reasons), shown in the page's language.
+"""Reasons stored as a code and its parameters (tracker.domain.reasons), shown in the page's
+language.
 
 The services and the ingest store a reason's code and parameters beside its English sentence
 (the logs, the API and `zw deadletters list --format json` keep one language, and the ingest

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, StringField
 
 from tracker import clock, services
-from tracker.domain import STREAM_LABELS, DomainError, _l
+from tracker.domain import STREAM_LABELS, DomainError, Source, WeighInStatus, _l
 from tracker.extensions import db
 from tracker.models import WeighIn
 from tracker.schemas import localize, messages_as_text, weighin_input
@@ -34,10 +34,11 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 #: Service field names that differ from the form's.
 FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg",
                  "client_uuid": "_schema"}  # the form's hidden number: shown above the form
-SOURCE_LABELS = {"web": _l("Website"), "api": _l("App (API)"), "import": _l("Import"),
-                 "scale": _l("Scale"), "staff": _l("Entered by the team")}
-STATUS_LABELS = {"accepted": _l("Counted"), "flagged": _l("To be checked"),
-                 "rejected": _l("Not counted")}
+SOURCE_LABELS = {Source.WEB: _l("Website"), Source.API: _l("App (API)"),
+                 Source.IMPORT: _l("Import"), Source.SCALE: _l("Scale"),
+                 Source.STAFF: _l("Entered by the team")}
+STATUS_LABELS = {WeighInStatus.ACCEPTED: _l("Counted"), WeighInStatus.FLAGGED: _l("To be checked"),
+                 WeighInStatus.REJECTED: _l("Not counted")}
 
 
 class WeighInForm(FlaskForm):
@@ -105,7 +106,7 @@ def _saved_message(weighin: WeighIn) -> str:
     message = _("Weigh-in saved: %(weight)s kg (%(bin)s)",
                 weight=format_decimal(weighin.weight_g / 1000, format="#,##0.###"),
                 bin=str(STREAM_LABELS.get(weighin.stream, weighin.stream)).lower())
-    if weighin.status == "flagged":
+    if weighin.status == WeighInStatus.FLAGGED:
         message += ". " + _("This reading looks unusual: the team will check it before it counts.")
     return message
 
@@ -149,7 +150,7 @@ def weigh():
             if values.get("measured_at") is None:
                 values["measured_at"] = clock.now()
             try:
-                weighin, created = record_once(db(), household, source="web",
+                weighin, created = record_once(db(), household, source=Source.WEB,
                                                client_uuid=_client_uuid(form.client_uuid.data),
                                                **values)
             except DomainError as exc:
@@ -157,8 +158,8 @@ def weigh():
             else:
                 db().commit()
                 if created:
-                    flash(_saved_message(weighin), "warning" if weighin.status == "flagged"
-                          else "success")
+                    flash(_saved_message(weighin),
+                          "warning" if weighin.status == WeighInStatus.FLAGGED else "success")
                 else:
                     flash(_("This weigh-in was saved already: it counts once."), "success")
                 return redirect(url_for("family.weigh"))
@@ -208,7 +209,7 @@ def by_local_day(weighins, zone) -> list[tuple]:
     days: dict = {}
     for w in weighins:
         days.setdefault(w.measured_at.astimezone(zone).date(), []).append(w)
-    return [(day, ws, sum(w.weight_g for w in ws if w.status != "rejected") / 1000.0)
+    return [(day, ws, sum(w.weight_g for w in ws if w.status != WeighInStatus.REJECTED) / 1000.0)
             for day, ws in days.items()]
 
 
