@@ -2,7 +2,8 @@
 
 A scale's MQTT username is its device id and its password a random secret shown once; only a
 hash is kept here (the broker keeps its own). Registering with the broker is the caller's part
-(`zw devices add` uses ingest.dynsec), so this module needs neither paho nor a running broker.
+(`zw devices add` uses tracker.adapters.dynsec), so this module needs neither paho nor a running
+broker.
 """
 from __future__ import annotations
 

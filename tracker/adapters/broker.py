@@ -2,7 +2,7 @@
 
 Used by `zw run` (broker on ZW_MQTT_PORT, data in instance/broker) and by the tests (a
 broker per test on a free port in a temporary directory). Standard library only: no Flask,
-no paho; the runtime administration of clients lives in ingest/dynsec.py.
+no paho; the runtime administration of clients lives in tracker/adapters/dynsec.py.
 """
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from tracker.private_files import UMASK, open_private, private_dir
-
-from ingest.dynsec_file import (  # noqa: F401  (re-exported: ingest.broker.init_dynsec, ...)
+from tracker.adapters.dynsec_file import (  # noqa: F401  (re-exported: broker.init_dynsec...)
     ADMIN_ROLE, DYNSEC_NAME, INGEST_ROLE, hash_password, init_dynsec, sync_dynsec)
+from tracker.private_files import UMASK, open_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ log = logging.getLogger(__name__)
 def _default_template() -> Path:
     """The project's mosquitto.conf: beside the package (checkout, editable install), else where
     a wheel install puts it (setup.cfg data_files: <prefix>/share/zero-waste-tracker/)."""
-    here = Path(__file__).resolve().parent.parent / "mosquitto.conf"
+    here = Path(__file__).resolve().parents[2] / "mosquitto.conf"
     if here.exists():
         return here
     installed = Path(sys.prefix) / "share" / "zero-waste-tracker" / "mosquitto.conf"
