@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from tracker.domain import STREAM_LABELS, WeighInStatus
+from tracker.domain import STREAM_LABELS, Role, WeighInStatus
 
 
 def _kg(grams) -> str:
@@ -63,7 +63,7 @@ def _team(d: dict) -> str:
 
 
 def _account(d: dict) -> str:
-    return (_("Created a staff account.") if d.get("role") == "staff"
+    return (_("Created a staff account.") if d.get("role") == Role.STAFF
             else _("Created a family account."))
 
 

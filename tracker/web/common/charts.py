@@ -35,13 +35,13 @@ def chart_labels() -> ChartLabels:
     """The figures' words in the page's language (dashboards stays free of Flask)."""
     from flask_babel import get_locale, gettext as _
 
-    from tracker.domain import STREAM_LABELS
+    from tracker.domain import STREAM_LABELS, Stream
 
     months = (_("January"), _("February"), _("March"), _("April"), _("May"), _("June"),
               _("July"), _("August"), _("September"), _("October"), _("November"),
               _("December"))
     streams = {key: str(label) for key, label in STREAM_LABELS.items()}
-    streams["residual"] = _("Residual household waste")
+    streams[Stream.RESIDUAL] = _("Residual household waste")
     french = str(get_locale() or "fr").startswith("fr")
     return ChartLabels(
         month_names=tuple(m.lower() if french else m for m in months),

@@ -144,6 +144,7 @@ def review(weighin_id: int):
                  weighin=weighin.id, decision=decision, weight_g=weighin.weight_g)
     db().commit()
     kg = format_decimal(weighin.weight_g / 1000, format="#,##0.###")
-    flash(_("Weigh-in of %(kg)s kg accepted: it counts now.", kg=kg) if decision == "accepted"
+    flash(_("Weigh-in of %(kg)s kg accepted: it counts now.", kg=kg)
+          if decision == WeighInStatus.ACCEPTED
           else _("Weigh-in of %(kg)s kg rejected: it does not count.", kg=kg), "success")
     return redirect(safe_target(form.next.data) or url_for(".index"))
