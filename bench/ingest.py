@@ -59,8 +59,8 @@ import paho.mqtt.client as mqtt  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from bench.scratch import scratch_database  # noqa: E402
-from ingest.broker import free_port, prepare_broker  # noqa: E402
-from ingest.dynsec import DynsecClient  # noqa: E402
+from tracker.adapters.broker import free_port, prepare_broker  # noqa: E402
+from tracker.adapters.dynsec import DynsecClient  # noqa: E402
 from tracker import services  # noqa: E402
 from tracker.config import Config  # noqa: E402
 from tracker.db import Database  # noqa: E402

@@ -53,7 +53,7 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 
 import tracker.services.accounts as accounts  # noqa: E402
 from bench.scratch import scratch_database  # noqa: E402
-from ingest.broker import free_port  # noqa: E402
+from tracker.adapters.broker import free_port  # noqa: E402
 from tracker import services  # noqa: E402
 from tracker.db import Database  # noqa: E402
 from tracker.migrate import upgrade  # noqa: E402

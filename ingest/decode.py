@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 
 from ingest.topics import (MAX_PAYLOAD_BYTES, STATUS_LEAF, STATUS_OFFLINE, STATUS_ONLINE,
                            WEIGHIN_LEAF, split_topic)
-from tracker.reasons import Code, reason
+from tracker.domain.reasons import Code, reason
 from tracker.schemas import messages_as_text, reading as reading_schema
 from tracker.services.ingest import Refusal, ScaleReading
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from ingest.decode import StatusChange, decode
 from tracker import clock
 from tracker.db import Database
-from tracker.reasons import Code, reason
+from tracker.domain.reasons import Code, reason
 from tracker.services.ingest import (PreparedReadings, Refusal, ScaleReading,
                                      keep_dead_letters, prepare_scale_readings,
                                      record_device_status, store_prepared_readings)

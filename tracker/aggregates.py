@@ -45,6 +45,7 @@ from sqlalchemy import and_, case, delete, event, func, insert, inspect, literal
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from tracker.domain import WeighInStatus
 from tracker.models import Edition, Household, WeighIn
 
 UTC = dt.timezone.utc
@@ -116,7 +117,8 @@ def _grouped(bounds, counted, where) -> select:
     month = case((t < bounds[0], 0),
                  *((t < bounds[4 * k], k) for k in range(1, months + 1)), else_=months + 1)
     block = case(*((t < bounds[i], (i - 1) % 4) for i in range(1, 4 * months + 1)), else_=0)
-    kind = case((w.c.status != "accepted", 0), (w.c.stream.in_(list(counted)), 1), else_=2)
+    kind = case((w.c.status != WeighInStatus.ACCEPTED, 0), (w.c.stream.in_(list(counted)), 1),
+                else_=2)
     inner = (select(w.c.household_id, w.c.status, w.c.weight_g, t, kind.label("kind"),
                     month.label("month"), block.label("block"))
              .where(where).subquery())
@@ -131,8 +133,8 @@ def _grouped(bounds, counted, where) -> select:
                      for b in range(4)),
                    func.sum(case((other, inner.c.weight_g), else_=0)).label("diverted_grams"),
                    count(other).label("diverted"),
-                   count(inner.c.status == "flagged").label("flagged"),
-                   count(inner.c.status == "rejected").label("rejected"),
+                   count(inner.c.status == WeighInStatus.FLAGGED).label("flagged"),
+                   count(inner.c.status == WeighInStatus.REJECTED).label("rejected"),
                    func.max(inner.c.measured_at).label("last_at"))
             .group_by(inner.c.household_id, inner.c.month))
 

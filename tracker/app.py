@@ -64,7 +64,10 @@ def create_app(config: Config | None = None, **flask_config) -> Flask:
         n = cfg.proxy_fix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from ingest.command import ingest_command
     from tracker.cli import register_commands
 
     register_commands(app)
+    # the factory joins the entry points: tracker.cli and ingest do not import each other
+    app.cli.add_command(ingest_command)
     return app

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from dashboards.csvsafe import csv_text
 
-from tracker.domain import _fold
+from tracker.domain import fold_name
 
 HEADER_ALIASES = {
     "household": ["household", "foyer", "famille", "nom", "nom du foyer", "menage"],
@@ -34,7 +34,7 @@ HEADER_ALIASES = {
     "email": ["email", "e-mail", "mail", "courriel", "adresse mail", "emails"],
     "commune": ["commune", "ville", "city", "town"],
 }
-_BY_ALIAS = {_fold(a): key for key, names in HEADER_ALIASES.items() for a in names}
+_BY_ALIAS = {fold_name(a): key for key, names in HEADER_ALIASES.items() for a in names}
 
 
 class CsvFormatError(ValueError):
@@ -89,7 +89,7 @@ class CsvTable:
         except csv.Error as exc:
             self.close()
             raise _format_error(exc, 1) from None
-        self.header = [_BY_ALIAS.get(_fold(h), _fold(h)) for h in raw_header]
+        self.header = [_BY_ALIAS.get(fold_name(h), fold_name(h)) for h in raw_header]
         missing = [c for c in required if c not in self.header]
         if missing:
             self.close()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy import select
 
 from tracker import clock, services
-from tracker.domain import add_months
+from tracker.domain import PostKind, Role, Source, Stream, add_months
 from tracker.models import Household
 
 DEMO_SLUG = "demo"
@@ -46,9 +46,11 @@ DEMO_TIPS = [
 ]
 
 # Grams per person per week in the reference month, for each bin (close to French averages).
-BASE_G = {"residual": 3800, "packaging": 1100, "glass": 600, "biowaste": 1300}
+BASE_G = {Stream.RESIDUAL: 3800, Stream.PACKAGING: 1100, Stream.GLASS: 600,
+          Stream.BIOWASTE: 1300}
 # Days of the week each bin goes out (0 = Monday); glass every other week.
-SCHEDULE = {"residual": (1, 4), "packaging": (0,), "glass": (5,), "biowaste": (2, 6)}
+SCHEDULE = {Stream.RESIDUAL: (1, 4), Stream.PACKAGING: (0,), Stream.GLASS: (5,),
+            Stream.BIOWASTE: (2, 6)}
 
 
 def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> dict:
@@ -77,24 +79,24 @@ def seed_demo(session: Session, today: dt.date | None = None, seed: int = 7) -> 
             for stream, weekdays in SCHEDULE.items():
                 if (day.weekday() + index) % 7 not in weekdays:
                     continue
-                if stream == "glass" and week % 2:
+                if stream == Stream.GLASS and week % 2:
                     continue
                 per_visit = BASE_G[stream] * persons * factor / len(weekdays)
-                if stream == "glass":
+                if stream == Stream.GLASS:
                     per_visit *= 2
                 grams = int(max(50, rng.gauss(per_visit, per_visit * 0.15)))
                 at = dt.datetime.combine(day, dt.time(rng.randint(7, 21), rng.randint(0, 59)),
                                          zone)
                 services.record_weighin(session, household, stream=stream,
                                         weight_g=min(grams, 14_000), measured_at=at,
-                                        source=rng.choice(["web", "web", "api"]),
+                                        source=rng.choice([Source.WEB, Source.WEB, Source.API]),
                                         check_median=False, flush=False, now=now)
             day += dt.timedelta(days=1)
         if index == 0:
             services.create_account(session, email=DEMO_FAMILY_EMAIL, password=DEMO_PASSWORD,
                                     household=household, display_name="Claire Martin")
     services.create_account(session, email=DEMO_STAFF_EMAIL, password=DEMO_PASSWORD,
-                            role="staff", display_name="Équipe du SIOM")
+                            role=Role.STAFF, display_name="Équipe du SIOM")
     session.flush()
     seed_life(session, edition, now)
     return {"edition": edition.slug, "family": DEMO_FAMILY_EMAIL, "staff": DEMO_STAFF_EMAIL,
@@ -121,11 +123,11 @@ def seed_life(session: Session, edition, now: dt.datetime) -> list[Household]:
                                    meeting_url=url, capacity=capacity, starts_at=start,
                                    ends_at=start + dt.timedelta(hours=1, minutes=30),
                                    description="Gratuit, pour les foyers du défi.")
-    news.save_post(session, None, None, kind="news", edition_id=edition.id,
+    news.save_post(session, None, None, kind=PostKind.NEWS, edition_id=edition.id,
                    title="Bienvenue dans le défi !",
                    body="Pesez chaque poubelle avant de la sortir : quelques secondes suffisent.")
     for title, body, tags in DEMO_TIPS:
-        news.save_post(session, None, None, kind="tip", title=title, body=body, tags=tags)
+        news.save_post(session, None, None, kind=PostKind.TIP, title=title, body=body, tags=tags)
     households = session.scalars(select(Household).where(Household.edition_id == edition.id)
                                  .order_by(Household.id)).all()
     squads = [teams.create_team(session, edition, name) for name in ("Les Colibris",

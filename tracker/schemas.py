@@ -17,7 +17,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_lo
     validates_schema
 
 from tracker.domain import (COMMUNE_MAX_LENGTH, MAX_WEIGHT_G, NAME_MAX_LENGTH, NOTE_MAX_LENGTH,
-                            SOURCES, STATUSES, STREAMS, _l, normalize_stream)
+                            SOURCES, STATUSES, STREAMS, NewsMail, _l, normalize_stream, values)
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)\Z")
 #: Characters of a typed weight: "12,345" and a few spare. A longer number is no weight, and a
@@ -441,7 +441,7 @@ class NewsMailSchema(Schema):
         unknown = EXCLUDE  # the CSRF token
 
     news_mail = fields.String(required=True, validate=validate.OneOf(
-        ("post", "digest", "off"), error=_l("Choose how you want to receive the news.")),
+        values(NewsMail), error=_l("Choose how you want to receive the news.")),
         error_messages={"required": _l("Choose how you want to receive the news.")})
 
 

@@ -51,7 +51,8 @@ def test_a_wrong_password_is_fatal_for_every_client(mosquitto):
 
 def test_the_ingest_and_the_bridge_share_the_policy_and_the_factory():
     from firmware_bridge import link
-    from ingest import dynsec, service
+    from ingest import service
+    from tracker.adapters import dynsec
 
     assert service.fatal_reason is link.fatal_reason is mqttclient.fatal_reason
     assert service.new_client is dynsec.new_client is mqttclient.new_client

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from ingest.broker import prepare_broker
-from ingest.dynsec_file import DYNSEC_NAME
+from tracker.adapters.broker import prepare_broker
+from tracker.adapters.dynsec_file import DYNSEC_NAME
 from tests.support.broker import start_broker
 from tests.support.mqtt import MQTTv5, MQTTv311
 

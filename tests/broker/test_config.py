@@ -11,9 +11,9 @@ import subprocess
 
 import pytest
 
-from ingest import broker as zw_broker
-from ingest.broker import (DEFAULT_TEMPLATE, Broker, BrokerError, free_port, hash_password,
-                           init_dynsec, render_config)
+from tracker.adapters import broker as zw_broker
+from tracker.adapters.broker import (DEFAULT_TEMPLATE, Broker, BrokerError, free_port,
+                                     hash_password, init_dynsec, render_config)
 
 pytestmark = pytest.mark.broker
 
@@ -121,7 +121,7 @@ def test_broker_that_cannot_start_says_why(tmp_path):
 
 
 def test_sync_dynsec_rewrites_only_what_changed(tmp_path):
-    from ingest.broker import sync_dynsec
+    from tracker.adapters.broker import sync_dynsec
 
     init_dynsec(tmp_path, "zw-admin", "a-pw", "zw-ingest", "i-pw")
     assert sync_dynsec(tmp_path, "zw-admin", "a-pw", "zw-ingest", "i-pw") is False

@@ -102,7 +102,7 @@ def test_retained_status_survives_a_restart(mosquitto, mqtt_probe):
 
 def test_control_with_mosquittos_default_limit_the_backlog_is_cut(tmp_path, mqtt_probe):
     """Proves the 5,000 test above can fail: without our max_queued_messages, 1,000 remain."""
-    from ingest.broker import DEFAULT_TEMPLATE
+    from tracker.adapters.broker import DEFAULT_TEMPLATE
     from tests.support.broker import start_broker
 
     template = tmp_path / "mosquitto-default-queue.conf"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ingest.dynsec import DynsecClient, DynsecError, check_device_id, scale_role
+from tracker.adapters.dynsec import DynsecClient, DynsecError, check_device_id, scale_role
 from tests.support.mqtt import MQTTv311
 
 pytestmark = pytest.mark.broker
@@ -93,7 +93,7 @@ def test_wrong_admin_password_fails_clearly(mosquitto):
 
 
 def test_unreachable_broker_fails_clearly():
-    from ingest.broker import free_port
+    from tracker.adapters.broker import free_port
 
     with pytest.raises(DynsecError, match="cannot reach the broker"):
         DynsecClient("127.0.0.1", free_port(), "zw-admin", "x", timeout=1).connect()
@@ -139,7 +139,7 @@ def test_many_scales_register_in_one_go(mosquitto, mqtt_probe):
 
 def test_configured_logins_win_over_the_file_at_startup(tmp_path, mqtt_probe):
     """A changed ZW_MQTT_PASSWORD (or newer role ACLs) is applied when the broker starts."""
-    from ingest.broker import prepare_broker
+    from tracker.adapters.broker import prepare_broker
     from tests.support.broker import start_broker
 
     running = start_broker(tmp_path / "data")

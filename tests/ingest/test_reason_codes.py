@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from tracker.reasons import ENGLISH, KIND, Code, Reason, code_and_params, reason
+from tracker.domain.reasons import ENGLISH, KIND, Code, Reason, code_and_params, reason
 from tracker.web.common.reasons import HELP, MESSAGES, reason_help, reason_text
 
 #: params of every code, as the producers write them

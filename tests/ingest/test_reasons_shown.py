@@ -9,7 +9,7 @@ from ingest.decode import decode
 from tests.conftest import sign_in
 from tests.ingest.corpus import bad_messages
 from tracker.models import Household
-from tracker.reasons import Code, Reason, code_and_params, reason
+from tracker.domain.reasons import Code, Reason, code_and_params, reason
 from tracker.services.ingest import (Refusal, ScaleReading, record_dead_letters,
                                      record_scale_readings)
 from tracker.services.device_rate import rate_reason

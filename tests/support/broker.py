@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import broker as zw_broker
-from ingest.dynsec import DynsecClient
+from tracker.adapters import broker as zw_broker
+from tracker.adapters.dynsec import DynsecClient
 
 ADMIN_USERNAME = "zw-admin"
 INGEST_USERNAME = "zw-ingest"

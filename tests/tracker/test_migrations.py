@@ -184,7 +184,7 @@ OLD_FLAGS = [("over 15 kg", "flag_weight"), ("over 10x the household median (500
 def test_reasons_become_codes_and_their_sentences_stay(empty_url):
     """0150: every sentence of a known form gets its code and params, from which the same
     sentence is written again; any other is `legacy` with its text; down keeps the text."""
-    from tracker.reasons import Reason
+    from tracker.domain.reasons import Reason
     upgrade(empty_url, "0140_absences")
     engine = create_engine(empty_url)
     with engine.begin() as conn:

@@ -7,7 +7,7 @@ import sys
 import time
 import urllib.request
 
-from ingest.broker import free_port
+from tracker.adapters.broker import free_port
 
 
 def _wait(predicate, timeout, what):

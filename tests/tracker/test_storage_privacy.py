@@ -121,7 +121,7 @@ def test_ingest_status_exports_and_bridge_spool_are_private(app, runner, world, 
 
 
 def test_broker_folder_config_passwords_persistence_and_log_are_private(tmp_path):
-    from ingest import broker as zw_broker
+    from tracker.adapters import broker as zw_broker
 
     data = tmp_path / "broker"
     with usual_umask():

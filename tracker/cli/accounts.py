@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from tracker import services
 from tracker.services import audit
-from tracker.domain import DomainError
+from tracker.domain import ROLES, DomainError, Role
 from tracker.terminal import echo
 
 from tracker.cli.common import app_db, fail
@@ -19,7 +19,7 @@ def accounts_group():
 
 @accounts_group.command("create")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(["family", "staff", "admin"]), default="family",
+@click.option("--role", type=click.Choice(ROLES), default=Role.FAMILY.value,
               show_default=True)
 @click.option("--household", help="household name (family accounts)")
 @click.option("--challenge", help="edition slug (family accounts)")
@@ -32,7 +32,7 @@ def accounts_create(email, role, household, challenge, password):
     try:
         with app_db().session() as s:
             home = None
-            if role == "family":
+            if role == Role.FAMILY:
                 if not household or not challenge:
                     fail(_("A family account needs --household and --challenge."))
                 home = services.get_household(s, services.get_edition(s, challenge), household)

@@ -5,7 +5,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from tracker import services
 from tracker.services import audit
-from tracker.domain import DomainError, STREAMS
+from tracker.domain import STREAMS, DomainError, Stream
 from tracker.terminal import echo, safe, safe_json, secho
 from tracker.services import devices as device_service
 
@@ -20,14 +20,15 @@ def devices_group():
 @devices_group.command("add")
 @click.option("--household", required=True, help="household name")
 @click.option("--challenge", required=True, help="edition slug")
-@click.option("--stream", default="residual", show_default=True, type=click.Choice(STREAMS))
+@click.option("--stream", default=Stream.RESIDUAL.value, show_default=True,
+              type=click.Choice(STREAMS))
 @click.option("--firmware", default="canonical", show_default=True,
               type=click.Choice(device_service.FIRMWARES))
 @click.option("--label", default="", help="a note for staff (where the scale is)")
 @with_appcontext
 def devices_add(household, challenge, stream, firmware, label):
     """Pair a scale with a household and register it with the running broker."""
-    from ingest.dynsec import DynsecClient, DynsecError
+    from tracker.adapters.dynsec import DynsecClient, DynsecError
 
     cfg = app_config()
     try:
@@ -100,7 +101,7 @@ def devices_list(challenge, fmt):
 @with_appcontext
 def devices_revoke(device_id):
     """Revoke a scale: its readings are refused and the broker refuses its next connection."""
-    from ingest.dynsec import DynsecClient, DynsecError
+    from tracker.adapters.dynsec import DynsecClient, DynsecError
 
     cfg = app_config()
     try:
@@ -127,7 +128,7 @@ def devices_sync():
     """Disable in the broker every scale revoked in the database (after a revocation made
     while the broker was away), and tie scales paired by an older version to their client
     id; `zw run` does it at every start."""
-    from ingest.dynsec import DynsecError
+    from tracker.adapters.dynsec import DynsecError
 
     try:
         disabled = sync_revoked_scales(app_config(), app_db())
@@ -145,7 +146,7 @@ def sync_revoked_scales(cfg, database) -> list[str]:
     """Disable in the running broker the scales revoked in the database; the ones disabled.
     Scales registered by an older version are also tied to their client id on the way
     (DynsecClient.pin_scales)."""
-    from ingest.dynsec import DynsecClient
+    from tracker.adapters.dynsec import DynsecClient
 
     with database.session() as s:
         revoked = device_service.revoked_device_ids(s)

@@ -98,7 +98,7 @@ def demo_scale(app: Flask, cfg: Config) -> Path | None:
     family one signs in as: a scale paired there by an older version is revoked and a new one
     paired with the scale's household (created in a demo edition that predates it).
     """
-    from ingest.dynsec import DynsecClient
+    from tracker.adapters.dynsec import DynsecClient
     from tracker import services
     from tracker.demo import DEMO_SCALE_HOUSEHOLD, DEMO_SLUG
     from tracker.domain import DomainError
@@ -135,7 +135,7 @@ def demo_scale(app: Flask, cfg: Config) -> Path | None:
 
 def _sync_revoked(app: Flask, cfg: Config) -> None:
     """Scales revoked while the broker was down are refused from this start on."""
-    from ingest.dynsec import DynsecError
+    from tracker.adapters.dynsec import DynsecError
     from tracker.cli.devices import sync_revoked_scales
 
     try:
@@ -191,7 +191,7 @@ def run_stack(app: Flask, host: str | None = None, port: int | None = None,
     sender = start_worker(app)  # requests only queue mail; this thread sends it
     try:
         if mqtt:
-            from ingest.broker import broker_from_config
+            from tracker.adapters.broker import broker_from_config
 
             broker = broker_from_config(cfg).start()
             _sync_revoked(app, cfg)

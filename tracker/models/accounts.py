@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import CheckConstraint, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import STAFF_ROLES, Role
 from tracker.models.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class Account(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="family")
+    role: Mapped[str] = mapped_column(String(16), default=Role.FAMILY)
     household_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("households.id", ondelete="CASCADE"))
     #: Part of every session and remember-me cookie (get_id): a new one signs every browser
@@ -46,7 +47,7 @@ class Account(Base):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("staff", "admin")
+        return self.role in STAFF_ROLES
 
     # flask-login's user protocol, without importing Flask into the models.
     is_authenticated = True

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import Stream
 from tracker.models.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ class Device(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
-    stream: Mapped[str] = mapped_column(String(32), default="residual")
+    stream: Mapped[str] = mapped_column(String(32), default=Stream.RESIDUAL)
     firmware: Mapped[str] = mapped_column(String(32), default="canonical")
     secret_hash: Mapped[str] = mapped_column(String(255))
     label: Mapped[str] = mapped_column(String(200), default="")

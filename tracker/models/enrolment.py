@@ -8,6 +8,7 @@ from sqlalchemy import (CheckConstraint, ForeignKey, Index,
                         Integer, String)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import EnrolmentStatus
 from tracker.models.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class Enrolment(Base):
     commune: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254))
     consent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=EnrolmentStatus.PENDING)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     household_id: Mapped[Optional[int]] = mapped_column(

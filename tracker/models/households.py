@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import NewsMail
 from tracker.models.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -115,7 +116,8 @@ class HouseholdSettings(Base):
     erasure_requested_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     #: News by mail: `post` (each announcement staff send), `digest` (one mail a week with the
     #: new ones), `off` (tracker.services.news_mail).
-    news_mail: Mapped[str] = mapped_column(String(8), default="digest", server_default="digest")
+    news_mail: Mapped[str] = mapped_column(String(8), default=NewsMail.DIGEST,
+                                           server_default=NewsMail.DIGEST.value)
     news_digest_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     household: Mapped[Household] = relationship()

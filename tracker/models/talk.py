@@ -18,12 +18,13 @@ from typing import Optional
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import TalkMail, Visibility, values
 from tracker.models.accounts import Account
 from tracker.models.base import Base, UTCDateTime, utcnow
 from tracker.models.editions import Edition
 
-STATUSES = ("visible", "hidden")
-MAIL_CHOICES = ("each", "digest", "never")
+STATUSES = values(Visibility)
+MAIL_CHOICES = values(TalkMail)
 
 
 class TalkQuestion(Base):
@@ -40,7 +41,7 @@ class TalkQuestion(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(8), default="visible")
+    status: Mapped[str] = mapped_column(String(8), default=Visibility.VISIBLE)
     #: When staff first answered (the list shows "answered").
     answered_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str] = mapped_column(String(500), default="")
@@ -79,7 +80,7 @@ class TalkMessage(Base):
     by_staff: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(8), default="visible")
+    status: Mapped[str] = mapped_column(String(8), default=Visibility.VISIBLE)
     hidden_reason: Mapped[str] = mapped_column(String(500), default="")
     hidden_by_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"))
@@ -105,7 +106,7 @@ class TalkPreference(Base):
 
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"),
                                               primary_key=True)
-    mail: Mapped[str] = mapped_column(String(8), default="each")
+    mail: Mapped[str] = mapped_column(String(8), default=TalkMail.EACH)
     #: The end of the period the last digest covered.
     digest_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 

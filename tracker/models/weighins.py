@@ -8,6 +8,7 @@ from sqlalchemy import (JSON, BigInteger, CheckConstraint, ForeignKey, Index,
                         Integer, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import WeighInStatus
 from tracker.models.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class WeighIn(Base):
     weight_g: Mapped[int] = mapped_column(Integer)
     measured_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="accepted")
+    status: Mapped[str] = mapped_column(String(16), default=WeighInStatus.ACCEPTED)
     device_id: Mapped[Optional[str]] = mapped_column(
         ForeignKey("devices.id", ondelete="SET NULL"))
     seq: Mapped[Optional[int]] = mapped_column(BigInteger)
@@ -33,7 +34,7 @@ class WeighIn(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     flag_reason: Mapped[str] = mapped_column(String(200), default="")
     #: the English sentence (logs, API, exports); the pages read the code and its params
-    #: (tracker.reasons): "" and None when the weigh-in is not flagged
+    #: (tracker.domain.reasons): "" and None when the weigh-in is not flagged
     flag_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
     flag_params: Mapped[Optional[dict]] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -69,7 +70,7 @@ class DeadLetter(Base):
     payload_size: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(500))
     #: the English sentence (logs, `zw deadletters list`); the pages read the code and its
-    #: params (tracker.reasons)
+    #: params (tracker.domain.reasons)
     reason_code: Mapped[str] = mapped_column(String(32), default="legacy",
                                              server_default="legacy")
     reason_params: Mapped[Optional[dict]] = mapped_column(JSON(none_as_null=True))

@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import clock
-from tracker.domain import DomainError, _l
+from tracker.domain import ROLES, DomainError, Role, _l
 from tracker.models import Account, ApiToken, Household
 from tracker.services.sessions import revoke_sessions
 
-ROLES = ("family", "staff", "admin")
 MIN_PASSWORD = 8
 #: Open API tokens per account; issuing one more revokes the least recently used.
 MAX_API_TOKENS = 10
@@ -38,13 +37,13 @@ def _normalize_email(email: str) -> str:
     return email
 
 
-def create_account(session: Session, *, email: str, password: str | None, role: str = "family",
+def create_account(session: Session, *, email: str, password: str | None, role: str = Role.FAMILY,
                    household: Household | None = None, display_name: str = "") -> Account:
     """Create an account; a family account belongs to a household, staff accounts to none."""
     email = _normalize_email(email)
     if role not in ROLES:
         raise DomainError(f"unknown role {role!r}", "role")
-    if role == "family" and household is None:
+    if role == Role.FAMILY and household is None:
         raise DomainError(_l("A family account needs a household."), "household")
     if session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
         raise DomainError(_l("An account with this email already exists."), "email")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.domain import DomainError, NotFound, _l, add_months
+from tracker.domain import STAFF_ROLES, DomainError, NotFound, _l, add_months
 from tracker.models import Absence, AcceptedMonth, Account, Household
 from tracker.services import audit
 
@@ -30,7 +30,7 @@ def _who(actor: Account | None, actor_name: str | None) -> str:
 
 
 def _staff(actor: Account | None) -> bool:
-    return actor is None or actor.role in ("staff", "admin")
+    return actor is None or actor.role in STAFF_ROLES
 
 
 def _record(session, actor, actor_name, action, household, **details):

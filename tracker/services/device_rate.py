@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from tracker.domain.reasons import Code, Reason, reason
 from tracker.models import DeviceRate
-from tracker.reasons import Code, Reason, reason
 
 HOUR_S = 3600
 def rate_reason(limit: int) -> Reason:

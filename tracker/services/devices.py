@@ -2,7 +2,8 @@
 
 A scale's MQTT username is its device id and its password a random secret shown once; only a
 hash is kept here (the broker keeps its own). Registering with the broker is the caller's part
-(`zw devices add` uses ingest.dynsec), so this module needs neither paho nor a running broker.
+(`zw devices add` uses tracker.adapters.dynsec), so this module needs neither paho nor a running
+broker.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import clock
-from tracker.domain import DomainError, NotFound, _l
+from tracker.domain import DomainError, NotFound, Stream, _l
 from tracker.models import Device, Household
 
 FIRMWARES = ("canonical", "tasmota", "esphome", "theengs")
@@ -31,7 +32,7 @@ def new_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
-def provision_device(session: Session, household: Household, *, stream: str = "residual",
+def provision_device(session: Session, household: Household, *, stream: str = Stream.RESIDUAL,
                      firmware: str = "canonical", label: str = "",
                      device_id: str | None = None) -> tuple[Device, str]:
     """Pair a new scale with a household; return it and its secret (never stored in clear)."""

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock, services
-from tracker.domain import DomainError, NotFound, _l
+from tracker.domain import DomainError, EnrolmentStatus, NotFound, _l
 from tracker.models import Account, Edition, Household
 from tracker.models import Enrolment, LoginToken
 from tracker.services import audit, links
@@ -65,12 +65,12 @@ def submit_enrolment(session: Session, edition: Edition, *, household_name: str,
         return Submitted(None, "has_account", existing)
     pending = session.scalar(select(Enrolment).where(
         Enrolment.edition_id == edition.id, func.lower(Enrolment.email) == email,
-        Enrolment.status == "pending"))
+        Enrolment.status == EnrolmentStatus.PENDING))
     if pending is not None:
         return Submitted(pending, "duplicate")
     enrolment = Enrolment(edition_id=edition.id, household_name=household_name, persons=persons,
                           commune=(commune or "").strip()[:200], email=email, consent_at=now,
-                          status="pending", created_at=now)
+                          status=EnrolmentStatus.PENDING, created_at=now)
     session.add(enrolment)
     session.flush()
     return Submitted(enrolment, "new")
@@ -78,8 +78,8 @@ def submit_enrolment(session: Session, edition: Edition, *, household_name: str,
 
 def pending_enrolments(session: Session, edition: Edition | None = None) -> list[Enrolment]:
     """Requests waiting for staff, oldest first."""
-    query = select(Enrolment).where(Enrolment.status == "pending").order_by(Enrolment.created_at,
-                                                                            Enrolment.id)
+    query = select(Enrolment).where(Enrolment.status == EnrolmentStatus.PENDING).order_by(
+        Enrolment.created_at, Enrolment.id)
     if edition is not None:
         query = query.where(Enrolment.edition_id == edition.id)
     return list(session.scalars(query))
@@ -97,7 +97,7 @@ def approve_enrolment(session: Session, enrolment: Enrolment, actor: Account, *,
                       now: dt.datetime | None = None) -> tuple[Household, Account, str]:
     """Create the household and its first account; returns them and an invitation token."""
     now = now or clock.now()
-    if enrolment.status != "pending":
+    if enrolment.status != EnrolmentStatus.PENDING:
         raise DomainError(_l("This request has already been handled."), "enrolment")
     edition = enrolment.edition
     if session.scalar(select(Account.id).where(func.lower(Account.email) == enrolment.email)):
@@ -107,7 +107,8 @@ def approve_enrolment(session: Session, enrolment: Enrolment, actor: Account, *,
         persons=enrolment.persons, commune=enrolment.commune, emails=enrolment.email)
     account = services.create_account(session, email=enrolment.email, password=None,
                                       household=household)
-    enrolment.status, enrolment.decided_at, enrolment.household_id = "approved", now, household.id
+    enrolment.status, enrolment.decided_at = EnrolmentStatus.APPROVED, now
+    enrolment.household_id = household.id
     token = links.issue_link(session, account, links.INVITE, now)
     audit.record(session, actor, "enrolment.approve", edition_id=edition.id,
                  household_id=household.id, enrolment=enrolment.id)
@@ -116,7 +117,7 @@ def approve_enrolment(session: Session, enrolment: Enrolment, actor: Account, *,
 
 def decline_enrolment(session: Session, enrolment: Enrolment, actor: Account) -> None:
     """Refuse a request: it is deleted with its personal data; the log keeps only its number."""
-    if enrolment.status != "pending":
+    if enrolment.status != EnrolmentStatus.PENDING:
         raise DomainError(_l("This request has already been handled."), "enrolment")
     audit.record(session, actor, "enrolment.decline", edition_id=enrolment.edition_id,
                  enrolment=enrolment.id)

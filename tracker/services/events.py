@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import clock
-from tracker.domain import DomainError, NotFound, _l
+from tracker.domain import DomainError, NotFound, RegistrationStatus, _l
 from tracker.models import Account, Edition, Household
 from tracker.models import Event, EventRegistration
 from tracker.services import audit
 
-CONFIRMED, WAITING = "confirmed", "waiting"
+CONFIRMED, WAITING = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING
 
 
 def _check(title: str, starts_at, ends_at, capacity, meeting_url: str) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.csvio import Row
-from tracker.domain import DomainError, edition_bounds
+from tracker.domain import DomainError, Source, edition_bounds
 from tracker.models import Edition, Household, WeighIn
 from tracker.schemas import household_row, import_row, localize, messages_as_text
 from tracker.services.accounts import _normalize_email as normalize_email
@@ -131,7 +131,7 @@ def _weighin_of_row(session, row: Row, households, zone: str, bounds, now, media
     try:
         values = weighin_values(household, stream=data["stream"], weight_g=data["weight_g"],
                                 measured_at=localize(local, zone),
-                                source="import", note=data["note"], median_g=medians[mkey],
+                                source=Source.IMPORT, note=data["note"], median_g=medians[mkey],
                                 now=now, bounds=bounds,
                                 flag_weight_g=flag_weight_limit(session))
     except DomainError as exc:

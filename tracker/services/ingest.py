@@ -18,9 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import aggregates, clock
-from tracker.domain import FLAG_WEIGHT_G, DomainError, check_weight
+from tracker.domain import FLAG_WEIGHT_G, DomainError, Source, Stream, WeighInStatus, check_weight
+from tracker.domain.reasons import Code, code_and_params, reason, rule_reason
 from tracker.models import DeadLetter, Device, Household, WeighIn
-from tracker.reasons import Code, code_and_params, reason, rule_reason
 from tracker.services.device_rate import add_counts, hour_of, rate_reason, stored_counts
 from tracker.services.weighins import check_measured_at, check_stream, flag_reason, \
     flag_weight_limit, stream_median
@@ -49,8 +49,8 @@ class ScaleReading:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A message set aside, with the reason (becomes a dead letter; a `tracker.reasons.Reason`,
-    a plain string is kept as `legacy`)."""
+    """A message set aside, with the reason (becomes a dead letter; a
+    `tracker.domain.reasons.Reason`, a plain string is kept as `legacy`)."""
 
     topic: str
     payload: bytes
@@ -120,7 +120,7 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
                                                        "measured_at", "device_id", "seq")
                if processors[name] is not None]
     constant = {name: _bound(processors, name, value) for name, value in
-                (("source", "scale"), ("note", ""), ("created_at", now))}
+                (("source", Source.SCALE), ("note", ""), ("created_at", now))}
     devices = _devices(session, {r.device_id for r in readings})
     seen: set[tuple[str, int]] = set()
     if any(r.retained for r in readings):  # a retained copy after the live one: a duplicate
@@ -164,9 +164,10 @@ def prepare_scale_readings(session: Session, readings: list[ScaleReading], *,
 
 
 #: French names of the bins in the note of a conflict (the ingest loads no Flask-Babel)
-BIN_NAMES_FR = {"residual": "ordures ménagères résiduelles", "packaging": "emballages et papiers",
-                "glass": "verre", "biowaste": "biodéchets", "paper": "papier",
-                "textile": "textile", "bulky": "encombrants"}
+BIN_NAMES_FR = {Stream.RESIDUAL: "ordures ménagères résiduelles",
+                Stream.PACKAGING: "emballages et papiers", Stream.GLASS: "verre",
+                Stream.BIOWASTE: "biodéchets", Stream.PAPER: "papier", Stream.TEXTILE: "textile",
+                Stream.BULKY: "encombrants"}
 
 
 def bin_conflict_note(reading_stream: str, paired_stream: str) -> str:
@@ -268,7 +269,8 @@ def decide_prepared(prepared: PreparedReadings, dialect, *, existing: set, hourl
                 doubt = rate_reason(max_per_hour)
         result.flagged += bool(doubt)
         decided.rows.append({**row, "status": _bound(processors, "status",
-                                                     "flagged" if doubt else "accepted"),
+                                                     WeighInStatus.FLAGGED if doubt
+                                                     else WeighInStatus.ACCEPTED),
                              "flag_reason": _bound(processors, "flag_reason", str(doubt)),
                              **_flag_columns(processors, doubt)})
         decided.devices.add(key[0])

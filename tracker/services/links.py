@@ -14,13 +14,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.domain import DomainError, _l
+from tracker.domain import DomainError, LinkPurpose, _l
 from tracker.models import Account
 from tracker.models import LoginToken
 
-SIGNIN = "signin"
-INVITE = "invite"
-RESET = "reset"  # a password reset (tracker.web.password_reset): sets a new password once
+SIGNIN, INVITE = LinkPurpose.SIGNIN, LinkPurpose.INVITE
+RESET = LinkPurpose.RESET  # a password reset (tracker.web.password_reset): sets a new password once
 LIFETIME = {SIGNIN: dt.timedelta(minutes=30), INVITE: dt.timedelta(days=7),
             RESET: dt.timedelta(minutes=30)}
 

@@ -12,11 +12,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.domain import DomainError, NotFound, _fold, _l
+from tracker.domain import DomainError, NotFound, PostKind, _l, fold_name, values
 from tracker.models import Account
 from tracker.models import Post
 
-KINDS = ("news", "tip")
+KINDS = values(PostKind)
 
 
 def _clean_tags(tags: str) -> str:
@@ -69,7 +69,7 @@ def _visible(query, edition_id: int | None):
 def latest_news(session: Session, edition_id: int | None, limit: int = 3,
                 offset: int = 0) -> list[Post]:
     """The newest announcements for an edition (and those for all editions)."""
-    query = _visible(select(Post).where(Post.kind == "news"), edition_id)
+    query = _visible(select(Post).where(Post.kind == PostKind.NEWS), edition_id)
     return list(session.scalars(query.order_by(Post.published_at.desc(), Post.id.desc())
                                 .limit(limit).offset(offset)))
 
@@ -77,14 +77,14 @@ def latest_news(session: Session, edition_id: int | None, limit: int = 3,
 def search_tips(session: Session, edition_id: int | None, text: str = "",
                 tag: str = "") -> list[Post]:
     """Tips whose title, text or tags contain every word of `text` (accents ignored)."""
-    tips = session.scalars(_visible(select(Post).where(Post.kind == "tip"), edition_id)
+    tips = session.scalars(_visible(select(Post).where(Post.kind == PostKind.TIP), edition_id)
                            .order_by(Post.title)).all()
-    words = _fold(text or "").split()
-    tag = _fold(tag or "")
+    words = fold_name(text or "").split()
+    tag = fold_name(tag or "")
     found = []
     for tip in tips:
-        haystack = _fold(" ".join((tip.title, tip.body, tip.tags)))
-        tags = [_fold(t) for t in tip.tags.split(",")]
+        haystack = fold_name(" ".join((tip.title, tip.body, tip.tags)))
+        tags = [fold_name(t) for t in tip.tags.split(",")]
         if all(w in haystack for w in words) and (not tag or tag in tags):
             found.append(tip)
     return found
@@ -93,10 +93,10 @@ def search_tips(session: Session, edition_id: int | None, text: str = "",
 def all_tags(session: Session, edition_id: int | None) -> list[str]:
     """Every tag used by the tips, sorted."""
     tags = set()
-    for raw in session.scalars(_visible(select(Post.tags).where(Post.kind == "tip"),
+    for raw in session.scalars(_visible(select(Post.tags).where(Post.kind == PostKind.TIP),
                                         edition_id)):
         tags.update(t.strip() for t in raw.split(",") if t.strip())
-    return sorted(tags, key=_fold)
+    return sorted(tags, key=fold_name)
 
 
 def staff_posts(session: Session) -> list[Post]:

@@ -15,13 +15,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import clock
-from tracker.domain import DomainError, _l
+from tracker.domain import DomainError, NewsMail, PostKind, _l, values
 from tracker.models import Edition, Household
 from tracker.models import HouseholdSettings, Post
 from tracker.services.preferences import edition_phase, household_settings
 
-CHOICES = ("post", "digest", "off")
-DEFAULT = "digest"
+CHOICES = values(NewsMail)
+DEFAULT = NewsMail.DIGEST
 DIGEST_EVERY = dt.timedelta(days=7)
 
 
@@ -59,13 +59,13 @@ def _households(session: Session, edition_id: int | None, wanted: str):
 def mark_post_mailed(session: Session, post: Post, now: dt.datetime | None = None) -> list:
     """The households that get the announcement now (those on `post`); refused when it is no
     announcement or was mailed already."""
-    if post.kind != "news":
+    if post.kind != PostKind.NEWS:
         raise DomainError(_l("Only announcements are sent by mail."), "post")
     if post.mailed_at is not None:
         raise DomainError(_l("This announcement was already sent by mail."), "post")
     post.mailed_at = now or clock.now()
     session.flush()
-    return list(_households(session, post.edition_id, "post"))
+    return list(_households(session, post.edition_id, NewsMail.POST))
 
 
 def due_digests(session: Session, now: dt.datetime | None = None
@@ -73,14 +73,14 @@ def due_digests(session: Session, now: dt.datetime | None = None
     """(household, announcements) for each household whose weekly digest is due now."""
     now = now or clock.now()
     due = []
-    for household in _households(session, None, "digest"):
+    for household in _households(session, None, NewsMail.DIGEST):
         prefs = session.get(HouseholdSettings, household.id)
         last = prefs.news_digest_at if prefs is not None else None
         if last is not None and now - last < DIGEST_EVERY:
             continue
         since = last or now - DIGEST_EVERY
         posts = list(session.scalars(
-            select(Post).where(Post.kind == "news", Post.published_at > since,
+            select(Post).where(Post.kind == PostKind.NEWS, Post.published_at > since,
                                Post.published_at <= now,
                                or_(Post.edition_id.is_(None),
                                    Post.edition_id == household.edition_id))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.domain import add_months
+from tracker.domain import TalkMail, add_months
 from tracker.models import Edition, Household
 from tracker.models import Account, EditionSettings, HouseholdSettings
 from tracker.services import audit
@@ -79,7 +79,7 @@ def talk_mail_choice(session: Session, household: Household) -> str:
     from tracker.models import TalkPreference
 
     pref = session.get(TalkPreference, household.id)
-    return pref.mail if pref is not None else "each"
+    return pref.mail if pref is not None else TalkMail.EACH
 
 
 def set_talk_mail_choice(session: Session, household: Household, choice: str) -> None:
@@ -93,7 +93,7 @@ def set_talk_mail_choice(session: Session, household: Household, choice: str) ->
     if pref is None:
         pref = TalkPreference(household_id=household.id, digest_until=clock.now())
         session.add(pref)
-    if choice == "digest" and pref.mail != "digest":
+    if choice == TalkMail.DIGEST and pref.mail != TalkMail.DIGEST:
         pref.digest_until = clock.now()  # a first digest tells only what comes next
     pref.mail = choice
     session.flush()

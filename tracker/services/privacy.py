@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.csvsafe import csv_text
 from tracker import clock
-from tracker.domain import DomainError, _l
+from tracker.domain import DomainError, RegistrationStatus, _l
 from tracker.models import (Absence, AcceptedMonth, Account, ApiToken, Device, Household,
                             HouseholdSize, SignIn, WeighIn)
 from tracker.models import (Enrolment, Event, EventRegistration, HouseholdSettings,
@@ -177,7 +177,8 @@ def erase_household(session: Session, household: Household, actor: Account,
                                                .where(mail_filter)) if f]
     # Seats the household held in coming events go to the waiting lists afterwards.
     seats = list(session.scalars(select(EventRegistration.event_id).join(Event).where(
-        EventRegistration.household_id == hid, EventRegistration.status == "confirmed",
+        EventRegistration.household_id == hid,
+        EventRegistration.status == RegistrationStatus.CONFIRMED,
         Event.starts_at > clock.now())))
     counts = {}
     for name, model, where in (

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.domain import DomainError, NotFound, _l
+from tracker.domain import STAFF_ROLES, DomainError, NotFound, TalkMail, Visibility, _l
 from tracker.models import Account
 from tracker.models import Post
 from tracker.models import TalkMessage, TalkQuestion
@@ -66,7 +66,7 @@ def get_question(session: Session, account: Account, question_id: int) -> TalkQu
     """The question, if the account may read it (else NotFound)."""
     question = session.get(TalkQuestion, question_id)
     if question is None or not account.is_staff and (
-            question.edition_id != _edition_of(account) or question.status != "visible"):
+            question.edition_id != _edition_of(account) or question.status != Visibility.VISIBLE):
         raise NotFound()
     return question
 
@@ -82,13 +82,14 @@ def questions(session: Session, edition_id: int, *, include_hidden: bool = False
               limit: int = 100) -> list[tuple[TalkQuestion, int]]:
     """The edition's questions, newest first, each with its number of visible answers."""
     answers = (select(TalkMessage.question_id, func.count(TalkMessage.id).label("n"))
-               .where(TalkMessage.status == "visible", TalkMessage.question_id.is_not(None))
+               .where(TalkMessage.status == Visibility.VISIBLE,
+                      TalkMessage.question_id.is_not(None))
                .group_by(TalkMessage.question_id).subquery())
     query = (select(TalkQuestion, func.coalesce(answers.c.n, 0))
              .outerjoin(answers, answers.c.question_id == TalkQuestion.id)
              .where(TalkQuestion.edition_id == edition_id))
     if not include_hidden:
-        query = query.where(TalkQuestion.status == "visible")
+        query = query.where(TalkQuestion.status == Visibility.VISIBLE)
     query = query.order_by(TalkQuestion.created_at.desc(), TalkQuestion.id.desc()).limit(limit)
     return [(q, n) for q, n in session.execute(query)]
 
@@ -97,14 +98,14 @@ def answers(session: Session, account: Account, question: TalkQuestion) -> list[
     """The answers under a question, oldest first (hidden ones for staff only)."""
     query = select(TalkMessage).where(TalkMessage.question_id == question.id)
     if not account.is_staff:
-        query = query.where(TalkMessage.status == "visible")
+        query = query.where(TalkMessage.status == Visibility.VISIBLE)
     return list(session.scalars(query.order_by(TalkMessage.created_at, TalkMessage.id)))
 
 
 def _comments_query(account: Account, post: Post):
     query = select(TalkMessage).where(TalkMessage.post_id == post.id)
     if not account.is_staff:
-        query = query.where(TalkMessage.status == "visible",
+        query = query.where(TalkMessage.status == Visibility.VISIBLE,
                             or_(TalkMessage.edition_id.is_(None),
                                 TalkMessage.edition_id == _edition_of(account)))
     return query
@@ -124,7 +125,7 @@ def comment_counts(session: Session, account: Account, posts: list[Post]) -> dic
     query = select(TalkMessage.post_id, func.count(TalkMessage.id)).where(
         TalkMessage.post_id.in_(ids))
     if not account.is_staff:
-        query = query.where(TalkMessage.status == "visible",
+        query = query.where(TalkMessage.status == Visibility.VISIBLE,
                             or_(TalkMessage.edition_id.is_(None),
                                 TalkMessage.edition_id == _edition_of(account)))
     return dict(session.execute(query.group_by(TalkMessage.post_id)).all())
@@ -143,7 +144,7 @@ def recent(session: Session, limit: int = 50) -> list[TalkQuestion | TalkMessage
 
 def _staff(session: Session) -> list[Account]:
     return list(session.scalars(select(Account).where(
-        Account.role.in_(("staff", "admin")), Account.active.is_(True)).order_by(Account.id)))
+        Account.role.in_(STAFF_ROLES), Account.active.is_(True)).order_by(Account.id)))
 
 
 def _wants_each(session: Session, account: Account | None, author: Account) -> bool:
@@ -153,7 +154,7 @@ def _wants_each(session: Session, account: Account | None, author: Account) -> b
         return False
     if account.household_id is None:
         return account.is_staff
-    return talk_mail_choice(session, account.household) == "each"
+    return talk_mail_choice(session, account.household) == TalkMail.EACH
 
 
 def ask(session: Session, account: Account, *, title: str,
@@ -166,7 +167,7 @@ def ask(session: Session, account: Account, *, title: str,
                             household_id=account.household_id,
                             title=" ".join(_text(title, TITLE_MAX, "title").split()),
                             body=_text(body, BODY_MAX, "body", required=False),
-                            created_at=clock.now(), status="visible", hidden_reason="")
+                            created_at=clock.now(), status=Visibility.VISIBLE, hidden_reason="")
     session.add(question)
     session.flush()
     notices = [Notice("talk_question", staff, {"question": question})
@@ -181,7 +182,7 @@ def answer(session: Session, account: Account, question: TalkQuestion,
     message = TalkMessage(question_id=question.id, edition_id=question.edition_id,
                           author_id=account.id, household_id=account.household_id,
                           by_staff=account.is_staff, body=_text(body, BODY_MAX, "body"),
-                          created_at=clock.now(), status="visible", hidden_reason="")
+                          created_at=clock.now(), status=Visibility.VISIBLE, hidden_reason="")
     session.add(message)
     if account.is_staff and question.answered_at is None:
         question.answered_at = message.created_at
@@ -202,7 +203,7 @@ def comment(session: Session, account: Account, post: Post,
     message = TalkMessage(post_id=post.id, edition_id=edition_id, author_id=account.id,
                           household_id=account.household_id, by_staff=account.is_staff,
                           body=_text(body, BODY_MAX, "body"), created_at=clock.now(),
-                          status="visible", hidden_reason="")
+                          status=Visibility.VISIBLE, hidden_reason="")
     session.add(message)
     session.flush()
     notices, seen = [], {account.id}
@@ -227,10 +228,10 @@ def moderate(session: Session, staff: Account, target: TalkQuestion | TalkMessag
     kind = "question" if isinstance(target, TalkQuestion) else "message"
     if hide:
         reason = _text(reason, REASON_MAX, "reason")
-        target.status, target.hidden_reason = "hidden", reason
+        target.status, target.hidden_reason = Visibility.HIDDEN, reason
         target.hidden_by_id, target.hidden_at = staff.id, clock.now()
     else:
-        target.status = "visible"
+        target.status = Visibility.VISIBLE
     session.flush()
     audit.record(session, staff, "talk.hide" if hide else "talk.unhide",
                  edition_id=target.edition_id, household_id=target.household_id,
@@ -256,7 +257,7 @@ def digest_items(session: Session, account: Account, since: dt.datetime,
         return []
     window = lambda col: (col > since, col <= until)  # noqa: E731
     new_questions = session.scalars(select(TalkQuestion).where(
-        TalkQuestion.edition_id == edition_id, TalkQuestion.status == "visible",
+        TalkQuestion.edition_id == edition_id, TalkQuestion.status == Visibility.VISIBLE,
         or_(TalkQuestion.household_id.is_(None), TalkQuestion.household_id != household_id),
         *window(TalkQuestion.created_at))).all()
     mine_q = select(TalkQuestion.id).where(TalkQuestion.household_id == household_id)
@@ -265,7 +266,7 @@ def digest_items(session: Session, account: Account, since: dt.datetime,
     wrote_p = select(TalkMessage.post_id).where(TalkMessage.household_id == household_id,
                                                 TalkMessage.post_id.is_not(None))
     replies = session.scalars(select(TalkMessage).where(
-        TalkMessage.status == "visible",
+        TalkMessage.status == Visibility.VISIBLE,
         or_(TalkMessage.household_id.is_(None), TalkMessage.household_id != household_id),
         or_(TalkMessage.edition_id.is_(None), TalkMessage.edition_id == edition_id),
         or_(TalkMessage.question_id.in_(mine_q), TalkMessage.question_id.in_(wrote_q),
@@ -283,7 +284,7 @@ def due_digests(session: Session, now: dt.datetime | None = None,
 
     now = now or clock.now()
     notices = []
-    prefs = session.scalars(select(TalkPreference).where(TalkPreference.mail == "digest")
+    prefs = session.scalars(select(TalkPreference).where(TalkPreference.mail == TalkMail.DIGEST)
                             .order_by(TalkPreference.household_id)).all()
     for pref in prefs:
         since = pref.digest_until or now - every

@@ -8,11 +8,11 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from tracker.domain import (FLAG_WEIGHT_G, FUTURE_TOLERANCE, SOURCES, DomainError, NotFound, _l,
-                            check_weight, edition_bounds)
+from tracker.domain import (FLAG_WEIGHT_G, FUTURE_TOLERANCE, SOURCES, DomainError, NotFound,
+                            WeighInStatus, _l, check_weight, edition_bounds)
+from tracker.domain.reasons import Code, code_and_params, reason
 from tracker import clock
 from tracker.models import Device, Household, WeighIn
-from tracker.reasons import Code, code_and_params, reason
 
 #: A reading this many times the household's usual weight for the bin is doubtful.
 MEDIAN_FACTOR = 10
@@ -74,7 +74,7 @@ def _median_query(last: int, excluding: bool):
     more than running it from SQLAlchemy's cache (docs/production.md, "Web speed")."""
     query = select(WeighIn.weight_g).where(WeighIn.household_id == bindparam("household_id"),
                                            WeighIn.stream == bindparam("stream"),
-                                           WeighIn.status == "accepted")
+                                           WeighIn.status == WeighInStatus.ACCEPTED)
     if excluding:
         query = query.where(WeighIn.id != bindparam("exclude_id"))
     return query.order_by(WeighIn.measured_at.desc()).limit(last)
@@ -108,7 +108,8 @@ def weighin_values(household: Household, *, stream: str, weight_g: int,
     reason = flag_reason(weight_g, median_g, flag_weight_g)
     return {"household_id": household.id, "stream": stream, "weight_g": weight_g,
             "measured_at": measured_at, "source": source,
-            "status": "flagged" if reason else "accepted", "flag_reason": str(reason),
+            "status": WeighInStatus.FLAGGED if reason else WeighInStatus.ACCEPTED,
+            "flag_reason": str(reason),
             **flag_columns(reason),
             "note": note or ""}
 
@@ -168,8 +169,8 @@ def correct_weighin(session: Session, household: Household, weighin_id: int, *,
         reason = flag_reason(new_weight, stream_median(session, household.id, new_stream,
                                                        exclude_id=weighin.id),
                              flag_weight_limit(session))
-        if weighin.status != "rejected":
-            weighin.status = "flagged" if reason else "accepted"
+        if weighin.status != WeighInStatus.REJECTED:
+            weighin.status = WeighInStatus.FLAGGED if reason else WeighInStatus.ACCEPTED
         weighin.flag_reason = str(reason)
         weighin.flag_code, weighin.flag_params = code_and_params(reason)
     weighin.stream, weighin.weight_g, weighin.measured_at = new_stream, new_weight, new_time
@@ -187,7 +188,7 @@ def delete_weighin(session: Session, household: Household, weighin_id: int) -> N
 
 def review_weighin(session: Session, weighin_id: int, status: str) -> WeighIn:
     """Staff accept or reject a (flagged) weigh-in."""
-    if status not in ("accepted", "rejected"):
+    if status not in (WeighInStatus.ACCEPTED, WeighInStatus.REJECTED):
         raise DomainError(_l("A review accepts or rejects."), "status")
     weighin = session.get(WeighIn, weighin_id)
     if weighin is None:

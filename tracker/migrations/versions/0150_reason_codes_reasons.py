@@ -3,7 +3,7 @@
 Reasons were stored as English sentences only, and the staff pages read them back into
 French with regular expressions. From here the code and its parameters are stored beside the
 sentence (`dead_letters.reason_code`/`reason_params`, `weighins.flag_code`/`flag_params`;
-tracker.reasons). Rows kept before get their code once, here, from the sentences the code
+tracker.domain.reasons). Rows kept before get their code once, here, from the sentences the code
 wrote until now (the patterns are copied: this revision must not change when the code does);
 a sentence of no known form becomes `legacy` with the text as its parameter. Down drops the
 new columns: the sentences stay, nothing is lost.

@@ -20,6 +20,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from tracker import clock, services
+from tracker.domain import Source
 from tracker.extensions import csrf, db
 from tracker.models import WeighIn
 from tracker.schemas import WeighInInputSchema, WeighInPatchSchema, WeighInSchema, localize
@@ -183,7 +184,7 @@ class WeighIns(MethodView):
         values = _localized(values, household)
         if values.get("measured_at") is None:
             values["measured_at"] = clock.now()
-        weighin, created = record_once(db(), household, source="api", **values)
+        weighin, created = record_once(db(), household, source=Source.API, **values)
         db().commit()
         return weighin if created else (weighin, 200)
 

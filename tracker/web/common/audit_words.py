@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from tracker.domain import STREAM_LABELS
+from tracker.domain import STREAM_LABELS, Role, WeighInStatus
 
 
 def _kg(grams) -> str:
@@ -25,7 +25,7 @@ def _kg(grams) -> str:
 
 
 def _review(d: dict) -> str:
-    if d.get("decision") == "accepted":
+    if d.get("decision") == WeighInStatus.ACCEPTED:
         return _("Accepted a doubtful weigh-in of %(kg)s kg: it counts.", kg=_kg(d.get("weight_g")))
     return _("Rejected a weigh-in of %(kg)s kg: it does not count.", kg=_kg(d.get("weight_g")))
 
@@ -63,7 +63,7 @@ def _team(d: dict) -> str:
 
 
 def _account(d: dict) -> str:
-    return (_("Created a staff account.") if d.get("role") == "staff"
+    return (_("Created a staff account.") if d.get("role") == Role.STAFF
             else _("Created a family account."))
 
 

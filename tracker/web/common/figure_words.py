@@ -17,7 +17,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask_babel import get_locale, gettext as _
 
 from dashboards.sentences import SentenceWords
-from tracker.domain import STREAM_LABELS
+from tracker.domain import STREAM_LABELS, Stream
 
 
 def number_style() -> dict[str, str]:
@@ -32,7 +32,7 @@ def number_style() -> dict[str, str]:
 def stream_names() -> dict[str, str]:
     """Each bin's name as the figures and sentences say it, in the page's language."""
     streams = {key: str(label) for key, label in STREAM_LABELS.items()}
-    streams["residual"] = _("Residual household waste")
+    streams[Stream.RESIDUAL] = _("Residual household waste")
     return streams
 
 

@@ -1,4 +1,5 @@
-"""Reasons stored as a code and its parameters (tracker.reasons), shown in the page's language.
+"""Reasons stored as a code and its parameters (tracker.domain.reasons), shown in the page's
+language.
 
 The services and the ingest store a reason's code and parameters beside its English sentence
 (the logs, the API and `zw deadletters list --format json` keep one language, and the ingest
@@ -15,7 +16,7 @@ from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from tracker.reasons import Code, kind
+from tracker.domain.reasons import Code, kind
 
 #: The message of each code in the page's language, formatted with the code's params (the
 #: values `_values` prepares); `legacy` is its own text and `rule` the domain's message.

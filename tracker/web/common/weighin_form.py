@@ -12,17 +12,18 @@ from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from wtforms import HiddenField, StringField
 
-from tracker.domain import DomainError, _l
+from tracker.domain import DomainError, Source, WeighInStatus, _l
 from tracker.schemas import localize, messages_as_text, weighin_input
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 #: Service field names that differ from the form's.
 FIELD_ALIASES = {"weight": "weight_kg", "weight_g": "weight_kg",
                  "client_uuid": "_schema"}  # the form's hidden number: shown above the form
-SOURCE_LABELS = {"web": _l("Website"), "api": _l("App (API)"), "import": _l("Import"),
-                 "scale": _l("Scale"), "staff": _l("Entered by the team")}
-STATUS_LABELS = {"accepted": _l("Counted"), "flagged": _l("To be checked"),
-                 "rejected": _l("Not counted")}
+SOURCE_LABELS = {Source.WEB: _l("Website"), Source.API: _l("App (API)"),
+                 Source.IMPORT: _l("Import"), Source.SCALE: _l("Scale"),
+                 Source.STAFF: _l("Entered by the team")}
+STATUS_LABELS = {WeighInStatus.ACCEPTED: _l("Counted"), WeighInStatus.FLAGGED: _l("To be checked"),
+                 WeighInStatus.REJECTED: _l("Not counted")}
 #: what a correction may change
 CORRECTABLE = ("stream", "weight_g", "measured_at")
 

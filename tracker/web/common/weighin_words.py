@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_babel import gettext as _
 
+from tracker.domain import Source
 from tracker.web.common.weighin_form import SOURCE_LABELS
 
 #: Received this long after the weigh-in's time: it waited in the phone's queue.
@@ -24,7 +25,7 @@ LATE = dt.timedelta(minutes=2)
 
 def source_words(weighin, zone: ZoneInfo | None = None) -> str:
     """The weigh-in's origin as the family would say it."""
-    if weighin.source == "api" and weighin.client_uuid:
+    if weighin.source == Source.API and weighin.client_uuid:
         received = weighin.created_at
         if received is not None and weighin.measured_at is not None and \
                 received - weighin.measured_at > LATE:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import clock
-from tracker.domain import DomainError
+from tracker.domain import DomainError, RegistrationStatus
 from tracker.extensions import db
 from tracker.services import events as event_service
 from tracker.services.preferences import calendar_token
@@ -49,7 +49,7 @@ def sign_up(event_id: int):
         flash(str(exc.message), "error")
         return redirect(url_for(".index"))
     db().commit()
-    flash(_("You are registered.") if registration.status == "confirmed" else
+    flash(_("You are registered.") if registration.status == RegistrationStatus.CONFIRMED else
           _("The event is full: you are on the waiting list. We email you if a place frees up."),
           "success")
     return redirect(url_for(".index"))

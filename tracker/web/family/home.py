@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import clock, services
-from tracker.domain import STREAM_LABELS, DomainError
+from tracker.domain import STREAM_LABELS, DomainError, Source, WeighInStatus
 from tracker.extensions import db
 from tracker.models import WeighIn
 from tracker.services.offline import record_once
@@ -52,7 +52,7 @@ def _saved_message(weighin: WeighIn) -> str:
     message = _("Weigh-in saved: %(weight)s kg (%(bin)s)",
                 weight=format_decimal(weighin.weight_g / 1000, format="#,##0.###"),
                 bin=str(STREAM_LABELS.get(weighin.stream, weighin.stream)).lower())
-    if weighin.status == "flagged":
+    if weighin.status == WeighInStatus.FLAGGED:
         message += ". " + _("This reading looks unusual: the team will check it before it counts.")
     return message
 
@@ -96,7 +96,7 @@ def weigh():
             if values.get("measured_at") is None:
                 values["measured_at"] = clock.now()
             try:
-                weighin, created = record_once(db(), household, source="web",
+                weighin, created = record_once(db(), household, source=Source.WEB,
                                                client_uuid=_client_uuid(form.client_uuid.data),
                                                **values)
             except DomainError as exc:
@@ -104,8 +104,8 @@ def weigh():
             else:
                 db().commit()
                 if created:
-                    flash(_saved_message(weighin), "warning" if weighin.status == "flagged"
-                          else "success")
+                    flash(_saved_message(weighin),
+                          "warning" if weighin.status == WeighInStatus.FLAGGED else "success")
                 else:
                     flash(_("This weigh-in was saved already: it counts once."), "success")
                 return redirect(url_for("family.weigh"))
@@ -155,7 +155,7 @@ def by_local_day(weighins, zone) -> list[tuple]:
     days: dict = {}
     for w in weighins:
         days.setdefault(w.measured_at.astimezone(zone).date(), []).append(w)
-    return [(day, ws, sum(w.weight_g for w in ws if w.status != "rejected") / 1000.0)
+    return [(day, ws, sum(w.weight_g for w in ws if w.status != WeighInStatus.REJECTED) / 1000.0)
             for day, ws in days.items()]
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
-from tracker.domain import DomainError, NotFound
+from tracker.domain import DomainError, NotFound, TalkMail
 from tracker.extensions import db
 from tracker.services import preferences, talk
 from tracker.adapters import talk_mail
@@ -38,8 +38,8 @@ class MailForm(FlaskForm):
     mail = StringField(_l("Discussions by mail"))
 
 
-MAIL_CHOICES = (("each", _l("Each message")), ("digest", _l("A daily digest")),
-                ("never", _l("Never")))
+MAIL_CHOICES = ((TalkMail.EACH, _l("Each message")), (TalkMail.DIGEST, _l("A daily digest")),
+                (TalkMail.NEVER, _l("Never")))
 
 
 def queue_notices(notices: list[talk.Notice], session=None) -> None:

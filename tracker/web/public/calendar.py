@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort
 from sqlalchemy import select
 
 from tracker import clock, services
+from tracker.domain import RegistrationStatus
 from tracker.extensions import db
 from tracker.models import HouseholdSettings
 from tracker.services import events as event_service
@@ -29,7 +30,7 @@ def household_feed(token: str):
         abort(404)
     household = settings.household
     mine = event_service.household_registrations(db(), household)
-    events = [(r.event, "CONFIRMED" if r.status == "confirmed" else "TENTATIVE")
+    events = [(r.event, "CONFIRMED" if r.status == RegistrationStatus.CONFIRMED else "TENTATIVE")
               for r in sorted(mine.values(), key=lambda r: r.event.starts_at)]
     return _ics(ical.calendar(events, name=household.edition.name, host=public_host(),
                               now=clock.now(), with_links=True), "ateliers")

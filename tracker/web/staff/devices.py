@@ -127,7 +127,7 @@ def pair_form():
 
 def register_at_broker(device_id: str, secret: str) -> str | None:
     """Create the scale's broker login; the error text when the broker did not do it."""
-    from ingest.dynsec import DynsecClient, DynsecError
+    from tracker.adapters.dynsec import DynsecClient, DynsecError
 
     try:
         with DynsecClient.from_config(current_app.config["ZW"],
@@ -188,7 +188,7 @@ def pair():
 
 def revoke_at_broker(device_id: str) -> str | None:
     """Disable the scale's broker login; the error text when the broker did not do it."""
-    from ingest.dynsec import DynsecClient, DynsecError  # paho: only when revoking
+    from tracker.adapters.dynsec import DynsecClient, DynsecError  # paho: only when revoking
 
     try:
         with DynsecClient.from_config(current_app.config["ZW"],
@@ -204,7 +204,7 @@ def remove_at_broker(device_ids: list[str]) -> str | None:
     """Delete erased scales' broker logins; the error text when the broker did not do it."""
     if not device_ids:
         return None
-    from ingest.dynsec import DynsecClient, DynsecError
+    from tracker.adapters.dynsec import DynsecClient, DynsecError
 
     try:
         with DynsecClient.from_config(current_app.config["ZW"],

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from tracker.domain import DomainError
+from tracker.domain import DomainError, PostKind
 from tracker.extensions import db
 from tracker.models import Edition
 from tracker.services import news
@@ -46,7 +46,7 @@ def edit(post_id: int | None = None):
     post = news.get_post(session, post_id) if post_id else None
     errors: dict = {}
     values = ({c: getattr(post, c) for c in FIELDS} if post else
-              {"kind": request.args.get("kind", "news"), "edition_id": None})
+              {"kind": request.args.get("kind", PostKind.NEWS.value), "edition_id": None})
     form = PostForm()
     if form.validate_on_submit():
         values = {name: form[name].data for name in FIELDS}

@@ -20,10 +20,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import services
+from tracker.domain import WeighInStatus
+from tracker.domain.reasons import Code
 from tracker.extensions import db
 from tracker.models import DeadLetter, Device, Edition, Household, WeighIn
 from tracker.services import audit
-from tracker.reasons import Code
 from tracker.web.common.auth import staff_required
 from tracker.web.common.forms import Raw
 from tracker.web.common.urls import safe_target
@@ -48,7 +49,7 @@ def _edition_filter() -> Edition | None:
 
 def flagged_weighins(edition: Edition | None, page: int) -> tuple[list[WeighIn], int]:
     """A page of flagged weigh-ins, latest first, with their household; and how many in all."""
-    where = [WeighIn.status == "flagged"]
+    where = [WeighIn.status == WeighInStatus.FLAGGED]
     if edition is not None:
         where.append(Household.edition_id == edition.id)
     total = db().scalar(select(func.count(WeighIn.id)).join(Household).where(*where))
@@ -69,7 +70,7 @@ def busy_scales(edition: Edition | None, limit: int = 50) -> list[dict]:
     latest = func.max(WeighIn.measured_at)
     rows = db().execute(
         select(WeighIn.device_id, WeighIn.household_id, func.count(WeighIn.id),
-               func.sum(case((WeighIn.status == "flagged", 1), else_=0)), latest)
+               func.sum(case((WeighIn.status == WeighInStatus.FLAGGED, 1), else_=0)), latest)
         .join(Household).where(*where).group_by(WeighIn.device_id, WeighIn.household_id)
         .order_by(latest.desc()).limit(limit)).all()
     homes = {h.id: h for h in db().scalars(
@@ -136,13 +137,14 @@ def review(weighin_id: int):
     """Accept (it counts from now on) or reject (it never counts) a weigh-in."""
     form = ReviewForm()
     decision = form.decision.data
-    if decision not in ("accepted", "rejected"):
+    if decision not in (WeighInStatus.ACCEPTED, WeighInStatus.REJECTED):
         abort(400)
     weighin = services.review_weighin(db(), weighin_id, decision)
     audit.record(db(), current_user, "weighin.review", household_id=weighin.household_id,
                  weighin=weighin.id, decision=decision, weight_g=weighin.weight_g)
     db().commit()
     kg = format_decimal(weighin.weight_g / 1000, format="#,##0.###")
-    flash(_("Weigh-in of %(kg)s kg accepted: it counts now.", kg=kg) if decision == "accepted"
+    flash(_("Weigh-in of %(kg)s kg accepted: it counts now.", kg=kg)
+          if decision == WeighInStatus.ACCEPTED
           else _("Weigh-in of %(kg)s kg rejected: it does not count.", kg=kg), "success")
     return redirect(safe_target(form.next.data) or url_for(".index"))

@@ -13,7 +13,7 @@ from flask_babel import format_decimal, gettext as _
 from flask_login import current_user
 
 from tracker import clock, services
-from tracker.domain import STREAM_LABELS, DomainError
+from tracker.domain import STREAM_LABELS, DomainError, Source, WeighInStatus
 from tracker.extensions import db
 from tracker.models import Household, WeighIn
 from tracker.services import audit
@@ -61,7 +61,7 @@ def add(slug: str, household_id: int):
             if values.get("measured_at") is None:
                 values["measured_at"] = clock.now()
             try:
-                weighin = services.record_weighin(db(), household, source="staff", **values)
+                weighin = services.record_weighin(db(), household, source=Source.STAFF, **values)
             except DomainError as exc:
                 db().rollback()
                 errors = domain_errors(exc)
@@ -73,8 +73,8 @@ def add(slug: str, household_id: int):
                 db().commit()
                 flash(_("Weigh-in of %(kg)s kg saved for the household.", kg=_kg(weighin.weight_g))
                       + (" " + _("It looks unusual: it waits for a review before it counts.")
-                         if weighin.status == "flagged" else ""),
-                      "warning" if weighin.status == "flagged" else "success")
+                         if weighin.status == WeighInStatus.FLAGGED else ""),
+                      "warning" if weighin.status == WeighInStatus.FLAGGED else "success")
                 return redirect(household_url(household))
     else:
         form.stream.data = household.edition.streams[0]

@@ -17,7 +17,7 @@ import paho.mqtt.client as mqtt
 
 from firmware_bridge.mqttclient import new_client
 
-from ingest.dynsec_file import SCALE_ROLE_PREFIX, scale_client_fields, scale_role_acls
+from tracker.adapters.dynsec_file import SCALE_ROLE_PREFIX, scale_client_fields, scale_role_acls
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The broker's dynamic-security.json: seeded before the first start, kept in step after.
 
 The admin and ingest logins come from the tracker's configuration; scales are added at
-runtime over MQTT (ingest/dynsec.py) and the plugin saves them in the same file. Hashes use
-the plugin's own format (PBKDF2-HMAC-SHA512, raw 12-byte salt, base64), the same as
+runtime over MQTT (tracker/adapters/dynsec.py) and the plugin saves them in the same file.
+Hashes use the plugin's own format (PBKDF2-HMAC-SHA512, raw 12-byte salt, base64), the same as
 `mosquitto_ctrl dynsec init`. Standard library only.
 """
 from __future__ import annotations

@@ -1,11 +1,18 @@
-"""`zw ingest`: the MQTT ingestion service, its health report."""
-from __future__ import annotations
-import sys
-import click
-from flask.cli import with_appcontext
-from tracker.terminal import echo, safe_json
+"""`zw ingest`: the MQTT ingestion service, its health report.
 
-from tracker.cli.common import app_db, app_config
+The command of this entry point, registered by the app factory (tracker/app.py, the composition
+root), so `tracker.cli` does not import the ingest sideways. Flask and click are loaded only
+here, by the `zw` command: the service itself (ingest.service) runs without them.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from tracker.terminal import echo, safe_json
 
 
 @click.command("ingest")
@@ -20,12 +27,13 @@ def ingest_command(show_status, as_json, retire):
     """Run the MQTT ingestion service (scales' readings into the database)."""
     from ingest.status import format_status, healthy, read_status, status_path
 
-    cfg = app_config()
+    cfg = current_app.config["ZW"]
     if show_status:
         report = read_status(status_path(cfg))
         echo(safe_json(report, indent=2) if as_json else format_status(report))
         sys.exit(0 if healthy(report) else 1)
     from ingest.service import run_ingest
 
-    app_db().dispose()  # the ingest opens its own connections in its storing process
+    # the ingest opens its own connections in its storing process
+    current_app.extensions["zw_db"].dispose()
     sys.exit(run_ingest(cfg, retire=retire))
