@@ -269,7 +269,7 @@ def missing_weeks(weeks: pd.DataFrame | Columns, month: int, as_of: dt.date) -> 
 
 
 def first_screen(session: Session, edition: Edition, row: dict, bins: list[BinLine],
-                 streams: pd.DataFrame) -> dict:
+                 streams: pd.DataFrame | Columns) -> dict:
     """The glance sentence, the tip for the bin that changed most, the monthly kg per bin."""
     judged = not row.get("too_early") and row["month"] > edition.baseline_months
     biggest = glance.biggest_change(bins) if judged else None
@@ -306,7 +306,6 @@ def family_progress(session: Session, household: Household) -> dict:
         baseline_unreliable=bool(row["g_per_person_week"] is not None
                                  and not row["baseline_reliable"]))
     bins = bin_lines(hp, sp, month, edition.baseline_months)
-    frames = (pd.DataFrame(dict(hp)), pd.DataFrame(dict(sp)))
     context.update(
         row=row, has_any=has_any, in_baseline=month <= edition.baseline_months,
         sentence=month_sentence(row, edition.baseline_months,  # `current_sentence`'s row
@@ -314,14 +313,13 @@ def family_progress(session: Session, household: Household) -> dict:
         bins=bins,
         history=history,
         # beyond the peers: the pace of complete months only, the edition's reference
-        # figure, the forecast of the last month (dashboards/outlook.py, on frames: months
-        # are few, so building them costs little)
-        **outlook(frames[0], frames[1], edition.months, edition.target_pct,
+        # figure, the forecast of the last month (dashboards/outlook.py, on the column lists)
+        **outlook(hp, sp, edition.months, edition.target_pct,
                   edition.reference_kg_year, REFERENCE_SOURCE),
         diverted=[(r["stream"], r["kg"]) for r in sp.rows()
                   if r["month"] == month and not r["counted"] and r["weighins"] > 0],
         # the first screen: where the household stands, what changed most, one tip for it
-        **first_screen(session, edition, row, bins, frames[1]),
+        **first_screen(session, edition, row, bins, sp),
         chart=embed(household_figure_spec(sp, hp, household.id, labels=chart_labels(),
                                           title=_("Your waste, month by month")),
                     "family-chart", HEIGHT_SMALL) if has_any else None)
