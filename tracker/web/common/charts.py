@@ -39,10 +39,10 @@ _LABELS: dict[tuple[str, int], tuple[object, ChartLabels]] = {}
 def chart_labels() -> ChartLabels:
     """The figures' words in the page's language (dashboards stays free of Flask); built once
     per language and catalogue (the catalogues do not change while the app runs)."""
-    from flask_babel import get_locale, get_translations
+    from tracker.web.common.fast_i18n import current_locale, translations as get_translations
 
     translations = get_translations()
-    key = (str(get_locale() or "fr"), id(translations))
+    key = (str(current_locale() or "fr"), id(translations))
     known = _LABELS.get(key)
     if known is not None and known[0] is translations:
         return known[1]

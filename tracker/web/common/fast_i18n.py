@@ -54,7 +54,8 @@ def translations():
     return found
 
 
-def _locale() -> Locale | None:
+def current_locale() -> Locale | None:
+    """`flask_babel.get_locale()`, read from Flask-Babel's namespace once it is set."""
     ns = _babel_namespace()
     locale = None if ns is None else ns.__dict__.get("babel_locale")
     return locale if locale is not None else flask_babel.get_locale()
@@ -79,7 +80,7 @@ def _symbols(locale_id: str) -> tuple[str, str]:
 
 def format_decimal(number, format: str | None = None) -> str:
     """`flask_babel.format_decimal` (the ``decimalformat`` filter), the same text."""
-    locale = _locale()
+    locale = current_locale()
     plain = _plain_pattern(format) if isinstance(format, str) and locale is not None else None
     if plain is None or isinstance(number, str):
         return flask_babel.format_decimal(number, format=format)
