@@ -180,6 +180,17 @@ def _rebuild(conn: Connection, bounds, counted, household_ids, first: int, last:
         conn.execute(statement, ids)
 
 
+@lru_cache(maxsize=1)
+def _calendar_query():
+    """The households' editions and calendars (built once, as `_rebuild_statements`)."""
+    hh, ed = Household.__table__, Edition.__table__
+    return (select(hh.c.id, ed.c.id, ed.c.start_date, ed.c.months, ed.c.timezone,
+                   ed.c.counted_streams)
+            .join(ed, hh.c.edition_id == ed.c.id)
+            .where(hh.c.id.in_(bindparam("household_ids", expanding=True))
+                   | ed.c.id.in_(bindparam("edition_ids", expanding=True))))
+
+
 def refresh(conn: Connection, touched: Iterable[tuple[int, object]],
             editions: Iterable[int] = ()) -> None:
     """Rebuild the cells of these (household_id, measured_at) pairs, and every cell of these
@@ -189,12 +200,8 @@ def refresh(conn: Connection, touched: Iterable[tuple[int, object]],
     households = {h for h, _t in touched}
     if not households and not editions:
         return
-    hh, ed = Household.__table__, Edition.__table__
-    rows = conn.execute(select(hh.c.id, ed.c.id, ed.c.start_date, ed.c.months, ed.c.timezone,
-                               ed.c.counted_streams)
-                        .join(ed, hh.c.edition_id == ed.c.id)
-                        .where(hh.c.id.in_(sorted(households)) | ed.c.id.in_(sorted(editions))
-                               )).all()
+    rows = conn.execute(_calendar_query(), {"household_ids": sorted(households),
+                                            "edition_ids": sorted(editions)}).all()
     by_edition: dict[int, tuple] = {}
     edition_of: dict[int, int] = {}
     members: dict[int, set] = {}
