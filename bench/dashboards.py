@@ -63,12 +63,15 @@ AS_OF = dt.date(2026, 11, 1)  # the edition is over: every month complete
 STREAMS = ["residual", "packaging", "glass", "biowaste"]
 PER_WEEK = {"residual": 3.0, "packaging": 2.0, "glass": 1.0, "biowaste": 3.0}
 MEAN_G = {"residual": 2500, "packaging": 1200, "glass": 2000, "biowaste": 900}
+#: households generated and written at a time (bench/dashboards.py's memory at 100,000)
+CHUNK = 10_000
 
 
-def generate(n: int, seed: int = 1):
-    """Households, sizes and weigh-ins of ``n`` households as plain Python-free arrays."""
+def generate(n: int, seed: int = 1, first_id: int = 1):
+    """Households, sizes and weigh-ins of ``n`` households (ids from ``first_id``) as plain
+    Python-free arrays."""
     rng = np.random.default_rng(seed)
-    ids = np.arange(1, n + 1)
+    ids = np.arange(first_id, first_id + n)
     households = pd.DataFrame({"household_id": ids, "name": [f"Foyer {i:05d}" for i in ids]})
     first = pd.DataFrame({"household_id": ids, "persons": rng.integers(1, 7, n),
                           "valid_from": "2026-03-01"})
@@ -116,16 +119,45 @@ def write_db(path: Path, n: int) -> tuple[int, int]:
         services.create_account(s, email=STAFF[0], password=STAFF[1], role="staff")
         edition_id = edition.id
     database.dispose()
-    households, sizes, w = generate(n)
     now = "2026-11-01 00:00:00.000000"
-    households = households.rename(columns={"household_id": "id"}).assign(
-        edition_id=edition_id, commune="", emails="", created_at=now)
-    w = w.assign(source="scale", note="", flag_reason="", created_at=now)
-    with sqlite3.connect(path) as conn:
-        households.to_sql("households", conn, index=False, if_exists="append")
-        sizes.to_sql("household_sizes", conn, index=False, if_exists="append")
-        w.to_sql("weighins", conn, index=False, if_exists="append", chunksize=200_000)
-    return len(w), edition_id
+    total = 0
+    conn = sqlite3.connect(path, isolation_level=None)
+    # The bench's scratch file only: no journal, no fsync (a crash loses a file made anew).
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    try:
+        # Up to CHUNK households in one draw (the same rows as before for 60 to 10,000); above,
+        # CHUNK households at a time, each with its own seed: the memory stays that of 10,000.
+        for first in range(1, n + 1, CHUNK):
+            size = min(CHUNK, n - first + 1)
+            households, sizes, w = generate(size, seed=1 + (first - 1) // CHUNK,
+                                            first_id=first)
+            conn.execute("BEGIN")
+            conn.executemany(
+                "INSERT INTO households (id, name, edition_id, commune, emails, created_at) "
+                "VALUES (?, ?, ?, '', '', ?)",
+                zip(households["household_id"].tolist(), households["name"].tolist(),
+                    [edition_id] * size, [now] * size))
+            conn.executemany(
+                "INSERT INTO household_sizes (household_id, persons, valid_from) "
+                "VALUES (?, ?, ?)",
+                zip(sizes["household_id"].tolist(), sizes["persons"].tolist(),
+                    sizes["valid_from"].tolist()))
+            for lo in range(0, len(w), 500_000):
+                part = w.iloc[lo:lo + 500_000]
+                conn.executemany(
+                    "INSERT INTO weighins (household_id, measured_at, stream, weight_g, status,"
+                    " source, note, flag_reason, created_at) "
+                    f"VALUES (?, ?, ?, ?, ?, 'scale', '', '', '{now}')",
+                    zip(part["household_id"].tolist(), part["measured_at"].tolist(),
+                        part["stream"].tolist(), part["weight_g"].tolist(),
+                        part["status"].tolist()))
+            conn.execute("COMMIT")
+            total += len(w)
+            del households, sizes, w
+    finally:
+        conn.close()
+    return total, edition_id
 
 
 def backfill(database, edition_id: int) -> float:

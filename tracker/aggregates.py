@@ -107,6 +107,18 @@ def _instant(value) -> dt.datetime:
 
 
 # ------------------------------------------------------------------ the grouped statement
+def _interval_case(t, cuts, values):
+    """`values[j]` for `t` in [cuts[j - 1], cuts[j]) (values[0] before cuts[0], the last from
+    the last cut on), as CASEs nested by halves: about log2(len(values)) comparisons a row
+    where one CASE arm per bound made up to 4 × months + 1 (the backfill's and a big rebuild's
+    time went into those comparisons)."""
+    if len(set(values)) == 1:
+        return literal(values[0])
+    mid = len(values) // 2  # [0, mid) before cuts[mid - 1], [mid, ...) from it on
+    return case((t < cuts[mid - 1], _interval_case(t, cuts[:mid - 1], values[:mid])),
+                else_=_interval_case(t, cuts[mid:], values[mid:]))
+
+
 def _grouped(bounds, counted, where) -> select:
     """household_id, month and the aggregate columns of the weigh-ins `where` selects, grouped
     by cell (`counted`: the edition's counted bins): the one statement behind every rebuild and
@@ -114,9 +126,11 @@ def _grouped(bounds, counted, where) -> select:
     w = WeighIn.__table__
     t = w.c.measured_at
     months = (len(bounds) - 1) // 4
-    month = case((t < bounds[0], 0),
-                 *((t < bounds[4 * k], k) for k in range(1, months + 1)), else_=months + 1)
-    block = case(*((t < bounds[i], (i - 1) % 4) for i in range(1, 4 * months + 1)), else_=0)
+    # month: before bounds[0] 0, then k from bounds[4(k - 1)], months + 1 from the end on;
+    # block: (i - 1) % 4 in [bounds[i - 1], bounds[i]), 0 before bounds[1] and from the end on
+    month = _interval_case(t, bounds[0::4], list(range(months + 2)))
+    block = _interval_case(t, bounds[1:], [0, *((i - 1) % 4 for i in range(2, 4 * months + 1)),
+                                           0])
     kind = case((w.c.status != "accepted", 0), (w.c.stream.in_(list(counted)), 1), else_=2)
     inner = (select(w.c.household_id, w.c.status, w.c.weight_g, t, kind.label("kind"),
                     month.label("month"), block.label("block"))
