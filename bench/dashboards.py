@@ -32,6 +32,13 @@ stubbed out. The goal is at most 20 % at 10,000 households. Both are timed in CP
 (``time.process_time``, best of the repeats, alternated): on a shared machine the wall time
 of a second-long computation swings by more than the 20 % measured.
 
+The rows are written with sqlite3's ``executemany`` in one transaction per 10,000 households,
+the scratch file without journal or fsync (``PRAGMA journal_mode=OFF, synchronous=OFF``);
+above 10,000 households they are generated 10,000 at a time (own seed each), so memory stays
+that of 10,000. ``--pages-only`` also skips design (b) (``grouped s``: nan) and, above
+10,000 households, reads the raw rows 10,000 households at a time (``load s`` is the sum):
+31.5 M rows from the driver at once need ~8 GiB before any frame is built.
+
     .venv/bin/python bench/dashboards.py [--households 60,1000,10000] [--repeat 3]
         [--pages-only]   (skip the method and coverage columns: the 100,000 run)
 """
