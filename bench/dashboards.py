@@ -32,6 +32,13 @@ stubbed out. The goal is at most 20 % at 10,000 households. Both are timed in CP
 (``time.process_time``, best of the repeats, alternated): on a shared machine the wall time
 of a second-long computation swings by more than the 20 % measured.
 
+The rows are written with sqlite3's ``executemany`` in one transaction per 10,000 households,
+the scratch file without journal or fsync (``PRAGMA journal_mode=OFF, synchronous=OFF``);
+above 10,000 households they are generated 10,000 at a time (own seed each), so memory stays
+that of 10,000. ``--pages-only`` also skips design (b) (``grouped s``: nan) and, above
+10,000 households, reads the raw rows 10,000 households at a time (``load s`` is the sum):
+31.5 M rows from the driver at once need ~8 GiB before any frame is built.
+
     .venv/bin/python bench/dashboards.py [--households 60,1000,10000] [--repeat 3]
         [--pages-only]   (skip the method and coverage columns: the 100,000 run)
 """
@@ -39,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import os
 import resource
 import sqlite3
@@ -63,12 +71,15 @@ AS_OF = dt.date(2026, 11, 1)  # the edition is over: every month complete
 STREAMS = ["residual", "packaging", "glass", "biowaste"]
 PER_WEEK = {"residual": 3.0, "packaging": 2.0, "glass": 1.0, "biowaste": 3.0}
 MEAN_G = {"residual": 2500, "packaging": 1200, "glass": 2000, "biowaste": 900}
+#: households generated and written at a time (bench/dashboards.py's memory at 100,000)
+CHUNK = 10_000
 
 
-def generate(n: int, seed: int = 1):
-    """Households, sizes and weigh-ins of ``n`` households as plain Python-free arrays."""
+def generate(n: int, seed: int = 1, first_id: int = 1):
+    """Households, sizes and weigh-ins of ``n`` households (ids from ``first_id``) as plain
+    Python-free arrays."""
     rng = np.random.default_rng(seed)
-    ids = np.arange(1, n + 1)
+    ids = np.arange(first_id, first_id + n)
     households = pd.DataFrame({"household_id": ids, "name": [f"Foyer {i:05d}" for i in ids]})
     first = pd.DataFrame({"household_id": ids, "persons": rng.integers(1, 7, n),
                           "valid_from": "2026-03-01"})
@@ -116,16 +127,53 @@ def write_db(path: Path, n: int) -> tuple[int, int]:
         services.create_account(s, email=STAFF[0], password=STAFF[1], role="staff")
         edition_id = edition.id
     database.dispose()
-    households, sizes, w = generate(n)
     now = "2026-11-01 00:00:00.000000"
-    households = households.rename(columns={"household_id": "id"}).assign(
-        edition_id=edition_id, commune="", emails="", created_at=now)
-    w = w.assign(source="scale", note="", flag_reason="", created_at=now)
-    with sqlite3.connect(path) as conn:
-        households.to_sql("households", conn, index=False, if_exists="append")
-        sizes.to_sql("household_sizes", conn, index=False, if_exists="append")
-        w.to_sql("weighins", conn, index=False, if_exists="append", chunksize=200_000)
-    return len(w), edition_id
+    total = 0
+    conn = sqlite3.connect(path, isolation_level=None)
+    # The bench's scratch file only: no journal, no fsync (a crash loses a file made anew).
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    # The secondary indexes are built once at the end: sorting every row once costs less CPU
+    # than keeping two B-trees ordered through 3 M (or 31 M) inserts.
+    indexes = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+                           "tbl_name = 'weighins' AND sql IS NOT NULL").fetchall()
+    for (sql,) in indexes:
+        conn.execute("DROP INDEX " + sql.split(" ON ")[0].split()[-1])
+    try:
+        # Up to CHUNK households in one draw (the same rows as before for 60 to 10,000); above,
+        # CHUNK households at a time, each with its own seed: the memory stays that of 10,000.
+        for first in range(1, n + 1, CHUNK):
+            size = min(CHUNK, n - first + 1)
+            households, sizes, w = generate(size, seed=1 + (first - 1) // CHUNK,
+                                            first_id=first)
+            conn.execute("BEGIN")
+            conn.executemany(
+                "INSERT INTO households (id, name, edition_id, commune, emails, created_at) "
+                "VALUES (?, ?, ?, '', '', ?)",
+                zip(households["household_id"].tolist(), households["name"].tolist(),
+                    [edition_id] * size, [now] * size))
+            conn.executemany(
+                "INSERT INTO household_sizes (household_id, persons, valid_from) "
+                "VALUES (?, ?, ?)",
+                zip(sizes["household_id"].tolist(), sizes["persons"].tolist(),
+                    sizes["valid_from"].tolist()))
+            for lo in range(0, len(w), 500_000):
+                part = w.iloc[lo:lo + 500_000]
+                conn.executemany(
+                    "INSERT INTO weighins (household_id, measured_at, stream, weight_g, status,"
+                    " source, note, flag_reason, created_at) "
+                    f"VALUES (?, ?, ?, ?, ?, 'scale', '', '', '{now}')",
+                    zip(part["household_id"].tolist(), part["measured_at"].tolist(),
+                        part["stream"].tolist(), part["weight_g"].tolist(),
+                        part["status"].tolist()))
+            conn.execute("COMMIT")
+            total += len(w)
+            del households, sizes, w
+        for (sql,) in indexes:
+            conn.execute(sql)
+    finally:
+        conn.close()
+    return total, edition_id
 
 
 def backfill(database, edition_id: int) -> float:
@@ -207,12 +255,12 @@ class _NoCoverage:
         Grid._absences, Grid._coverage = self.saved
 
 
-def load(database, edition_id: int):
+def load(database, edition_id: int, household_ids: list[int] | None = None):
     """What the tracker does before calling the method: read and type the rows."""
     from tracker.progress import load_frames
 
     with database.engine.connect() as conn:
-        f = load_frames(conn, edition_id)
+        f = load_frames(conn, edition_id, household_ids)
     return f.weighins, f.sizes, f.households
 
 
@@ -272,13 +320,33 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(x) for x in args.households.split(",")):
             path = Path(tmp) / f"bench_{n}.sqlite3"
+            t_write = time.perf_counter()
             rows, edition_id = write_db(path, n)
-            app, client = staff_client(path)
-            database = app.extensions["zw_db"]
+            t_write = time.perf_counter() - t_write
+            print(f"# {n:,} households: {rows:,} weigh-ins written in {t_write:.0f} s "
+                  f"({rows / t_write:,.0f} rows/s), load average {os.getloadavg()[0]:.1f}",
+                  flush=True)
+            from tracker.db import Database
+
+            database = Database(f"sqlite:///{path}")
             t_backfill = backfill(database, edition_id)
-            t_load, frames = best(lambda: load(database, edition_id), args.repeat)
-            t_grouped, _rows = best(lambda: grouped(database, edition_id), args.repeat)
+            if args.pages_only and n > CHUNK:
+                # The raw rows of 100,000 households do not fit in memory at once (~260 bytes
+                # a row from the driver): read CHUNK households at a time, the times summed.
+                t_load = sum(best(lambda: load(database, edition_id, ids), args.repeat)[0]
+                             for ids in (list(range(lo, min(lo + CHUNK, n + 1)))
+                                         for lo in range(1, n + 1, CHUNK)))
+                frames = None
+            else:
+                t_load, frames = best(lambda: load(database, edition_id), args.repeat)
+            if args.pages_only:  # design (b), rejected: 1-2x the load (docs/scaling.md)
+                t_grouped = math.nan
+            else:
+                t_grouped, _rows = best(lambda: grouped(database, edition_id), args.repeat)
             t_read, _inputs = best(lambda: read_aggregates(database, edition_id), args.repeat)
+            database.dispose()
+            app, client = staff_client(path)  # the web app imported here, after the writing
+            database = app.extensions["zw_db"]
             t_page, page = best(lambda: client.get(page_url), args.repeat)
             assert page.status_code == 200, page.status_code
             tail = (f"{t_backfill:>10.2f} {t_grouped:>9.3f} {t_grouped / t_load:>6.3f} "

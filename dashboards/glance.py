@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .sentences import (FRENCH, MINUS, SentenceWords, _missing, format_change, format_goal,
@@ -81,8 +82,14 @@ def glance_sentence(row: Mapping, goal_pct: float, biggest: BinChange | None,
                                  "change": pct}
 
 
-def monthly_bins(streams: pd.DataFrame, counted_first: bool = True) -> list[dict]:
-    """Per month: ``{"month", "bins": {stream: kg or None}, "total": counted kg or None}``."""
+def monthly_bins(streams: pd.DataFrame | Mapping[str, list],
+                 counted_first: bool = True) -> list[dict]:
+    """Per month: ``{"month", "bins": {stream: kg or None}, "total": counted kg or None}``.
+
+    `streams` is a frame or one household's table as column lists
+    (`dashboards.household.Columns`, the family page: no pandas)."""
+    if not isinstance(streams, pd.DataFrame):
+        return _monthly_bins_rows(streams, counted_first)
     if streams.empty:
         return []
     order = list(dict.fromkeys(streams.sort_values("counted", ascending=False, kind="stable")
@@ -95,6 +102,34 @@ def monthly_bins(streams: pd.DataFrame, counted_first: bool = True) -> list[dict
         counted = part[part["counted"] & (part["weighins"] > 0)]
         rows.append({"month": int(month), "bins": {s: kg.get(s) for s in order},
                      "total": float(counted["kg"].sum()) if len(counted) else None})
+    return rows
+
+
+def _monthly_bins_rows(streams: Mapping[str, list], counted_first: bool) -> list[dict]:
+    """`monthly_bins` of column lists: the same order, the same sums (numpy's, as pandas: its
+    order of additions is not `sum`'s)."""
+    names = streams["stream"]
+    if not len(names):
+        return []
+    counted = [bool(c) for c in streams["counted"]]
+    if counted_first:  # a stable sort on `counted`, descending
+        names_order = [s for c, s in zip(counted, names) if c] + \
+            [s for c, s in zip(counted, names) if not c]
+    else:
+        names_order = list(names)
+    order = list(dict.fromkeys(names_order))
+    by_month: dict[int, list[int]] = {}
+    for i, month in enumerate(streams["month"]):
+        by_month.setdefault(month, []).append(i)
+    kgs, ns = streams["kg"], streams["weighins"]
+    rows = []
+    for month in sorted(by_month):
+        part = by_month[month]
+        kg = {names[i]: (float(kgs[i]) if ns[i] > 0 else None) for i in part}
+        summed = [kgs[i] for i in part if counted[i] and ns[i] > 0]
+        total = float(np.sum(np.asarray(summed, dtype=float))) if summed else None
+        rows.append({"month": int(month), "bins": {s: kg.get(s) for s in order},
+                     "total": total})
     return rows
 
 

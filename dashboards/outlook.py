@@ -131,17 +131,76 @@ def reference_sentence(month: int, pace_kg: float | None, residual_kg: float | N
     return text
 
 
-def outlook(rows: pd.DataFrame, streams: pd.DataFrame, last_month: int, goal_pct: float,
-            reference_kg: float | None, source: str, words: SentenceWords = FRENCH) -> dict:
-    """What the progress page shows beyond the peers, for one household's frames."""
-    done: Mapping | None = last_complete(rows)
+# ------------------------------------------------- the same on plain rows (one household)
+# The family page's path (`dashboards.household.Columns`: column name → list): the same
+# selections and the same arithmetic as the frame functions above, without pandas' fixed costs
+# (those were a third of the page's time). tests/web/test_progress_fast_path.py compares the
+# page's context with the one built from the method's frames.
+
+
+def _last_complete_rows(rows: Mapping[str, list]) -> dict | None:
+    """`last_complete` of a column mapping: the first row with the highest complete month."""
+    best = None
+    for i, (month, complete, rate) in enumerate(zip(rows["month"], rows["complete"],
+                                                    rows["g_per_person_week"])):
+        if complete and not _missing(rate) and (best is None or month > rows["month"][best]):
+            best = i
+    if best is None:
+        return None
+    return {k: (None if _missing(v[best]) else v[best]) for k, v in rows.items()}
+
+
+def _residual_pace_rows(streams: Mapping[str, list], month: int,
+                        stream: str = "residual") -> float | None:
+    """`residual_pace` of a column mapping."""
+    for m, s, n, rate in zip(streams["month"], streams["stream"], streams["weighins"],
+                             streams["g_per_person_week"]):
+        if m == month and s == stream and n > 0:
+            return kg_per_year(rate)
+    return None
+
+
+def _forecast_rows(rows: Mapping[str, list], last_month: int) -> Forecast | None:
+    """`forecast` of a column mapping (the same points in the same order: the same fit)."""
+    if not len(rows["month"]):
+        return None
+    baseline = next((b for b in rows["baseline_g_per_person_week"] if not _missing(b)), None)
+    if baseline is None or float(baseline) <= 0:
+        return None
+    done = [i for i, c in enumerate(rows["complete"]) if c]
+    if any(rows["month"][i] == last_month for i in done):
+        return None
+    reliable = rows["reliable"] if "reliable" in rows else None
+    points = [i for i in done if not _missing(rows["g_per_person_week"][i])
+              and (reliable is None or (reliable[i] is not None and bool(reliable[i])))]
+    n = len(points)
+    if n < MIN_FORECAST_MONTHS:
+        return None
+    x = np.array([rows["month"][i] for i in points], dtype=float)
+    y = np.array([rows["g_per_person_week"][i] for i in points], dtype=float)
+    slope, intercept = np.polyfit(x, y, 1)
+    residuals = y - (slope * x + intercept)
+    spread = math.sqrt(float(np.sum(residuals ** 2)) / (n - 2))
+    rate = max(0.0, float(slope * last_month + intercept))
+    return Forecast(last_month, rate, spread, float(baseline), n)
+
+
+def outlook(rows: pd.DataFrame | Mapping[str, list], streams: pd.DataFrame | Mapping[str, list],
+            last_month: int, goal_pct: float, reference_kg: float | None, source: str,
+            words: SentenceWords = FRENCH) -> dict:
+    """What the progress page shows beyond the peers, for one household's frames (or its
+    tables as column lists, `dashboards.household.Columns`)."""
+    frames = isinstance(rows, pd.DataFrame)
+    done: Mapping | None = last_complete(rows) if frames else _last_complete_rows(rows)
     pace = reference = None
     if done is not None:
         month = int(done["month"])
         pace_kg = kg_per_year(done["g_per_person_week"])
-        reference = reference_sentence(month, pace_kg, residual_pace(streams, month),
-                                       reference_kg, source, words)
+        residual = (residual_pace(streams, month) if isinstance(streams, pd.DataFrame)
+                    else _residual_pace_rows(streams, month))
+        reference = reference_sentence(month, pace_kg, residual, reference_kg, source, words)
         pace = pace_kg
+    ahead = forecast(rows, last_month) if frames else _forecast_rows(rows, last_month)
     return {"pace_kg": pace, "pace_month": None if done is None else int(done["month"]),
             "reference_sentence": reference,
-            "forecast_sentence": forecast_sentence(forecast(rows, last_month), goal_pct, words)}
+            "forecast_sentence": forecast_sentence(ahead, goal_pct, words)}

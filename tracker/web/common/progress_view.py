@@ -270,7 +270,7 @@ def missing_weeks(weeks: pd.DataFrame | Columns, month: int, as_of: dt.date) -> 
 
 
 def first_screen(session: Session, edition: Edition, row: dict, bins: list[BinLine],
-                 streams: pd.DataFrame, labels: ChartLabels | None = None) -> dict:
+                 streams: pd.DataFrame | Columns, labels: ChartLabels | None = None) -> dict:
     """The glance sentence, the tip for the bin that changed most, the monthly kg per bin
     (`labels`: the page's words, `chart_labels()` by default)."""
     labels = labels or chart_labels()
@@ -309,7 +309,6 @@ def family_progress(session: Session, household: Household) -> dict:
         baseline_unreliable=bool(row["g_per_person_week"] is not None
                                  and not row["baseline_reliable"]))
     bins = bin_lines(hp, sp, month, edition.baseline_months)
-    frames = (pd.DataFrame(dict(hp)), pd.DataFrame(dict(sp)))
     labels = chart_labels()  # the page's language, for the chart and the sentences
     words = labels.words
     context.update(
@@ -319,14 +318,13 @@ def family_progress(session: Session, household: Household) -> dict:
         bins=bins,
         history=history,
         # beyond the peers: the pace of complete months only, the edition's reference
-        # figure, the forecast of the last month (dashboards/outlook.py, on frames: months
-        # are few, so building them costs little)
-        **outlook(frames[0], frames[1], edition.months, edition.target_pct,
+        # figure, the forecast of the last month (dashboards/outlook.py, on the column lists)
+        **outlook(hp, sp, edition.months, edition.target_pct,
                   edition.reference_kg_year, reference_source(), words),
         diverted=[(r["stream"], r["kg"]) for r in sp.rows()
                   if r["month"] == month and not r["counted"] and r["weighins"] > 0],
         # the first screen: where the household stands, what changed most, one tip for it
-        **first_screen(session, edition, row, bins, frames[1], labels),
+        **first_screen(session, edition, row, bins, sp, labels),
         chart=embed(household_figure_spec(sp, hp, household.id, labels=labels,
                                           title=_("Your waste, month by month")),
                     "family-chart", HEIGHT_SMALL) if has_any else None)
