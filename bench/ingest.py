@@ -1,14 +1,19 @@
 """Benchmark of the MQTT ingest (not a test): backlog drain rates side by side, then latency.
 
-    python bench/ingest.py [--readings 100000] [--naive-seconds 15] [--database-url URL]
-                           [--keep-database]
+    python bench/ingest.py [--readings 100000] [--households 1000] [--naive-seconds 15]
+                           [--database-url URL] [--keep-database]
 
 1. Starts the project's mosquitto (mosquitto.conf, free port, temporary folder) and a fresh
    database (SQLite in the temporary folder; with --database-url of a PostgreSQL server, a
-   scratch database made on it and dropped at the end, bench.scratch), with an edition, a
-   household and 10 paired scales.
+   scratch database made on it and dropped at the end, bench.scratch), with an edition
+   started last month or earlier and --households households, each with its own paired
+   scale (a household weighs a few bins a day: the readings are spread over them).
+   `--households 1` is the old, pathological shape: one household with 10 scales, every
+   reading in one or two of its monthly cells.
 2. Registers three persistent sessions (clean session off) subscribed at QoS 1, then publishes
-   N canonical readings: each session now holds the same backlog of N readings.
+   N canonical readings, each scale's N / scales dated a few a day up to now (at least 3 a
+   day, all within the last 30 days: inside the edition, under the ingest's readings-per-hour
+   limit): each session now holds the same backlog of N readings.
 3. Drains it with (a) a raw paho subscriber that only counts, (b) a naive subscriber that
    validates and commits each reading through record_weighin (one transaction per reading,
    run for --naive-seconds: its rate is what it committed in that time), and (c) `zw ingest`
@@ -16,7 +21,8 @@
    process and then with --processes of them (ZW_INGEST_PROCESSES, default the config's),
    each from its own session's backlog.
 4. With the ingest caught up, publishes lone readings (--lone-rate, 5/s, for --lone-seconds)
-   then at a steady 500 readings/s for --steady-seconds and measures each reading's delay
+   then at a steady 500 readings/s for --steady-seconds (from up to STEADY_SCALES scales in
+   turn) and measures each reading's delay
    from publish to visible in the database (the bench polls the table every 5 ms, so delays
    are over-estimated by up to that much).
 Prints readings/s of each, the ratios, and the delay percentiles.
@@ -67,12 +73,18 @@ from tracker.db import Database  # noqa: E402
 from tracker.migrate import upgrade  # noqa: E402
 from tracker.models import Device, WeighIn  # noqa: E402
 from tracker.schemas import reading as reading_schema  # noqa: E402
-from tracker.services.devices import provision_device  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
 
 INGEST_ID = "zw-ingest-bench"
 INGEST_ONE_ID = "zw-ingest-bench-one"
 INGEST_BEFORE_ID = "zw-ingest-bench-before"
-SCALES = 10
+#: scales of the old shape (--households 1): all paired with its one household
+SCALES_OF_ONE = 10
+#: scales publishing in turn in the steady phases (each its own connection)
+STEADY_SCALES = 20
+#: readings per scale and day, at least (spread over at most SPREAD_DAYS days up to now)
+PER_DAY = 3
+SPREAD_DAYS = 30
 
 
 def client(client_id, user, password, clean=False):
@@ -95,12 +107,21 @@ def register_session(port, client_id, user, password):
     c.loop_stop()
 
 
-def publish_backlog(port, scales, total, ts):
-    """N canonical readings over the scales, with mosquitto_pub -l (fast, in C)."""
+def reading_times(per: int, now: dt.datetime) -> list[str]:
+    """When a scale's `per` readings were weighed: PER_DAY a day or more (all within
+    SPREAD_DAYS), the last one now, in order."""
+    step = dt.timedelta(days=1) / max(PER_DAY, -(-per // SPREAD_DAYS))
+    return [(now - (per - s) * step).isoformat() for s in range(1, per + 1)]
+
+
+def publish_backlog(port, scales, total, now, parallel=32):
+    """N canonical readings over the scales, with mosquitto_pub -l (fast, in C; `parallel`
+    of them at a time)."""
     per = total // len(scales)
-    procs = []
+    times = reading_times(per, now)
+    running = []
     for i, (device_id, secret) in enumerate(scales):
-        lines = b"\n".join(json.dumps({"seq": s, "ts": ts, "weight_g": 300 + s % 900},
+        lines = b"\n".join(json.dumps({"seq": s, "ts": times[s - 1], "weight_g": 300 + s % 900},
                                       separators=(",", ":")).encode()
                            for s in range(1, per + 1)) + b"\n"
         p = subprocess.Popen(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-u",
@@ -109,8 +130,10 @@ def publish_backlog(port, scales, total, ts):
                              stdin=subprocess.PIPE)
         p.stdin.write(lines)
         p.stdin.close()
-        procs.append(p)
-    for p in procs:
+        running.append(p)
+        if len(running) >= parallel:
+            assert running.pop(0).wait() == 0
+    for p in running:
         assert p.wait() == 0
     return per * len(scales)
 
@@ -334,12 +357,16 @@ def stop(proc) -> None:
 
 
 def steady_delay(port, scales, db, rate, seconds, first_seq=10_000_000):
-    """Publish at `rate` readings/s; return publish-to-visible delays in ms."""
-    device_id, secret = scales[0]
-    c = client(device_id, device_id, secret, clean=True)  # a scale connects as itself
-    c.max_inflight_messages_set(1000)
-    c.connect("127.0.0.1", port)
-    c.loop_start()
+    """Publish at `rate` readings/s from STEADY_SCALES scales in turn (seqs unique across
+    them); return publish-to-visible delays in ms."""
+    publishers = []
+    for device_id, secret in scales[:STEADY_SCALES]:
+        c = client(device_id, device_id, secret, clean=True)  # a scale connects as itself
+        c.max_inflight_messages_set(1000)
+        c.connect("127.0.0.1", port)
+        c.loop_start()
+        publishers.append((device_id, c))
+    devices = [device_id for device_id, _ in publishers]
     sent: dict[int, float] = {}
     seen: dict[int, float] = {}
     stop = threading.Event()
@@ -348,7 +375,7 @@ def steady_delay(port, scales, db, rate, seconds, first_seq=10_000_000):
         last = first_seq - 1
         while not stop.is_set() or len(seen) < len(sent):
             with db.session() as s:
-                rows = s.scalars(select(WeighIn.seq).where(WeighIn.device_id == device_id,
+                rows = s.scalars(select(WeighIn.seq).where(WeighIn.device_id.in_(devices),
                                                            WeighIn.seq > last)).all()
             now = time.perf_counter()
             for seq in rows:
@@ -370,19 +397,24 @@ def steady_delay(port, scales, db, rate, seconds, first_seq=10_000_000):
         seq = first_seq + i
         payload = json.dumps({"seq": seq, "ts": dt.datetime.now(dt.timezone.utc).isoformat(),
                               "weight_g": 400 + i % 300})
+        device_id, c = publishers[i % len(publishers)]
         sent[seq] = time.perf_counter()
         c.publish(f"zw/scales/{device_id}/weighin", payload, qos=1)
     stop_at[0] = time.perf_counter()
     stop.set()
     watcher.join()
-    c.disconnect()
-    c.loop_stop()
+    for _device_id, c in publishers:
+        c.disconnect()
+        c.loop_stop()
     return [(seen[s] - sent[s]) * 1000 for s in sent if s in seen], len(sent) - len(seen)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readings", type=int, default=100_000)
+    parser.add_argument("--households", type=int, default=1000,
+                        help="households, each with its own scale (1: the old shape, one "
+                             f"household with {SCALES_OF_ONE} scales)")
     parser.add_argument("--naive-seconds", type=float, default=15)
     parser.add_argument("--steady-rate", type=float, default=500)
     parser.add_argument("--steady-seconds", type=float, default=20)
@@ -419,16 +451,21 @@ def run(args, instance: Path, work: Path, url: str) -> None:
     db = Database(url, connect_args={"application_name": "zw-bench"}
                   if url.startswith("postgresql") else {})
     database = url.rsplit("/", 1)[1].split("?", 1)[0] if url.startswith("postgresql") else None
-    today = dt.date.today()
-    scales = []
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    # the edition started before the oldest reading (SPREAD_DAYS ago), on a first of month
+    start = (now.date() - dt.timedelta(days=SPREAD_DAYS + 2)).replace(day=1)
+    count = max(args.households, SCALES_OF_ONE if args.households == 1 else 1)
+    secret = "bench-scale-secret"  # one for all: a scale's hash costs tens of ms to make
     with db.session() as s:
         edition = services.create_edition(s, slug=f"bench-{os.getpid()}", name="Bench",
-                                          start=today.replace(day=1))
-        home = services.create_household(s, edition, name="Bench", persons=3)
-        for i in range(SCALES):
-            device, secret = provision_device(s, home, device_id=f"bench-{i:02d}")
-            scales.append((device.id, secret))
-    ts = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+                                          start=start)
+        homes = [services.create_household(s, edition, name=f"Bench {i}", persons=1 + i % 5)
+                 for i in range(args.households)]
+        hashed = generate_password_hash(secret)
+        s.add_all(Device(id=f"bench-{i:04d}", household=homes[i % len(homes)],
+                         stream="residual", firmware="canonical", label="",
+                         secret_hash=hashed) for i in range(count))
+    scales = [(f"bench-{i:04d}", secret) for i in range(count)]
 
     port = free_port()
     admin_pw, ingest_pw = "bench-admin", "bench-ingest"
@@ -456,8 +493,7 @@ def run(args, instance: Path, work: Path, url: str) -> None:
         pinner.start()
     try:
         with DynsecClient("127.0.0.1", port, "zw-admin", admin_pw) as admin:
-            for device_id, secret in scales:
-                admin.add_scale(device_id, secret)
+            admin.add_scales(dict(scales))
         sessions = ["bench-raw", "bench-naive", INGEST_ID]
         if not args.no_one_process:
             sessions.append(INGEST_ONE_ID)
@@ -466,9 +502,11 @@ def run(args, instance: Path, work: Path, url: str) -> None:
         for cid in sessions:
             register_session(port, cid, "zw-ingest", ingest_pw)
         t = time.perf_counter()
-        total = publish_backlog(port, scales, args.readings, ts)
+        total = publish_backlog(port, scales, args.readings, now)
         print(f"backlog: {total} readings queued for {len(sessions)} sessions in "
-              f"{time.perf_counter() - t:.1f}s (mosquitto_pub -l, 10 scales)")
+              f"{time.perf_counter() - t:.1f}s (mosquitto_pub -l, {args.households} "
+              f"households, {len(scales)} scales, {total // len(scales)} readings each over "
+              f"{reading_times(total // len(scales), now)[0][:10]} .. {now.date()})")
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
 
         raw = drain_raw(port, "zw-ingest", ingest_pw, total)

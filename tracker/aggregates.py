@@ -6,21 +6,30 @@ still reads every one of those rows on every request (measured in docs/scaling.m
 table holds one row per household × month (≤ 10 per household), read in a fraction of the
 time. The price is keeping it exact, which this module does in one way for every path:
 
-* **Recompute, never increment.** A write marks the (household, segment) cells it touches; the
-  cells are then deleted and rebuilt from the raw rows by one grouped ``INSERT ... SELECT``
-  (`refresh`), in the writer's transaction. An increment would have to know each row's old
-  status, stream, weight and time; a recompute cannot drift, and costs a few hundred rows.
+* **Recompute, never increment** — but for rows known to be new. A write marks the
+  (household, segment) cells it touches; the cells are then deleted and rebuilt from the raw
+  rows by one grouped ``INSERT ... SELECT`` (`refresh`), in the writer's transaction. An
+  increment would have to know each row's old status, stream, weight and time; a recompute
+  cannot drift, and costs a few hundred rows. The exception is the ingest (`add_new`): it
+  only inserts (``ON CONFLICT DO NOTHING``), and when the insert's row count says every row
+  of the batch went in, those rows had no previous state, so their cells get exactly what
+  the grouped statement would add: their sums and counts added, ``last_at`` the later of the
+  two (one upsert). A recompute there re-read every row of each touched cell for each batch
+  of a few readings: a household's month of a busy scale (issue 19's bench: 100,000 rows in
+  one cell, 1.1 s per batch; docs/scaling.md). When the count is short (another ingest
+  stored some of them first), the batch's cells are recomputed as any other write's.
 * **Every path, without a call in each.** Session hooks (`install`) see what the ORM flushes
   (web form, API, offline replays, corrections, staff reviews, deletions) and the ORM bulk
   statements on weigh-ins (CSV import's multi-row insert, erasure's delete); the ingest, which
-  writes through the driver, calls `refresh` once per batch. Deleting a household (erasure)
+  writes through the driver, calls `add_new` once per batch. Deleting a household (erasure)
   deletes its cells by the foreign key's cascade. An edition whose start, length, time zone or
   counted bins change (only allowed before it starts) has its cells rebuilt.
 * **Concurrent writers** (PostgreSQL): the households of the touched cells are locked
-  (``FOR NO KEY UPDATE``, in id order) before their cells are rebuilt, so two transactions
-  writing for one household rebuild its cells one after the other, the second one reading
-  the first one's rows (READ COMMITTED takes a new snapshot per statement). SQLite has one
-  writer at a time.
+  (``FOR NO KEY UPDATE``, in id order) before their cells are rebuilt or incremented, so two
+  transactions writing for one household change its cells one after the other, the second
+  one reading the first one's rows and cells (READ COMMITTED takes a new snapshot per
+  statement): a rebuild after an increment counts the increment's rows, an increment after a
+  rebuild adds to it what it could not see. SQLite has one writer at a time.
 
 Sizes and absences are not in the aggregates: they are small, and the method reads them raw.
 `verify` recomputes every cell of an edition from the raw rows and lists the differences
@@ -33,6 +42,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable
@@ -239,6 +249,140 @@ def refresh(conn: Connection, touched: Iterable[tuple[int, object]],
         _rebuild(conn, *by_edition[eid], members[eid], 0, _EVERY_SEGMENT)
     for eid, (first, last, hids) in spans.items():
         _rebuild(conn, *by_edition[eid], hids, first, last)
+
+
+# ------------------------------------------------------------------ new rows: an increment
+def block_of(bounds: tuple[dt.datetime, ...], instant: dt.datetime) -> int:
+    """The week block (0..3) the grouped statement gives an instant: its block in its month,
+    0 before the start and from the end on."""
+    i = bisect.bisect_right(bounds, instant)
+    return 0 if i >= len(bounds) else (max(i, 1) - 1) % 4
+
+
+def new_row_cells(calendars: dict[int, tuple], rows) -> dict[tuple[int, int], list]:
+    """(household_id, month) -> the VALUE_COLUMNS these new rows add to the cell (`last_at`:
+    their latest time), as the grouped statement computes them. `calendars`: household id ->
+    (bounds, counted bins); `rows`: (household_id, measured_at, status, stream, weight_g); a
+    household missing from `calendars` (gone) adds nothing."""
+    cells: dict[tuple[int, int], list] = {}
+    for hid, when, status, stream, grams in rows:
+        calendar = calendars.get(hid)
+        if calendar is None:
+            continue
+        bounds, counted = calendar
+        instant = _instant(when)
+        key = (hid, segment_of(bounds, instant))
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = [0, 0, 0, 0, 0, 0, 0, 0, 0, instant]
+        elif instant > cell[9]:
+            cell[9] = instant
+        if status == "accepted":
+            if stream in counted:
+                cell[0] += grams
+                cell[1 + block_of(bounds, instant)] += 1
+            else:
+                cell[5] += grams
+                cell[6] += 1
+        elif status == "flagged":
+            cell[7] += 1
+        elif status == "rejected":
+            cell[8] += 1
+    return cells
+
+
+def _calendars(conn: Connection, household_ids) -> dict[int, tuple]:
+    """Household id -> (bounds, counted bins) of its edition, the households locked as `_lock`
+    does (PostgreSQL, one statement: FOR NO KEY UPDATE OF households, in id order).
+
+    The driver's SQL with the ids as one array (PostgreSQL) or one JSON text (SQLite): an
+    ``IN`` of a batch's few hundred households cost more to expand in SQLAlchemy and convert
+    in psycopg than the query itself."""
+    ids = sorted(household_ids)
+    query = ("SELECT h.id, e.start_date, e.months, e.timezone, e.counted_streams "
+             "FROM households h JOIN editions e ON e.id = h.edition_id WHERE h.id ")
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(query + "= ANY(%s::integer[]) ORDER BY h.id "
+                                    "FOR NO KEY UPDATE OF h", (_pg_array(ids),))
+    elif conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql(query + "IN (SELECT value FROM json_each(?))",
+                                    (json.dumps(ids),))
+    else:
+        return _calendars_portable(conn, ids)
+    out = {}
+    for hid, start, months, zone, counted in rows:
+        if isinstance(start, str):  # SQLite: the driver's text
+            start, counted = dt.date.fromisoformat(start), json.loads(counted)
+        out[hid] = (block_bounds(start, months, zone), tuple(counted))
+    return out
+
+
+def _pg_array(values) -> str:
+    """A list of integers or UTC datetimes as PostgreSQL's array text (cast in the SQL):
+    psycopg's dump of a Python list of ints picks a type per element, which cost more than
+    the upsert itself for a batch's few hundred cells."""
+    return "{" + ",".join(f'"{v.isoformat()}"' if isinstance(v, dt.datetime) else str(int(v))
+                          for v in values) + "}"
+
+
+def _calendars_portable(conn: Connection, ids: list[int]) -> dict[int, tuple]:
+    """`_calendars` through SQLAlchemy (other databases)."""
+    hh, ed = Household.__table__, Edition.__table__
+    _lock(conn, ids)
+    query = (select(hh.c.id, ed.c.start_date, ed.c.months, ed.c.timezone, ed.c.counted_streams)
+             .join(ed, hh.c.edition_id == ed.c.id).where(hh.c.id.in_(ids)))
+    return {hid: (block_bounds(start, months, zone), tuple(counted))
+            for hid, start, months, zone, counted in conn.execute(query)}
+
+
+@lru_cache(maxsize=8)
+def _upsert(dialect) -> str:
+    """The driver's SQL adding cells to the stored ones (PostgreSQL: one statement over
+    arrays; others: one row per execution)."""
+    table = _table().name
+    columns = ("household_id", "month", *VALUE_COLUMNS)
+    later = "GREATEST" if dialect.name == "postgresql" else "max"
+    sets = [f"{c} = {table}.{c} + excluded.{c}" for c in VALUE_COLUMNS if c != "last_at"]
+    sets.append(f"last_at = {later}({table}.last_at, excluded.last_at)")
+    if dialect.name == "postgresql":
+        types = ("integer", "integer", "bigint", "integer", "integer", "integer", "integer",
+                 "bigint", "integer", "integer", "integer", "timestamptz")
+        source = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+    else:
+        source = "VALUES (" + ", ".join("?" for _ in columns) + ")"
+    return (f"INSERT INTO {table} ({', '.join(columns)}) {source} "
+            f"ON CONFLICT (household_id, month) DO UPDATE SET {', '.join(sets)}")
+
+
+def add_new(conn: Connection, rows, inserted: int | None = None) -> None:
+    """The cells of rows just inserted, incremented by them (the ingest; module docstring).
+
+    `rows`: (household_id, measured_at, status, stream, weight_g) of the rows the insert was
+    given; `inserted`: how many it stored (its row count). When it stored fewer (some were
+    there already: another ingest's), their cells are recomputed (`refresh`) instead."""
+    rows = [r for r in rows if r[0] is not None]
+    if not rows:
+        return
+    if inserted is not None and inserted != len(rows):
+        refresh(conn, [(r[0], r[1]) for r in rows])
+        return
+    cells = new_row_cells(_calendars(conn, {r[0] for r in rows}), rows)
+    if cells:
+        write_cells(conn, cells)
+
+
+def write_cells(conn: Connection, cells: dict[tuple[int, int], list]) -> None:
+    """Add `new_row_cells`' cells to the stored ones (one upsert)."""
+    dialect = conn.dialect
+    keys = sorted(cells)
+    if dialect.name == "postgresql":
+        columns = [[k[0] for k in keys], [k[1] for k in keys]]
+        columns += [[cells[k][i] for k in keys] for i in range(len(VALUE_COLUMNS))]
+        conn.exec_driver_sql(_upsert(dialect), tuple(_pg_array(c) for c in columns))
+        return
+    bind = _table().c.last_at.type.dialect_impl(dialect).bind_processor(dialect)
+    conn.exec_driver_sql(_upsert(dialect), [
+        (*k, *cells[k][:9], bind(cells[k][9]) if bind else cells[k][9]) for k in keys])
 
 
 def rebuild(conn: Connection, edition_id: int) -> None:

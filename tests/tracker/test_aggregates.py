@@ -1,8 +1,10 @@
 """The monthly aggregates (tracker.aggregates) stay exact through every write path.
 
 Hypothesis drives random sequences of writes through the service functions every entry point
-calls (web form, API/offline replays, CSV import, ingest batches, corrections, staff reviews,
-deletions, sizes, absences, accepted months, erasure, a transaction rolled back), then checks
+calls (web form, API/offline replays, CSV import, ingest batches on both of the ingest's paths,
+corrections, staff reviews, deletions, sizes, absences, accepted months, erasure, a transaction
+rolled back), and new rows added to their cells by `aggregates.add_new` after a driver-level
+insert that skipped some of them (before the start, after the end, rejected), then checks
 on both databases that (1) every cell equals its recomputation from the raw rows
 (`verify_all`), and (2) the progress tables read from the aggregates are identical to the
 method run on the raw rows, at dates inside months, on a month's last day and after the end.
@@ -19,6 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dashboards.method import cohort_progress, household_progress, week_coverage
 from tracker import aggregates, clock, services
@@ -28,7 +32,9 @@ from tracker.models import WeighIn
 from tracker.progress import compute, edition_params, load_frames, weeks
 from tracker.services import coverage, imports, offline, privacy
 from tracker.services.devices import provision_device
-from tracker.services.ingest import ScaleReading, record_scale_readings
+from tracker.services import ingest_pipeline
+from tracker.services.ingest import (ScaleReading, prepare_scale_readings,
+                                     record_scale_readings)
 
 ZONE = ZoneInfo("Europe/Paris")
 START = dt.date(2026, 1, 31)  # month ends from the start: Feb 28, Mar 31, Apr 30
@@ -44,23 +50,42 @@ weight = st.sampled_from([250, 1200, 3000, 16_000])  # 16 kg: flagged
 stream = st.sampled_from(STREAMS)
 who = st.integers(0, HOUSEHOLDS - 1)
 pick = st.integers(0, 10_000)  # an existing weigh-in, by index modulo their number
-OPS = st.one_of(
-    st.tuples(st.just("web"), who, when, stream, weight),
-    st.tuples(st.just("api"), who, when, stream, weight, st.booleans()),
-    st.tuples(st.just("import"), st.lists(st.tuples(who, day, stream, weight), min_size=1,
-                                          max_size=4)),
-    st.tuples(st.just("ingest"), st.lists(st.tuples(who, when, weight, st.booleans()),
-                                          min_size=1, max_size=5)),
-    st.tuples(st.just("correct"), pick, st.one_of(st.none(), stream),
-              st.one_of(st.none(), weight), st.one_of(st.none(), when)),
-    st.tuples(st.just("review"), pick, st.sampled_from(["accepted", "rejected"])),
-    st.tuples(st.just("delete"), pick),
-    st.tuples(st.just("size"), who, st.integers(1, 6), day),
-    st.tuples(st.just("absence"), who, day, st.integers(0, 12)),
-    st.tuples(st.just("accept"), who, st.integers(1, MONTHS)),
-    st.tuples(st.just("erase"), who),
-    st.tuples(st.just("rollback"), who, when, stream, weight),
-)
+
+
+def _op(name, *parts):
+    """(name, a strategy of (name, *parts)): one kind of write of `_apply`."""
+    return name, st.tuples(st.just(name), *parts)
+
+
+OPS_BY_KIND = dict((
+    _op("web", who, when, stream, weight),
+    _op("api", who, when, stream, weight, st.booleans()),
+    _op("import", st.lists(st.tuples(who, day, stream, weight), min_size=1, max_size=4)),
+    # readings: household, time, weight, the bin it names (None: the scale's), a redelivery
+    # (of the batch's previous reading, of an earlier batch's); days past the end: refused.
+    # Pipelined: PostgreSQL's path (tracker.services.ingest_pipeline), else the plain one.
+    _op("ingest", st.lists(st.tuples(who, when, weight, st.one_of(st.none(), stream),
+                                     st.sampled_from(["new", "batch", "old"])),
+                           min_size=1, max_size=8),
+        st.booleans()),
+    # rows inserted by the driver (ON CONFLICT DO NOTHING) then given to add_new, as the
+    # ingest does, dated from before the start to after the end, any status; a repeat is a
+    # (device, seq) already stored: the row count is short and the cells are recomputed
+    _op("new_rows", st.lists(st.tuples(
+        who, st.tuples(st.integers(-4, 95), st.integers(0, 23), st.sampled_from([0, 59])),
+        stream, weight, st.sampled_from(["accepted", "flagged", "rejected"]), st.booleans()),
+        min_size=1, max_size=6)),
+    _op("correct", pick, st.one_of(st.none(), stream), st.one_of(st.none(), weight),
+        st.one_of(st.none(), when)),
+    _op("review", pick, st.sampled_from(["accepted", "rejected"])),
+    _op("delete", pick),
+    _op("size", who, st.integers(1, 6), day),
+    _op("absence", who, day, st.integers(0, 12)),
+    _op("accept", who, st.integers(1, MONTHS)),
+    _op("erase", who),
+    _op("rollback", who, when, stream, weight),
+))
+OPS = st.one_of(*OPS_BY_KIND.values())
 
 
 def _at(w) -> dt.datetime:
@@ -85,6 +110,8 @@ class World:
         self.staff = services.create_account(s, email=f"staff-{n}@example.org",
                                              password="motdepasse-123", role="staff")
         self.seq = itertools.count(1)
+        self.sent: list[tuple[str, int]] = []  # (device, seq) of the readings sent
+        self.raw: list[tuple[str, int]] = []  # and of the rows of "new_rows"
         s.commit()
 
     def household(self, s, i):
@@ -128,12 +155,44 @@ def _apply(s, world: World, op) -> None:
         if not report.ok:
             s.rollback()
     elif kind == "ingest":
+        readings, pipelined = args
         batch = []
-        for i, w, g, repeat in args[0]:
-            seq = next(world.seq) if not repeat or not batch else batch[-1].seq
-            batch.append(ScaleReading(device_id=world.devices[i], seq=seq, weight_g=g,
+        for i, w, g, bin_, repeat in readings:
+            if repeat == "batch" and batch:
+                device, seq = batch[-1].device_id, batch[-1].seq
+            elif repeat == "old" and world.sent:
+                device, seq = world.sent[len(batch) % len(world.sent)]
+            else:
+                device, seq = world.devices[i], next(world.seq)
+            batch.append(ScaleReading(device_id=device, seq=seq, weight_g=g, stream=bin_,
                                       measured_at=_at(w), topic="t", payload=b"{}"))
-        record_scale_readings(s, batch, now=NOW)
+        world.sent += [(r.device_id, r.seq) for r in batch]
+        if pipelined and ingest_pipeline.pipeline_available(s):
+            prepared = prepare_scale_readings(s, batch, now=NOW)
+            ingest_pipeline.store_batch(s, prepared, [], [], now=NOW, max_per_hour=3)
+        else:
+            record_scale_readings(s, batch, now=NOW, max_per_hour=3)
+    elif kind == "new_rows":
+        rows, inserted = [], 0
+        conn = s.connection()  # not the session: no hook sees these inserts
+        table = WeighIn.__table__
+        for i, w, bin_, g, status, repeat in args[0]:
+            h = world.household(s, i)
+            if h is None:
+                continue
+            if repeat and world.raw:
+                device, seq = world.raw[len(rows) % len(world.raw)]
+            else:
+                device, seq = world.devices[i], next(world.seq)
+                world.raw.append((device, seq))
+            row = {"household_id": h.id, "stream": bin_, "weight_g": g, "measured_at": _at(w),
+                   "source": "scale", "status": status, "flag_reason": "", "note": "",
+                   "created_at": NOW, "device_id": device, "seq": seq}
+            insert = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)
+            inserted += conn.execute(insert(table).on_conflict_do_nothing(
+                index_elements=["device_id", "seq"]), row).rowcount
+            rows.append((h.id, row["measured_at"], status, bin_, g))
+        aggregates.add_new(conn, rows, inserted)
     elif kind == "correct":
         k, bin_, g, w = args
         found = world.weighin(s, k)
@@ -228,6 +287,50 @@ def test_random_writes_keep_the_aggregates_exact(session, frozen, ops):
             session.rollback()
     check(session, session.merge(world.edition))
     assert not any(aggregates.verify_all(session).values())
+
+
+INGEST_OPS = st.one_of(*(OPS_BY_KIND[name] for name in
+                         ("ingest", "new_rows", "web", "correct", "review", "delete")))
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=st.lists(INGEST_OPS, min_size=2, max_size=12))
+def test_ingest_batches_add_exactly_what_a_recompute_finds(session, frozen, ops):
+    """The increment of the ingest's new rows (aggregates.add_new), mixed with the writes
+    that recompute: every cell equals its recomputation after each write."""
+    world = World(session)
+    edition = session.merge(world.edition)
+    for op in ops:
+        try:
+            _apply(session, world, op)
+        except DomainError:
+            session.rollback()
+        assert aggregates.verify(session.connection(), edition) == [], op
+
+
+def test_add_new_counts_as_the_grouped_statement(session, frozen):
+    """One cell of each kind by hand: before the start, each week block, a month's last
+    minute, after the end; accepted in a counted bin and in another, flagged, rejected."""
+    world = World(session)
+    h = world.household(session, 0)
+    conn = session.connection()
+    rows = [(-2, "residual", "accepted"), (0, "residual", "accepted"),
+            (8, "glass", "accepted"), (15, "biowaste", "accepted"), (27, "packaging", "flagged"),
+            (28, "residual", "rejected"), (59, "residual", "accepted"), (90, "glass", "accepted")]
+    for n, (d, bin_, status) in enumerate(rows):
+        conn.execute(WeighIn.__table__.insert(), {
+            "household_id": h.id, "stream": bin_, "weight_g": 100 + n, "source": "scale",
+            "measured_at": _at((d, 23, 59)), "status": status, "flag_reason": "", "note": "",
+            "created_at": NOW})
+    aggregates.add_new(conn, [(h.id, _at((d, 23, 59)), status, bin_, 100 + n)
+                              for n, (d, bin_, status) in enumerate(rows)], len(rows))
+    table = aggregates._table()
+    assert session.scalar(select(func.count()).select_from(table)
+                          .where(table.c.household_id == h.id)) == 5  # months 0, 1, 2, 3, 4
+    assert aggregates.verify(conn, world.edition) == []
+    aggregates.add_new(conn, [(h.id, _at((3, 9, 0)), "accepted", "residual", 1)], 1)
+    assert [d.month for d in aggregates.verify(conn, world.edition)] == [1]  # no such row
 
 
 def test_scale_readings_outside_the_months_and_an_edition_moved(session, frozen):

@@ -210,13 +210,13 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
     if decided.rows:
         statement, names = _prepared_insert(dialect)
         if names is None:
-            session.connection().exec_driver_sql(statement, decided.rows)
+            inserted = session.connection().exec_driver_sql(statement, decided.rows)
         else:
-            session.connection().exec_driver_sql(
+            inserted = session.connection().exec_driver_sql(
                 statement, [tuple(row[name] for name in names) for row in decided.rows])
-    # the monthly aggregates of the cells this batch touched, in its transaction (issue 19)
-    aggregates.refresh(session.connection(),
-                       [(row["household_id"], row["measured_at"]) for row in decided.rows])
+        # the monthly aggregates of the cells this batch touched, in its transaction (issue
+        # 19): incremented by the new rows (all new when the row count says so)
+        aggregates.add_new(session.connection(), new_rows(decided.rows), inserted.rowcount)
     add_counts(session, decided.added)
     if decided.devices:
         for device in session.scalars(select(Device).where(Device.id.in_(decided.devices))):
@@ -225,6 +225,13 @@ def store_prepared_readings(session: Session, prepared: PreparedReadings, *,
                 device.battery_pct = prepared.last_battery[device.id]
         session.flush()
     return result
+
+
+def new_rows(rows: list[dict]) -> list[tuple]:
+    """(household_id, measured_at, status, stream, weight_g) of rows to insert: what
+    `aggregates.add_new` adds up."""
+    return [(row["household_id"], row["measured_at"], row["status"], row["stream"],
+             row["weight_g"]) for row in rows]
 
 
 @dataclass

@@ -32,7 +32,8 @@ from tracker import aggregates
 from tracker.domain import FLAG_WEIGHT_G
 from tracker.services.ingest import (BatchResult, PreparedReadings, Refusal,
                                      dead_letter_fingerprint, dead_letter_rows,
-                                     decide_prepared, fresh_refusals, _prepared_insert)
+                                     decide_prepared, fresh_refusals, new_rows,
+                                     _prepared_insert)
 from tracker.services.weighins import MEDIAN_MIN_SAMPLES
 
 #: stream_median's window (tracker.services.weighins): the last 50 accepted weigh-ins.
@@ -93,8 +94,10 @@ class StoredBatch:
     result: BatchResult
     fresh: list[Refusal] = field(default_factory=list)
     unknown_statuses: list[str] = field(default_factory=list)
-    #: (household_id, measured_at) of the rows written: the monthly aggregates' cells to rebuild
-    touched: list[tuple] = field(default_factory=list)
+    #: (household_id, measured_at, status, stream, weight_g) of the rows given to the insert,
+    #: and how many it stored: the monthly aggregates' increment (aggregates.add_new)
+    rows: list[tuple] = field(default_factory=list)
+    inserted: int = 0
 
 
 def pipeline_available(session: Session) -> bool:
@@ -123,7 +126,7 @@ def store_batch(session: Session, prepared: PreparedReadings, refusals: list[Ref
                         insert=insert or INSERT)
         # the monthly aggregates of the cells this batch touched, in its transaction (issue
         # 19): the pipelines are done, the connection is an ordinary one again
-        aggregates.refresh(connection, stored.touched)
+        aggregates.add_new(connection, stored.rows, stored.inserted)
         return stored
     except dialect.loaded_dbapi.Error as exc:
         lost = bool(pg.closed or getattr(pg, "broken", False))
@@ -186,14 +189,15 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
                     copy.write_row(tuple(row[name] for name in _COLUMNS))
     with pg.pipeline():
         cursor = pg.cursor()
+        inserts = pg.cursor()  # its own: the row count of the weigh-ins' insert
         if decided.rows and insert == "executemany":
             statement, names = _prepared_insert(dialect)
-            cursor.executemany(statement, decided.rows if names is None else
+            inserts.executemany(statement, decided.rows if names is None else
                                [tuple(row[name] for name in names) for row in decided.rows])
         elif decided.rows and insert == "unnest":
-            cursor.execute(_UNNEST, [[row[name] for row in decided.rows] for name in _COLUMNS])
+            inserts.execute(_UNNEST, [[row[name] for row in decided.rows] for name in _COLUMNS])
         elif decided.rows:
-            cursor.execute(_FROM_STAGE)
+            inserts.execute(_FROM_STAGE)
         if decided.added:
             cursor.executemany(_ADD_COUNTS, [(d, h, n) for (d, h), n in
                                              sorted(decided.added.items())])
@@ -212,8 +216,8 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
                  else json.dumps(row["reason_params"])}
                 for row in dead_letter_rows(fresh, now)])
     unknown = [device for device, one in status_cursors if one.rowcount == 0]
-    return StoredBatch(result, [r for r, _ in fresh], unknown,
-                       [(row["household_id"], row["measured_at"]) for row in decided.rows])
+    return StoredBatch(result, [r for r, _ in fresh], unknown, new_rows(decided.rows),
+                       inserts.rowcount if decided.rows else 0)
 
 
 def _median(weights: list[int]) -> float | None:
