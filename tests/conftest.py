@@ -8,12 +8,14 @@ migrated once, and every test starts from empty tables. A missing back-end fails
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 
 from tracker import services
 from tracker.config import Config
@@ -25,6 +27,27 @@ pytest_plugins = ["tests.support.broker"]
 PG_URL = os.environ.get("ZW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = [b.strip() for b in os.environ.get("ZW_TEST_DATABASES", "sqlite,postgresql").split(",")
             if b.strip()]
+
+
+#: A cheap hash for the tests' accounts and scales. scrypt (werkzeug's default, what production
+#: stores) costs 0.25 to 0.7 s a hash or a check on the CI machine, and the `world` fixture alone
+#: hashes three passwords: most tests check who may do what, not the hash's strength. The real
+#: hash keeps its own tests (tests/tracker/test_password_hash.py, marked `real_password_hash`,
+#: which turns this off); the unknown-email dummy is swapped too, so both sign-in paths still
+#: cost the same.
+FAST_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, monkeypatch):
+    if request.node.get_closest_marker("real_password_hash"):
+        return
+    import tracker.services.accounts
+    import tracker.services.devices
+
+    for module in (tracker.services.accounts, tracker.services.devices):
+        monkeypatch.setattr(module, "generate_password_hash", FAST_HASH)
+    monkeypatch.setattr(tracker.services.accounts, "_DUMMY_HASH", FAST_HASH("not-a-password"))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from tests.security.conftest import fast_password_hashing  # noqa: F401  (cheap hashes)
 from tests.support.browser import Watch, browser, live_server, phone  # noqa: F401
 from tracker import services
 from tracker.models import Household
