@@ -5,6 +5,12 @@ Tests that take `app`, `client`, `runner` or `session` run once per database bac
 (default: the local server, database `test`); each test session creates its own database there,
 migrated once, and every test starts from empty tables (rows deleted, sequences back to 1). A
 missing back-end fails, never skips.
+
+Browser tests (marked `browser`) run on the first back-end only (SQLite by default): they check
+what chromium does with the pages (layout, scripts, CSP, accessibility, offline queue), and
+every page they open is also rendered, for each role, on both back-ends by
+tests/security/test_pages_html.py and the access matrix, and its data tested there and in
+tests/web, tests/staff and tests/life. Each browser test costs a chromium session (seconds).
 """
 from __future__ import annotations
 
@@ -78,6 +84,15 @@ def _pg_database():
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)  # the mark, seen by pytest, then overrides the fixture's params
+def pytest_generate_tests(metafunc):
+    """Browser tests: one back-end (see the module's docstring)."""
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "browser"):
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("database_url", BACKENDS[:1], indirect=True))
 
 
 @pytest.fixture(params=BACKENDS)
