@@ -3,17 +3,27 @@
 Tests that take `app`, `client`, `runner` or `session` run once per database back-end
 (`ZW_TEST_DATABASES=sqlite,postgresql` by default). PostgreSQL comes from `ZW_TEST_PG_URL`
 (default: the local server, database `test`); each test session creates its own database there,
-migrated once, and every test starts from empty tables. A missing back-end fails, never skips.
+migrated once, and every test starts from empty tables (rows deleted, sequences back to 1). A
+missing back-end fails, never skips.
+
+Browser tests (marked `browser`) run on the first back-end only (SQLite by default): they check
+what chromium does with the pages (layout, scripts, CSP, accessibility, offline queue), and
+every page they open is also rendered, for each role, on both back-ends by
+tests/security/test_pages_html.py and the access matrix, and its data tested there and in
+tests/web, tests/staff and tests/life. Each browser test costs a chromium session (seconds).
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import uuid
 
+import jinja2
 import pytest
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 
 from tracker import services
 from tracker.config import Config
@@ -27,11 +37,35 @@ BACKENDS = [b.strip() for b in os.environ.get("ZW_TEST_DATABASES", "sqlite,postg
             if b.strip()]
 
 
+#: A cheap hash for the tests' accounts and scales. scrypt (werkzeug's default, what production
+#: stores) costs 0.25 to 0.7 s a hash or a check on the CI machine, and the `world` fixture alone
+#: hashes three passwords: most tests check who may do what, not the hash's strength. The real
+#: hash keeps its own tests (tests/tracker/test_password_hash.py, marked `real_password_hash`,
+#: which turns this off); the unknown-email dummy is swapped too, so both sign-in paths still
+#: cost the same.
+FAST_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, monkeypatch):
+    if request.node.get_closest_marker("real_password_hash"):
+        return
+    import tracker.services.accounts
+    import tracker.services.devices
+
+    for module in (tracker.services.accounts, tracker.services.devices):
+        monkeypatch.setattr(module, "generate_password_hash", FAST_HASH)
+    monkeypatch.setattr(tracker.services.accounts, "_DUMMY_HASH", FAST_HASH("not-a-password"))
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("db") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
     return path
+
+
+_pg_engines: dict = {}  # the session database's url -> one engine that empties it between tests
 
 
 @pytest.fixture(scope="session")
@@ -40,12 +74,26 @@ def _pg_database():
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A throwaway database: a commit need not wait for its WAL to reach the disk (what a
+        # test sees is the same; only a server crash could lose the last commits).
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = PG_URL.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
     yield url
+    if url in _pg_engines:
+        _pg_engines.pop(url).dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)  # the mark, seen by pytest, then overrides the fixture's params
+def pytest_generate_tests(metafunc):
+    """Browser tests: one back-end (see the module's docstring)."""
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "browser"):
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("database_url", BACKENDS[:1], indirect=True))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -56,11 +104,17 @@ def database_url(request, tmp_path):
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("_pg_database")
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    if url not in _pg_engines:
+        _pg_engines[url] = create_engine(url)
+    engine = _pg_engines[url]
+    # DELETE, children first, then every used sequence back to 1: what TRUNCATE ... RESTART
+    # IDENTITY did, without TRUNCATE's new files for each of the 26 tables and their indexes
+    # (1 s a test on the CI machine; this takes a few milliseconds on tables this small).
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                          "FROM pg_sequences WHERE last_value IS NOT NULL"))
     return url
 
 
@@ -71,11 +125,57 @@ def config(database_url, tmp_path):
                   mqtt_password="ingest-test")
 
 
+class _SharedTemplateCode(jinja2.BytecodeCache):
+    """Compiled templates shared by the session's apps (keyed by name and source checksum, as
+    jinja's own file cache): each test builds its own app, which compiled every page again."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
+def _share_url_builders() -> None:
+    """Each app compiles a Python function per URL rule to build its URLs (werkzeug's
+    Rule._compile_builder, ~1/8 of a web test's time): the same rule text gives the same
+    function, so the session compiles it once. Rules with defaults are left alone (their
+    defaults are folded into the code through the converters)."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    if getattr(compile_builder, "shared", False):
+        return
+    builders: dict = {}
+
+    def shared(self, append_unknown=True):
+        if self.defaults:
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    shared.shared = True
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
+
+
 @pytest.fixture
 def app(config):
     from tracker.app import create_app
 
     app = create_app(config, TESTING=True)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     yield app
     app.extensions["zw_db"].dispose()
 

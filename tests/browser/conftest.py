@@ -1,12 +1,15 @@
 """Fixtures of the browser tests: the live app, headless chromium at phone size, a seeded
-edition with a month of reference and a month of challenge for both households."""
+edition with a month of reference and a month of challenge for both households.
+
+These tests run on one database back-end (the first of ZW_TEST_DATABASES; tests/conftest.py's
+pytest_generate_tests): what they test is chromium with the pages, whose data and queries the
+web, staff, life and security tests check on both back-ends."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from tests.security.conftest import fast_password_hashing  # noqa: F401  (cheap hashes)
 from tests.support.browser import Watch, browser, live_server, phone  # noqa: F401
 from tracker import services
 from tracker.models import Household

@@ -4,11 +4,8 @@ would, and must no longer sign in; the household's other phone stays signed in a
 sign-out."""
 from __future__ import annotations
 
-import functools
-
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, _csrf_from
 from tests.security.helpers import changed_tables, snapshot
@@ -19,15 +16,6 @@ MARTIN = "martin@example.org"
 NEW_PASSWORD = "un-nouveau-mot-de-passe"
 REMEMBER = "remember_token"
 SIGNED_IN_PAGE = "/historique"  # a family page that exists with or without the account page
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """What is tested is revocation, not the hash's strength (scrypt costs ~0.25 s a hash)."""
-    import tracker.services.accounts
-
-    fast = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
-    monkeypatch.setattr(tracker.services.accounts, "generate_password_hash", fast)
 
 
 def browser(app, email=MARTIN, password=PASSWORD, remember=True):
