@@ -257,3 +257,16 @@ def database(database_url):
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """A test that runs the ingest or the bridge in pytest's own main thread lets them install
+    their SIGTERM / SIGINT handlers (stop the service); put pytest's back afterwards, or a CI
+    timeout's SIGTERM and a Ctrl-C would only stop a service that is long gone."""
+    import signal
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    yield
+    for sig, handler in kept.items():
+        if handler is not None and signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
