@@ -105,7 +105,9 @@ def database_url(request, tmp_path):
         return f"sqlite:///{path}"
     url = request.getfixturevalue("_pg_database")
     if url not in _pg_engines:
-        _pg_engines[url] = create_engine(url)
+        # pre-ping: a test that cuts the database off (tests/ingest/test_faults.py terminates
+        # every backend of it) leaves dead connections in this pool
+        _pg_engines[url] = create_engine(url, pool_pre_ping=True)
     engine = _pg_engines[url]
     # DELETE, children first, then every used sequence back to 1: what TRUNCATE ... RESTART
     # IDENTITY did, without TRUNCATE's new files for each of the 26 tables and their indexes
