@@ -370,6 +370,7 @@ def steady_delay(port, scales, db, rate, seconds, first_seq=10_000_000):
     devices = [device_id for device_id, _ in publishers]
     sent: dict[int, float] = {}
     seen: dict[int, float] = {}
+    unseen: set[int] = set()  # sent, not seen yet (a few hundred in flight at most)
     stop = threading.Event()
 
     def watch():
@@ -378,8 +379,7 @@ def steady_delay(port, scales, db, rate, seconds, first_seq=10_000_000):
         # watermark alone missed them (counted "not seen", and their delays, the longest, lost).
         last, polls = first_seq - 1, 0
         while not stop.is_set() or len(seen) < len(sent):
-            behind = [q for q in range(first_seq, last) if q in sent and q not in seen] \
-                if polls % 2 == 0 else []
+            behind = [q for q in list(unseen) if q < last] if polls % 2 == 0 else []
             with db.session() as s:
                 rows = s.scalars(select(WeighIn.seq).where(WeighIn.device_id.in_(devices),
                                                            WeighIn.seq > last)).all()
@@ -390,6 +390,7 @@ def steady_delay(port, scales, db, rate, seconds, first_seq=10_000_000):
             polls += 1
             for seq in rows:
                 seen.setdefault(seq, now)
+                unseen.discard(seq)
                 last = max(last, seq)
             if stop.is_set() and time.perf_counter() - stop_at[0] > 30:
                 break
@@ -409,6 +410,7 @@ def steady_delay(port, scales, db, rate, seconds, first_seq=10_000_000):
                               "weight_g": 400 + i % 300})
         device_id, c = publishers[i % len(publishers)]
         sent[seq] = time.perf_counter()
+        unseen.add(seq)
         c.publish(f"zw/scales/{device_id}/weighin", payload, qos=1)
     stop_at[0] = time.perf_counter()
     stop.set()
