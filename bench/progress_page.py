@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import scratch_database  # noqa: E402
+from bench.scratch import in_process_app, scratch_database  # noqa: E402
 from bench.web import seed  # noqa: E402
 
 PHONES = 20
@@ -65,12 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zw-bench-page-") as tmp, \
             scratch_database(args.database_url or f"sqlite:///{tmp}/zw.sqlite3") as url:
         tokens = seed(url, args.households, PHONES)
-        os.environ.update({"ZW_INSTANCE_PATH": tmp, "ZW_DATABASE_URL": url,
-                           "ZW_SECRET_KEY": "bench", "ZW_MQTT_PASSWORD": "bench",
-                           "ZW_BROKER_ADMIN_PASSWORD": "bench", "ZW_LOG_LEVEL": "WARNING",
-                           "ZW_RATELIMIT_ENABLED": "false"})
-        from tracker.app import create_app
-        app = create_app()
+        app = in_process_app(tmp, url, "bench")
         client = app.test_client()
         rng = random.Random(5)
         headers = [{"Authorization": f"Bearer {t}"} for t in tokens]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import random
 import re
 import sys
@@ -26,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
+
+from bench.scratch import in_process_app  # noqa: E402
 
 import tracker.services.accounts as accounts  # noqa: E402
 from tracker import clock, services  # noqa: E402
@@ -100,12 +101,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zw-snap-") as tmp:
         url = f"sqlite:///{tmp}/zw.sqlite3"
         tokens = seed(url)
-        os.environ.update({"ZW_INSTANCE_PATH": tmp, "ZW_DATABASE_URL": url,
-                           "ZW_SECRET_KEY": "snap", "ZW_MQTT_PASSWORD": "snap",
-                           "ZW_BROKER_ADMIN_PASSWORD": "snap", "ZW_LOG_LEVEL": "WARNING",
-                           "ZW_RATELIMIT_ENABLED": "false"})
-        from tracker.app import create_app
-        app = create_app()
+        app = in_process_app(tmp, url, "snap")
         client = app.test_client()
         real_now = clock.now
         try:

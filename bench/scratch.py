@@ -36,3 +36,15 @@ def scratch_database(url: str, *, keep: bool = False) -> Iterator[str]:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def in_process_app(instance: str, url: str, secret: str = "bench"):
+    """The tracker's app on `url` (instance folder `instance`), configured through the
+    environment as a deployment is, rate limits off: what the in-process benches measure."""
+    import os
+    os.environ.update({"ZW_INSTANCE_PATH": instance, "ZW_DATABASE_URL": url,
+                       "ZW_SECRET_KEY": secret, "ZW_MQTT_PASSWORD": secret,
+                       "ZW_BROKER_ADMIN_PASSWORD": secret, "ZW_LOG_LEVEL": "WARNING",
+                       "ZW_RATELIMIT_ENABLED": "false"})
+    from tracker.app import create_app
+    return create_app()

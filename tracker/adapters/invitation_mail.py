@@ -13,11 +13,10 @@ TEMPLATE = "household_invitation"
 
 def queue_invitations(session, report: invitations.Report) -> int:
     """Render and queue one mail per invitation in the session's transaction; how many."""
-    hours = int(links.LIFETIME[links.INVITE].total_seconds() // 3600)
     for invitation in report.invitations:
         household, account = invitation.household, invitation.account
         mailer.send(session, TEMPLATE, account.email, locale=account.locale,
                     household_id=household.id, household=household, edition=household.edition,
                     link=public_url_for("public_links.use_link", token=invitation.token),
-                    hours=hours)
+                    hours=links.INVITE_HOURS)
     return len(report.invitations)

@@ -22,6 +22,8 @@ SIGNIN, INVITE = LinkPurpose.SIGNIN, LinkPurpose.INVITE
 RESET = LinkPurpose.RESET  # a password reset (tracker.web.password_reset): sets a new password once
 LIFETIME = {SIGNIN: dt.timedelta(minutes=30), INVITE: dt.timedelta(days=7),
             RESET: dt.timedelta(minutes=30)}
+#: How long an invitation's link works, in hours (what the invitation mails say).
+INVITE_HOURS = int(LIFETIME[INVITE].total_seconds() // 3600)
 
 
 def token_hash(token: str) -> str:

@@ -6,9 +6,6 @@ from tracker.services import links
 from tracker.services.invitations import Invitation
 from tracker.web.common import mailer
 
-#: How long the invitation's link works, in hours (the mail says it in days).
-HOURS = int(links.LIFETIME[links.INVITE].total_seconds() // 3600)
-
 
 def queue_invitation(session, invitation: Invitation) -> None:
     """Render and queue the invitation's mail in the session's transaction (not committed)."""
@@ -21,6 +18,6 @@ def queue_invitation(session, invitation: Invitation) -> None:
                         "public_links.request_link"), **named)
     else:
         mailer.send(session, invitation.template, account.email, household_id=household.id,
-                    household=household, edition=household.edition, hours=HOURS,
+                    household=household, edition=household.edition, hours=links.INVITE_HOURS,
                     link=mailer.absolute_url("public_links.use_link", token=invitation.token),
                     **named)

@@ -48,7 +48,7 @@ def approve(enrolment_id: int):
     mailer.send(session, "invitation", account.email, household_id=household.id,
                 household=household, edition=household.edition,
                 link=mailer.absolute_url("public_links.use_link", token=token),
-                hours=int(links.LIFETIME[links.INVITE].total_seconds() // 3600))
+                hours=links.INVITE_HOURS)
     mailer.commit_and_queue()
     flash(_("%(name)s is enrolled; an invitation was sent to %(email)s.", name=household.name,
             email=account.email), "success")
