@@ -19,7 +19,9 @@ time. The price is keeping it exact, which this module does in one way for every
   one cell, 1.1 s per batch; docs/scaling.md). When the count is short (another ingest
   stored some of them first), the batch's cells are recomputed as any other write's.
 * **Every path, without a call in each.** Session hooks (`install`) see what the ORM flushes
-  (web form, API, offline replays, corrections, staff reviews, deletions) and the ORM bulk
+  (web form, API, offline replays, corrections, staff reviews, deletions; a flush that only
+  adds weigh-ins increments their cells as the ingest does, the rebuild was half of a
+  weigh-in POST's CPU) and the ORM bulk
   statements on weigh-ins (CSV import's multi-row insert, erasure's delete); the ingest, which
   writes through the driver, calls `add_new` once per batch. Deleting a household (erasure)
   deletes its cells by the foreign key's cascade. An edition whose start, length, time zone or
@@ -425,18 +427,33 @@ def _before_flush(session: Session, _context, _instances) -> None:
         session.info.setdefault("zw_aggregates_gone", []).extend(gone)
 
 
+def _new_row(obj) -> tuple | None:
+    """A flushed new weigh-in as `add_new`'s row, None when a value is not in the object (a
+    server-side default, expired): the rebuild then reads the stored row."""
+    if inspect(obj).unloaded.intersection(_WATCHED):
+        return None
+    return obj.household_id, obj.measured_at, obj.status, obj.stream, obj.weight_g
+
+
 def _after_flush(session: Session, _context) -> None:
+    """Cells of the weigh-ins this flush changed or deleted, and of the editions whose calendar
+    changed, rebuilt; a flush that only added weigh-ins (a form, an API call, an offline
+    replay) increments their cells instead (`add_new`: a plain INSERT either stores every row
+    or fails the flush, so each row is new)."""
     touched: list = session.info.pop("zw_aggregates_gone", [])
     editions: set[int] = set()
-    for obj in session.new:
-        if isinstance(obj, WeighIn):
-            touched.append((obj.household_id, obj.measured_at))
+    new = [obj for obj in session.new if isinstance(obj, WeighIn)]
     for obj in session.dirty:
         if isinstance(obj, WeighIn) and _changed(obj, _WATCHED):
             touched += _versions(obj)
         elif isinstance(obj, Edition) and obj.id is not None and \
                 _changed(obj, _EDITION_CALENDAR):
             editions.add(obj.id)
+    rows = [_new_row(obj) for obj in new]
+    if new and not touched and not editions and None not in rows:
+        add_new(session.connection(), rows)
+        return
+    touched += [(obj.household_id, obj.measured_at) for obj in new]
     if touched or editions:
         refresh(session.connection(), touched, editions)
 

@@ -54,6 +54,9 @@ def create_app(config: Config | None = None, **flask_config) -> Flask:
     from tracker.web.common import fast_i18n
 
     fast_i18n.init_app(app)  # the same gettext and decimalformat, cheaper (issue 19)
+    from tracker.web.common import figure_cells
+
+    figure_cells.init_app(app)  # the family page's cells as filters, not macros (issue 19)
     ext.csrf.init_app(app)
     ext.login_manager.init_app(app)
     app.teardown_appcontext(ext.close_db)

@@ -124,7 +124,8 @@ def _authenticate():
         if account is None:
             abort(401, description="Invalid or revoked API token.")
         g.api_account = account
-        db().commit()  # the token's "last used" (written at most every few minutes)
+        if db().info.pop(services.accounts.TOKEN_USED, False):  # its "last used" (written
+            db().commit()  # at most every few minutes)
         return
     if current_user.is_authenticated:
         if request.method not in SAFE_METHODS:

@@ -227,10 +227,9 @@ def comparison_figure(series: list[tuple[str, list[int], list[float]]],
 def percent_sign() -> Markup:
     """What follows a percentage on a page, as the page locale writes it (Babel): ``&nbsp;%``
     in French, ``%`` in English. A template global, so imported macros see it too."""
-    from tracker.web.common.figure_words import number_style
+    from tracker.web.common.figure_cells import percent_suffix
 
-    suffix = number_style().get("percent", "\u00a0%")
-    return Markup(str(escape(suffix)).replace("\u00a0", "&nbsp;"))
+    return percent_suffix()
 
 
 @bp.app_context_processor
