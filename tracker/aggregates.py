@@ -65,6 +65,9 @@ VALUE_COLUMNS = ("grams", "w1", "w2", "w3", "w4", "diverted_grams", "diverted", 
                  "rejected", "last_at")
 #: households per statement when a whole edition is verified (the progress bar's steps)
 VERIFY_CHUNK = 500
+#: Up to this many households, rows are read through SQLAlchemy, above straight from the
+#: driver (`_fetch`; `tracker.progress` reads the same way)
+SMALL_READ = 50
 
 
 def _table():
@@ -522,35 +525,87 @@ def raw_range(edition, as_of: dt.date) -> tuple[dt.datetime, dt.datetime] | None
     return (lo, hi) if hi > lo else None
 
 
-def last_weighins(conn: Connection, edition, as_of: dt.date,
-                  household_ids=None) -> dict[int, dt.datetime]:
-    """Household id → the time of its latest weigh-in dated up to `as_of` (any status): the
-    cells of the segments over by then, and the raw rows after them."""
+def last_weighin_times(conn: Connection, edition, as_of: dt.date, household_ids=None,
+                       bulk: bool = True) -> pd.Series:
+    """The time of each household's latest weigh-in dated up to `as_of` (any status), as a
+    Series of UTC Timestamps indexed by household id (households without one left out).
+
+    From the cells only, in one grouped statement: the latest time of the segments over by
+    then, and that of the segment `as_of` falls in, which holds the answer unless some of its
+    rows are dated after `as_of` (a past date looked at); only those households read their raw
+    rows (issue 19: the raw read of every household, even of an empty range, and the times as
+    Python datetimes were a fifth of the cohort page at 10,000 households)."""
     agg, hh, w = _table(), Household.__table__, WeighIn.__table__
     bounds, until = _bounds(edition), until_of(edition, as_of)
     over = [m for m in range(0, edition.months + 2)
             if (end := segment_end(bounds, m)) is not None and end <= until]
-    latest: dict[int, dt.datetime] = {}
-    if over:
-        query = (select(agg.c.household_id, func.max(agg.c.last_at))
-                 .join(hh, agg.c.household_id == hh.c.id)
-                 .where(hh.c.edition_id == edition.id, agg.c.month.between(0, max(over)))
-                 .group_by(agg.c.household_id))
-        if household_ids is not None:
-            query = query.where(agg.c.household_id.in_(household_ids))
-        latest.update(conn.execute(query).all())
-    since = segment_end(bounds, max(over)) if over else None
-    raw = (select(w.c.household_id, func.max(w.c.measured_at))
-           .join(hh, w.c.household_id == hh.c.id)
-           .where(hh.c.edition_id == edition.id, w.c.measured_at < until)
-           .group_by(w.c.household_id))
-    if since is not None:
-        raw = raw.where(w.c.measured_at >= since)
+    last_over = max(over) if over else -1
+    current = last_over + 1  # the segment `until` falls in: its rows before `until` count
+    start = segment_start(bounds, current)
+    if start is not None and start >= until:  # `until` is where it starts: none of its rows
+        current = None
+    top = current if current is not None else last_over
+    if top < 0:
+        return pd.Series([], index=pd.Index([], dtype="int64"), dtype="datetime64[ns, UTC]")
+    query = (select(agg.c.household_id,
+                    func.max(case((agg.c.month <= last_over, agg.c.last_at))),
+                    func.max(case((agg.c.month == (current if current is not None else -1),
+                                   agg.c.last_at))))
+             .join(hh, agg.c.household_id == hh.c.id)
+             .where(hh.c.edition_id == edition.id, agg.c.month.between(0, top))
+             .group_by(agg.c.household_id))
     if household_ids is not None:
-        raw = raw.where(w.c.household_id.in_(household_ids))
-    for hid, last in conn.execute(raw).all():
-        latest[hid] = max(latest[hid], last) if hid in latest else last
-    return latest
+        query = query.where(agg.c.household_id.in_(household_ids))
+    rows = _fetch(conn, query, bulk)
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    done = _utc_times([r[1] for r in rows])
+    now = _utc_times([r[2] for r in rows])
+    later = now >= np.datetime64(until.replace(tzinfo=None), "ns")  # rows after `as_of`
+    if later.any():  # in the segment: their raw rows before `until` decide
+        raw = (select(w.c.household_id, func.max(w.c.measured_at))
+               .where(w.c.household_id.in_(ids[later].tolist()), w.c.measured_at >= start,
+                      w.c.measured_at < until)
+               .group_by(w.c.household_id))
+        found = dict(conn.execute(raw).all())
+        now[later] = _utc_times([found.get(h) for h in ids[later].tolist()])
+    latest = np.fmax(done, now)  # NaT where a household has neither
+    keep = ~np.isnat(latest)
+    return pd.Series(pd.DatetimeIndex(latest[keep]).tz_localize("UTC"), index=ids[keep])
+
+
+def _utc_times(values: list) -> np.ndarray:
+    """Times as the driver gives them (SQLite: naive UTC text; PostgreSQL: aware datetimes;
+    None) as naive UTC datetime64[ns] (NaT for None), parsed at once."""
+    if not values:
+        return np.array([], dtype="datetime64[ns]")
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+    return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+
+def _fetch(conn: Connection, query, bulk: bool = True) -> list:
+    """A query's rows: straight from the DBAPI cursor (`bulk`, no Row objects, no result
+    processing) or through SQLAlchemy (a few rows: its statement cache costs less)."""
+    if not bulk:
+        return conn.execute(query).all()
+    compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positiontup:
+        params = tuple(params[k] for k in compiled.positiontup)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def last_weighins(conn: Connection, edition, as_of: dt.date,
+                  household_ids=None) -> dict[int, dt.datetime]:
+    """Household id → the time of its latest weigh-in dated up to `as_of` (any status), as
+    aware UTC datetimes (`last_weighin_times`)."""
+    bulk = household_ids is None or len(household_ids) > SMALL_READ
+    latest = last_weighin_times(conn, edition, as_of, household_ids, bulk)
+    return {hid: t.to_pydatetime() for hid, t in latest.items()}
 
 
 # ------------------------------------------------------------------ checking
@@ -614,19 +669,6 @@ def cells_frame(conn: Connection, edition, as_of: dt.date, household_ids=None,
     `bulk`: straight from the DBAPI cursor into one int64 matrix (every column is an integer;
     numpy converts the list of tuples in C: a third of the read at 10,000 households went
     into transposing rows in Python); otherwise through SQLAlchemy (a few rows)."""
-    query = cells_query(edition, as_of, household_ids)
-    if bulk:
-        compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
-        params = compiled.params
-        if compiled.positiontup:
-            params = tuple(params[k] for k in compiled.positiontup)
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            cursor.execute(str(compiled), params)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    else:
-        rows = conn.execute(query).all()
+    rows = _fetch(conn, cells_query(edition, as_of, household_ids), bulk)
     matrix = np.array(rows, dtype=np.int64).reshape(-1, len(CELL_COLUMNS))
     return pd.DataFrame(matrix, columns=list(CELL_COLUMNS))

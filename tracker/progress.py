@@ -54,7 +54,7 @@ class Frames:
 HOUSEHOLD_COLUMNS = {"household_id": "int64", "name": object}
 SIZE_COLUMNS = {"household_id": "int64", "persons": "int64", "valid_from": object}
 #: Up to this many households, rows are read through SQLAlchemy (see `_read_columns`).
-SMALL_READ = 50
+SMALL_READ = aggregates.SMALL_READ
 ABSENCE_COLUMNS = {"household_id": "int64", "date_from": object, "date_to": object}
 ACCEPTED_COLUMNS = {"household_id": "int64", "month": "int64"}
 WEIGHIN_COLUMNS = {"household_id": "int64", "epoch_ms": "int64", "stream": object,

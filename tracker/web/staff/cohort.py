@@ -81,7 +81,8 @@ def cohort_context(edition: Edition) -> dict:
     sort = _choice("tri", pv.SORTS, "progres")
     descending = _choice("sens", ("asc", "desc"), "desc" if sort != "nom" else "asc") == "desc"
     which = _choice("filtre", pv.FILTERS, "tous")
-    frame = pv.cohort_frame(hp, month, pv.last_weighins(session, edition, as_of), edition, as_of)
+    frame = pv.cohort_frame(hp, month, pv.last_weighin_days(session, edition, as_of), edition,
+                            as_of)
     shown = pv.sort_frame(pv.filter_frame(frame, which), sort, descending)
     pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int)), pages)
