@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from dashboards.export import excel_fr_csv, progress_csv, progress_csv_excel_fr, progress_xlsx
-from dashboards.figures import cohort_figure, household_figure_spec
+from dashboards.figures import cohort_figure_spec, household_figure_spec
 from dashboards.reading import cohort_as_read, too_early_months
 from dashboards.sentences import current_sentence
 from tracker import services
@@ -100,7 +100,7 @@ def cohort_context(edition: Edition) -> dict:
         cohort=pv.records(cohort), current=pv.records(cohort[cohort["month"] == month])[0],
         too_early=bool(frame["too_early"].any()),
         months=sorted(hp["month"].unique().tolist()),
-        chart=embed(cohort_figure(cohort, labels=labels, goal_pct=edition.target_pct,
+        chart=embed(cohort_figure_spec(cohort, labels=labels, goal_pct=edition.target_pct,
                                   title=f"{labels.cohort_title} · {edition.name}"),
                     "cohort-chart"))
     return context
