@@ -530,11 +530,13 @@ def last_weighin_times(conn: Connection, edition, as_of: dt.date, household_ids=
     """The time of each household's latest weigh-in dated up to `as_of` (any status), as a
     Series of UTC Timestamps indexed by household id (households without one left out).
 
-    From the cells only, in one grouped statement: the latest time of the segments over by
-    then, and that of the segment `as_of` falls in, which holds the answer unless some of its
-    rows are dated after `as_of` (a past date looked at); only those households read their raw
-    rows (issue 19: the raw read of every household, even of an empty range, and the times as
-    Python datetimes were a fifth of the cohort page at 10,000 households)."""
+    From the cells only: segments follow each other in time and a cell exists only while it
+    holds a row, so the latest weigh-in of the segments over by then is the ``last_at`` of
+    the household's last cell among them (one index step back, no grouping), and that of the
+    segment `as_of` falls in holds the answer unless some of its rows are dated after `as_of`
+    (a past date looked at): only those households read their raw rows. (Issue 19: a grouped
+    max over every cell and a raw read of every household, even of an empty range, with the
+    times as Python datetimes, were a fifth of the cohort page at 10,000 households.)"""
     agg, hh, w = _table(), Household.__table__, WeighIn.__table__
     bounds, until = _bounds(edition), until_of(edition, as_of)
     over = [m for m in range(0, edition.months + 2)
@@ -543,19 +545,15 @@ def last_weighin_times(conn: Connection, edition, as_of: dt.date, household_ids=
     current = last_over + 1  # the segment `until` falls in: its rows before `until` count
     start = segment_start(bounds, current)
     if start is not None and start >= until:  # `until` is where it starts: none of its rows
-        current = None
-    top = current if current is not None else last_over
-    if top < 0:
-        return pd.Series([], index=pd.Index([], dtype="int64"), dtype="datetime64[ns, UTC]")
-    query = (select(agg.c.household_id,
-                    func.max(case((agg.c.month <= last_over, agg.c.last_at))),
-                    func.max(case((agg.c.month == (current if current is not None else -1),
-                                   agg.c.last_at))))
-             .join(hh, agg.c.household_id == hh.c.id)
-             .where(hh.c.edition_id == edition.id, agg.c.month.between(0, top))
-             .group_by(agg.c.household_id))
+        current = -1  # (no cell has that segment)
+    done = (select(agg.c.last_at)
+            .where(agg.c.household_id == hh.c.id, agg.c.month <= last_over)
+            .order_by(agg.c.month.desc()).limit(1).scalar_subquery())
+    now = (select(agg.c.last_at)
+           .where(agg.c.household_id == hh.c.id, agg.c.month == current).scalar_subquery())
+    query = select(hh.c.id, done, now).where(hh.c.edition_id == edition.id)
     if household_ids is not None:
-        query = query.where(agg.c.household_id.in_(household_ids))
+        query = query.where(hh.c.id.in_(household_ids))
     rows = _fetch(conn, query, bulk)
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     done = _utc_times([r[1] for r in rows])
@@ -563,8 +561,8 @@ def last_weighin_times(conn: Connection, edition, as_of: dt.date, household_ids=
     later = now >= np.datetime64(until.replace(tzinfo=None), "ns")  # rows after `as_of`
     if later.any():  # in the segment: their raw rows before `until` decide
         raw = (select(w.c.household_id, func.max(w.c.measured_at))
-               .where(w.c.household_id.in_(ids[later].tolist()), w.c.measured_at >= start,
-                      w.c.measured_at < until)
+               .where(w.c.household_id.in_(ids[later].tolist()), w.c.measured_at < until,
+                      *([w.c.measured_at >= start] if start is not None else []))
                .group_by(w.c.household_id))
         found = dict(conn.execute(raw).all())
         now[later] = _utc_times([found.get(h) for h in ids[later].tolist()])

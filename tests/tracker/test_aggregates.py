@@ -240,9 +240,10 @@ def _raw_tables(conn, edition, as_of):
     return hp, cohort_progress(hp)
 
 
-#: inside the first month, on its last day, inside a later month, after the end
-AS_OF = [START + dt.timedelta(days=3), dt.date(2026, 2, 28), dt.date(2026, 3, 15),
-         dt.date(2026, 6, 1)]
+#: before the start (the last weigh-in from segment 0), inside the first month, on its last
+#: day, inside a later month, after the end
+AS_OF = [START - dt.timedelta(days=2), START + dt.timedelta(days=3), dt.date(2026, 2, 28),
+         dt.date(2026, 3, 15), dt.date(2026, 6, 1)]
 
 
 def check(s, edition) -> None:
