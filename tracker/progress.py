@@ -104,6 +104,14 @@ def _as_date(value) -> dt.date:
     return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
+def _as_dates(values: np.ndarray) -> np.ndarray:
+    """A date column as datetime64[D], converted at once (`_as_date` of each value: the first
+    ten characters of SQLite's ISO text, or the driver's dates); the method takes either."""
+    if len(values) and isinstance(values[0], str):
+        return values.astype("U10").astype("datetime64[D]")
+    return np.array(values.tolist(), dtype="datetime64[D]")
+
+
 def load_frames(conn: Connection, edition_id: int,
                 household_ids: list[int] | None = None, weighins_between=None) -> Frames:
     """Read an edition's households, sizes and weigh-ins into DataFrames.
@@ -133,7 +141,7 @@ def load_frames(conn: Connection, edition_id: int,
     bulk = household_ids is None or len(household_ids) > SMALL_READ
     households = pd.DataFrame(_read_columns(conn, hh, HOUSEHOLD_COLUMNS, bulk))
     sizes = _read_columns(conn, sz, SIZE_COLUMNS, bulk)
-    sizes["valid_from"] = np.array([_as_date(v) for v in sizes["valid_from"]], dtype=object)
+    sizes["valid_from"] = _as_dates(sizes["valid_from"])
     sizes = pd.DataFrame(sizes)
     if weighins_between is not None and not weighins_between:  # the aggregates stand for all
         w = {name: np.array([], dtype=kind) for name, kind in WEIGHIN_COLUMNS.items()}
@@ -145,7 +153,7 @@ def load_frames(conn: Connection, edition_id: int,
         "stream": w["stream"], "weight_g": w["weight_g"], "status": w["status"]})
     absences = _read_columns(conn, ab, ABSENCE_COLUMNS, bulk)
     for c in ("date_from", "date_to"):
-        absences[c] = np.array([_as_date(v) for v in absences[c]], dtype=object)
+        absences[c] = _as_dates(absences[c])
     accepted = pd.DataFrame(_read_columns(conn, ac, ACCEPTED_COLUMNS, bulk))
     return Frames(weighins, sizes, households, pd.DataFrame(absences), accepted)
 
