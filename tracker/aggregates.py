@@ -42,7 +42,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable
@@ -554,10 +556,12 @@ def last_weighin_times(conn: Connection, edition, as_of: dt.date, household_ids=
     query = select(hh.c.id, done, now).where(hh.c.edition_id == edition.id)
     if household_ids is not None:
         query = query.where(hh.c.id.in_(household_ids))
-    rows = _fetch(conn, query, bulk)
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    done = _utc_times([r[1] for r in rows])
-    now = _utc_times([r[2] for r in rows])
+    with bulk_rows():
+        rows = _fetch(conn, query, bulk)
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        done = _utc_times([r[1] for r in rows])
+        now = _utc_times([r[2] for r in rows])
+        del rows
     later = now >= np.datetime64(until.replace(tzinfo=None), "ns")  # rows after `as_of`
     if later.any():  # in the segment: their raw rows before `until` decide
         raw = (select(w.c.household_id, func.max(w.c.measured_at))
@@ -580,9 +584,30 @@ def _utc_times(values: list) -> np.ndarray:
     return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
+@contextmanager
+def bulk_rows():
+    """No cyclic garbage collection while a bulk read's rows are made and turned into arrays.
+
+    Each row is a new tuple: tens of thousands of them set off the collector's generational
+    passes, the oldest of which walks every object of the process (a web app's modules,
+    templates and caches), for rows that hold only numbers and text and go as soon as they
+    are converted (freed by their reference counts, collector or not). At 10,000 households
+    the collections set off by the cohort page's reads cost more than a fifth of the page.
+    The collector is back on when the block ends (as it was: a caller that turned it off
+    keeps it off)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _fetch(conn: Connection, query, bulk: bool = True) -> list:
     """A query's rows: straight from the DBAPI cursor (`bulk`, no Row objects, no result
-    processing) or through SQLAlchemy (a few rows: its statement cache costs less)."""
+    processing; call it inside `bulk_rows`) or through SQLAlchemy (a few rows: its
+    statement cache costs less)."""
     if not bulk:
         return conn.execute(query).all()
     compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
@@ -705,8 +730,10 @@ def cells_frame(conn: Connection, edition, as_of: dt.date, household_ids=None,
         rows = _fetch(conn, cells_query(edition, as_of, household_ids), bulk)
         matrix = np.array(rows, dtype=np.int64).reshape(-1, len(CELL_COLUMNS))
         return pd.DataFrame(matrix, columns=list(CELL_COLUMNS))
-    rows = _fetch(conn, _packed_query(edition, as_of, household_ids))
-    matrix = np.array(rows, dtype=np.int64).reshape(-1, 4 + len(PACKED))
+    with bulk_rows():
+        rows = _fetch(conn, _packed_query(edition, as_of, household_ids))
+        matrix = np.array(rows, dtype=np.int64).reshape(-1, 4 + len(PACKED))
+        del rows
     columns = {"household_id": matrix[:, 0], "month": matrix[:, 1], "grams": matrix[:, 2],
                "diverted_grams": matrix[:, 3]}
     for j, (names, bits) in enumerate(PACKED):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -88,14 +90,15 @@ def cohort_context(edition: Edition) -> dict:
     page = min(max(1, request.args.get("page", 1, type=int)), pages)
     by_name = frame.sort_values("household", key=lambda s: s.str.casefold())
     # Silent households without an account: no reminder can reach them (invite them first).
-    no_account = staff_mail.without_account_ids(session, edition)
-    silent_ids = {int(i) for i in frame.loc[frame["silent"], "household_id"]}
+    silent_ids = frame.loc[frame["silent"], "household_id"].to_numpy()
+    no_account_ids = staff_mail.without_account_array(session, edition)
+    no_account = set(no_account_ids[np.isin(no_account_ids, silent_ids)].tolist())
     context.update(
         sort=sort, descending=descending, which=which, page=page, pages=pages,
         lines=pv.household_lines(shown.iloc[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]),
         counts=pv.counts(frame), shown_count=len(shown),
         silent=pv.household_lines(by_name[by_name["silent"]].head(NAMES_SHOWN)),
-        no_account=no_account, silent_without_account=len(silent_ids & no_account),
+        no_account=no_account, silent_without_account=len(no_account),  # (silent ones)
         no_baseline=pv.household_lines(by_name[by_name["no_baseline"]].head(NAMES_SHOWN)),
         cohort=pv.records(cohort), current=pv.records(cohort[cohort["month"] == month])[0],
         too_early=bool(frame["too_early"].any()),
