@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from _plotly_utils.utils import convert_to_base64
 
 from .plotlyjson import TEMPLATE_MARKER, figure_json
 from .reading import change_labels
@@ -176,42 +176,61 @@ def cohort_figure(cohort: pd.DataFrame, title: str | None = None,
     labels' number style (customdata): the browser's number format would write a hyphen for
     the minus.
     """
+    return go.Figure(_cohort_data(cohort, title, goal_pct, labels))
+
+
+def cohort_figure_spec(cohort: pd.DataFrame, title: str | None = None,
+                       goal_pct: float | None = 20.0, labels: ChartLabels = FRENCH) -> dict:
+    """`cohort_figure` as plain data, not validated (as `household_figure_spec`): the cohort
+    page's chart, where plotly's validation was most of the chart's time. Number columns go
+    as plotly sends them (typed arrays, by plotly's own `convert_to_base64`); the figure is
+    the one plotly's validation gives (tests/dashboards/test_figures.py)."""
+    data = _cohort_data(cohort, title, goal_pct, labels)
+    convert_to_base64(data)
+    return data
+
+
+def _cohort_data(cohort, title, goal_pct, labels) -> dict:
+    """The traces and layout of `cohort_figure` (a secondary y axis on the right, as plotly's
+    ``make_subplots(specs=[[{"secondary_y": True}]])`` lays it out)."""
     x = _labels(cohort, labels)
     words = labels.words
     goal = ("" if goal_pct is None
             else labels.goal_suffix % {"goal": format_goal(goal_pct, words)})
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(
-        x=x, y=cohort["n_at_target"], name=labels.at_target,
-        marker_color="rgba(46,139,87,0.35)", customdata=cohort["n_with_data"],
-        hovertemplate=labels.at_target_hover + "<extra></extra>",
-    ), secondary_y=True)
-    fig.add_trace(go.Scatter(
-        x=x, y=-cohort["target_pct"], name=labels.month_step + goal, mode="lines",
-        line={"dash": "dash", "color": "#c0392b"},
-        customdata=change_labels(cohort["target_pct"], words=words),
-        hovertemplate=labels.month_step_hover + goal + "<extra></extra>",
-    ), secondary_y=False)
-    fig.add_trace(go.Scatter(
-        x=x, y=-cohort["reduction_pct"], name=labels.cohort,
-        mode="lines+markers", line={"color": "#1f4e79", "width": 3},
-        customdata=change_labels(cohort["reduction_pct"], words=words),
-        hovertemplate=labels.cohort_hover + "<extra></extra>",
-    ), secondary_y=False)
-    fig.add_trace(go.Scatter(
-        x=x, y=-cohort["median_reduction_pct"], name=labels.median,
-        mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#7f8c8d"},
-        customdata=change_labels(cohort["median_reduction_pct"], words=words),
-        hovertemplate=labels.median_hover + "<extra></extra>",
-    ), secondary_y=False)
-    _layout(fig, title or labels.cohort_title, labels.change_axis, labels)
-    fig.update_yaxes(ticksuffix=labels.percent_tick, secondary_y=False)  # "−10 %"
+    traces = [
+        {"type": "bar", "x": x, "y": cohort["n_at_target"], "name": labels.at_target,
+         "marker": {"color": "rgba(46,139,87,0.35)"}, "customdata": cohort["n_with_data"],
+         "hovertemplate": labels.at_target_hover + "<extra></extra>",
+         "xaxis": "x", "yaxis": "y2"},
+        {"type": "scatter", "x": x, "y": -cohort["target_pct"],
+         "name": labels.month_step + goal, "mode": "lines",
+         "line": {"dash": "dash", "color": "#c0392b"},
+         "customdata": change_labels(cohort["target_pct"], words=words),
+         "hovertemplate": labels.month_step_hover + goal + "<extra></extra>",
+         "xaxis": "x", "yaxis": "y"},
+        {"type": "scatter", "x": x, "y": -cohort["reduction_pct"], "name": labels.cohort,
+         "mode": "lines+markers", "line": {"color": "#1f4e79", "width": 3},
+         "customdata": change_labels(cohort["reduction_pct"], words=words),
+         "hovertemplate": labels.cohort_hover + "<extra></extra>",
+         "xaxis": "x", "yaxis": "y"},
+        {"type": "scatter", "x": x, "y": -cohort["median_reduction_pct"],
+         "name": labels.median, "mode": "markers",
+         "marker": {"symbol": "diamond", "size": 9, "color": "#7f8c8d"},
+         "customdata": change_labels(cohort["median_reduction_pct"], words=words),
+         "hovertemplate": labels.median_hover + "<extra></extra>",
+         "xaxis": "x", "yaxis": "y"},
+    ]
+    layout = _layout_dict(title or labels.cohort_title, labels.change_axis, labels)
     top = int(np.nanmax(cohort["n_with_data"])) if len(cohort) else 0
-    fig.update_yaxes(title_text=labels.at_target, rangemode="tozero",
-                     range=[0, max(top, 1) * 1.05], showgrid=False, secondary_y=True,
-                     # households are counted whole: no "0,5" tick for a small cohort
-                     **({"dtick": 1} if top <= 5 else {"tickformat": ",d"}))
-    return fig
+    layout["xaxis"] = {"anchor": "y", "domain": [0.0, 0.94]}
+    layout["yaxis"] = {"anchor": "x", "domain": [0.0, 1.0], **layout["yaxis"],
+                       "ticksuffix": labels.percent_tick}  # "−10 %"
+    layout["yaxis2"] = {"anchor": "x", "overlaying": "y", "side": "right",
+                        "title": {"text": labels.at_target}, "rangemode": "tozero",
+                        "range": [0, max(top, 1) * 1.05], "showgrid": False,
+                        # households are counted whole: no "0,5" tick for a small cohort
+                        **({"dtick": 1} if top <= 5 else {"tickformat": ",d"})}
+    return {"data": traces, "layout": layout}
 
 
 def household_figure(streams: pd.DataFrame, progress: pd.DataFrame,

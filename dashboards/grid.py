@@ -28,6 +28,9 @@ def _day(d: dt.date) -> int:
 
 def _days_of(values: pd.Series, missing: int) -> np.ndarray:
     """Day numbers of a column of dates/datetimes (floored to the day); ``missing`` for NaT."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # naive datetime64
+        days = values.to_numpy().astype("datetime64[D]")  # numpy floors to the day
+        return np.where(np.isnat(days), missing, days.astype(np.int64))
     ts = pd.to_datetime(values)
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
@@ -160,7 +163,8 @@ class Grid:
                "rejected": np.isin(stcodes, np.flatnonzero(stuniq == "rejected")),
                "grams": w["weight_g"].to_numpy(dtype=np.float64)[ok]}
         parts = [raw] if cells is None else [raw, self._cell_rows(cells)]
-        codes, uniques = zip(*(pd.factorize(p["stream"]) for p in parts))
+        codes, uniques = zip(*(p["stream_codes"] if "stream_codes" in p
+                               else pd.factorize(p["stream"]) for p in parts))
         streams = pd.Index(np.concatenate([np.asarray(u, dtype=object) for u in uniques])
                            ).unique()
         self.streams = np.asarray(streams, dtype=object)
@@ -180,7 +184,8 @@ class Grid:
         counted row per week block (its weigh-ins; the grams on the first), one accepted
         diverted row, one flagged and one rejected row, each dated on its block's (month's)
         first day; rows that stand for nothing are left out. Counted rows carry the first
-        counted bin's name, the others an empty name (no per-bin figures from cells)."""
+        counted bin's name, the others an empty name (no per-bin figures from cells), given
+        as ``stream_codes``: what ``pd.factorize`` of those names gives."""
         M = self.M
         ch = self.index.get_indexer(cells["household_id"].to_numpy())
         month = cells["month"].to_numpy(dtype=np.int64)
@@ -199,12 +204,19 @@ class Grid:
         g = np.concatenate([grams.ravel(), col("diverted_grams", np.float64), np.zeros(2 * k)])
         keep = (n > 0) | (g > 0)
         kind = np.repeat([0, 1, 2, 3], [4 * k, k, k, k])[keep]
-        counted = np.array([self.params.counted_streams[0], ""], dtype=object)
+        # the bins' names as pd.factorize gives them (codes, uniques in first-seen order),
+        # without building and hashing an object array of every row: counted or ""
+        other = kind != 0
+        names = {False: self.params.counted_streams[0], True: ""}
+        seen = [] if not len(other) else [bool(other[0])] + (
+            [not other[0]] if (other != other[0]).any() else [])
+        stream_codes = ((other != other[0]).astype(np.intp) if len(other) else
+                        np.zeros(0, np.intp), np.array([names[v] for v in seen], dtype=object))
         return {
             "cell": np.concatenate([np.repeat(cell, 4), cell, cell, cell])[keep],
             "day": np.concatenate([(base[:, None] + np.array([0, 7, 14, 21])).ravel(),
                                    base, base, base])[keep],
-            "stream": counted[(kind != 0).astype(np.int64)],
+            "stream_codes": stream_codes,
             "accepted": kind <= 1, "flagged": kind == 2, "rejected": kind == 3,
             "grams": g[keep], "n": n[keep],
         }

@@ -44,7 +44,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable
@@ -53,8 +55,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import (and_, bindparam, case, delete, event, func, insert, inspect, literal,
-                        select)
+from sqlalchemy import (BigInteger, and_, bindparam, case, delete, event, func, insert, inspect,
+                        literal, literal_column, select)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -67,6 +69,9 @@ VALUE_COLUMNS = ("grams", "w1", "w2", "w3", "w4", "diverted_grams", "diverted", 
                  "rejected", "last_at")
 #: households per statement when a whole edition is verified (the progress bar's steps)
 VERIFY_CHUNK = 500
+#: Up to this many households, rows are read through SQLAlchemy, above straight from the
+#: driver (`_fetch`; `tracker.progress` reads the same way)
+SMALL_READ = 50
 
 
 def _table():
@@ -539,35 +544,108 @@ def raw_range(edition, as_of: dt.date) -> tuple[dt.datetime, dt.datetime] | None
     return (lo, hi) if hi > lo else None
 
 
-def last_weighins(conn: Connection, edition, as_of: dt.date,
-                  household_ids=None) -> dict[int, dt.datetime]:
-    """Household id → the time of its latest weigh-in dated up to `as_of` (any status): the
-    cells of the segments over by then, and the raw rows after them."""
+def last_weighin_times(conn: Connection, edition, as_of: dt.date, household_ids=None,
+                       bulk: bool = True) -> pd.Series:
+    """The time of each household's latest weigh-in dated up to `as_of` (any status), as a
+    Series of UTC Timestamps indexed by household id (households without one left out).
+
+    From the cells only: segments follow each other in time and a cell exists only while it
+    holds a row, so the latest weigh-in of the segments over by then is the ``last_at`` of
+    the household's last cell among them (one index step back, no grouping), and that of the
+    segment `as_of` falls in holds the answer unless some of its rows are dated after `as_of`
+    (a past date looked at): only those households read their raw rows. (Issue 19: a grouped
+    max over every cell and a raw read of every household, even of an empty range, with the
+    times as Python datetimes, were a fifth of the cohort page at 10,000 households.)"""
     agg, hh, w = _table(), Household.__table__, WeighIn.__table__
     bounds, until = _bounds(edition), until_of(edition, as_of)
     over = [m for m in range(0, edition.months + 2)
             if (end := segment_end(bounds, m)) is not None and end <= until]
-    latest: dict[int, dt.datetime] = {}
-    if over:
-        query = (select(agg.c.household_id, func.max(agg.c.last_at))
-                 .join(hh, agg.c.household_id == hh.c.id)
-                 .where(hh.c.edition_id == edition.id, agg.c.month.between(0, max(over)))
-                 .group_by(agg.c.household_id))
-        if household_ids is not None:
-            query = query.where(agg.c.household_id.in_(household_ids))
-        latest.update(conn.execute(query).all())
-    since = segment_end(bounds, max(over)) if over else None
-    raw = (select(w.c.household_id, func.max(w.c.measured_at))
-           .join(hh, w.c.household_id == hh.c.id)
-           .where(hh.c.edition_id == edition.id, w.c.measured_at < until)
-           .group_by(w.c.household_id))
-    if since is not None:
-        raw = raw.where(w.c.measured_at >= since)
+    last_over = max(over) if over else -1
+    current = last_over + 1  # the segment `until` falls in: its rows before `until` count
+    start = segment_start(bounds, current)
+    if start is not None and start >= until:  # `until` is where it starts: none of its rows
+        current = -1  # (no cell has that segment)
+    done = (select(agg.c.last_at)
+            .where(agg.c.household_id == hh.c.id, agg.c.month <= last_over)
+            .order_by(agg.c.month.desc()).limit(1).scalar_subquery())
+    now = (select(agg.c.last_at)
+           .where(agg.c.household_id == hh.c.id, agg.c.month == current).scalar_subquery())
+    query = select(hh.c.id, done, now).where(hh.c.edition_id == edition.id)
     if household_ids is not None:
-        raw = raw.where(w.c.household_id.in_(household_ids))
-    for hid, last in conn.execute(raw).all():
-        latest[hid] = max(latest[hid], last) if hid in latest else last
-    return latest
+        query = query.where(hh.c.id.in_(household_ids))
+    with bulk_rows():
+        rows = _fetch(conn, query, bulk)
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        done = _utc_times([r[1] for r in rows])
+        now = _utc_times([r[2] for r in rows])
+        del rows
+    later = now >= np.datetime64(until.replace(tzinfo=None), "ns")  # rows after `as_of`
+    if later.any():  # in the segment: their raw rows before `until` decide
+        raw = (select(w.c.household_id, func.max(w.c.measured_at))
+               .where(w.c.household_id.in_(ids[later].tolist()), w.c.measured_at < until,
+                      *([w.c.measured_at >= start] if start is not None else []))
+               .group_by(w.c.household_id))
+        found = dict(conn.execute(raw).all())
+        now[later] = _utc_times([found.get(h) for h in ids[later].tolist()])
+    latest = np.fmax(done, now)  # NaT where a household has neither
+    keep = ~np.isnat(latest)
+    return pd.Series(pd.DatetimeIndex(latest[keep]).tz_localize("UTC"), index=ids[keep])
+
+
+def _utc_times(values: list) -> np.ndarray:
+    """Times as the driver gives them (SQLite: naive UTC text; PostgreSQL: aware datetimes;
+    None) as naive UTC datetime64[ns] (NaT for None), parsed at once."""
+    if not values:
+        return np.array([], dtype="datetime64[ns]")
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+    return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+
+@contextmanager
+def bulk_rows():
+    """No cyclic garbage collection while a bulk read's rows are made and turned into arrays.
+
+    Each row is a new tuple: tens of thousands of them set off the collector's generational
+    passes, the oldest of which walks every object of the process (a web app's modules,
+    templates and caches), for rows that hold only numbers and text and go as soon as they
+    are converted (freed by their reference counts, collector or not). At 10,000 households
+    the collections set off by the cohort page's reads cost more than a fifth of the page.
+    The collector is back on when the block ends (as it was: a caller that turned it off
+    keeps it off)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _fetch(conn: Connection, query, bulk: bool = True) -> list:
+    """A query's rows: straight from the DBAPI cursor (`bulk`, no Row objects, no result
+    processing; call it inside `bulk_rows`) or through SQLAlchemy (a few rows: its
+    statement cache costs less)."""
+    if not bulk:
+        return conn.execute(query).all()
+    compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positiontup:
+        params = tuple(params[k] for k in compiled.positiontup)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def last_weighins(conn: Connection, edition, as_of: dt.date,
+                  household_ids=None) -> dict[int, dt.datetime]:
+    """Household id → the time of its latest weigh-in dated up to `as_of` (any status), as
+    aware UTC datetimes (`last_weighin_times`)."""
+    bulk = household_ids is None or len(household_ids) > SMALL_READ
+    latest = last_weighin_times(conn, edition, as_of, household_ids, bulk)
+    return {hid: t.to_pydatetime() for hid, t in latest.items()}
 
 
 # ------------------------------------------------------------------ checking
@@ -624,26 +702,71 @@ def verify_all(session: Session) -> dict[str, list[Difference]]:
     return {e.slug: verify(conn, e) for e in session.scalars(select(Edition))}
 
 
+#: Counts sent packed by `cells_frame`'s bulk read: (columns, bits a column), the first
+#: column in the low bits. Each value below 2 ** (bits - 1) packs (the sum stays below 2 ** 63,
+#: whatever the database's integer); a cell holding a larger one (a runaway scale's week)
+#: comes as -1 and is read again unpacked.
+PACKED = ((("w1", "w2", "w3", "w4"), 16), (("diverted", "flagged", "rejected"), 21))
+
+
+def _number(value: int):
+    """An integer constant written in the statement (a bigint), not a parameter."""
+    return literal_column(str(int(value)), BigInteger)
+
+
+def _packed_query(edition, as_of: dt.date, household_ids=None):
+    """`cells_query` with the counts of `PACKED` as one integer each: six values a cell
+    instead of eleven (the driver's cost is per value: a third of the read at 10,000
+    households went into the counts, mostly zeros and small numbers)."""
+    agg, hh = _table(), Household.__table__
+    packs = []
+    for names, bits in PACKED:
+        fits = and_(*(agg.c[n] < _number(2 ** (bits - 1)) for n in names))
+        total = agg.c[names[0]] + _number(0)  # a bigint from here on (PostgreSQL)
+        for i, n in enumerate(names[1:], 1):
+            total = total + agg.c[n] * _number(2 ** (bits * i))
+        packs.append(case((fits, total), else_=_number(-1)))
+    query = (select(agg.c.household_id, agg.c.month, agg.c.grams, agg.c.diverted_grams, *packs)
+             .join(hh, agg.c.household_id == hh.c.id)
+             .where(hh.c.edition_id == edition.id,
+                    agg.c.month.between(1, months_over(edition, as_of))))
+    if household_ids is not None:
+        query = query.where(agg.c.household_id.in_(household_ids))
+    return query
+
+
 def cells_frame(conn: Connection, edition, as_of: dt.date, household_ids=None,
                 bulk: bool = True) -> pd.DataFrame:
     """The method's ``cells`` of an edition at `as_of` as a DataFrame.
 
     `bulk`: straight from the DBAPI cursor into one int64 matrix (every column is an integer;
     numpy converts the list of tuples in C: a third of the read at 10,000 households went
-    into transposing rows in Python); otherwise through SQLAlchemy (a few rows)."""
-    query = cells_query(edition, as_of, household_ids)
-    if bulk:
-        compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
-        params = compiled.params
-        if compiled.positiontup:
-            params = tuple(params[k] for k in compiled.positiontup)
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            cursor.execute(str(compiled), params)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    else:
-        rows = conn.execute(query).all()
-    matrix = np.array(rows, dtype=np.int64).reshape(-1, len(CELL_COLUMNS))
-    return pd.DataFrame(matrix, columns=list(CELL_COLUMNS))
+    into transposing rows in Python), the counts packed (`PACKED`); otherwise through
+    SQLAlchemy (a few rows)."""
+    if not bulk:
+        rows = _fetch(conn, cells_query(edition, as_of, household_ids), bulk)
+        matrix = np.array(rows, dtype=np.int64).reshape(-1, len(CELL_COLUMNS))
+        return pd.DataFrame(matrix, columns=list(CELL_COLUMNS))
+    with bulk_rows():
+        rows = _fetch(conn, _packed_query(edition, as_of, household_ids))
+        matrix = np.array(rows, dtype=np.int64).reshape(-1, 4 + len(PACKED))
+        del rows
+    columns = {"household_id": matrix[:, 0], "month": matrix[:, 1], "grams": matrix[:, 2],
+               "diverted_grams": matrix[:, 3]}
+    for j, (names, bits) in enumerate(PACKED):
+        packed = matrix[:, 4 + j]
+        for i, name in enumerate(names):
+            columns[name] = (packed >> (bits * i)) & (2 ** bits - 1)
+    frame = pd.DataFrame({name: columns[name] for name in CELL_COLUMNS})
+    big = (matrix[:, 4:] < 0).any(axis=1)
+    if big.any():  # some count too large to pack: those households' cells read unpacked
+        ids = sorted(set(matrix[big, 0].tolist()))
+        again = cells_frame(conn, edition, as_of, ids, bulk=False).set_index(
+            ["household_id", "month"])
+        key = pd.MultiIndex.from_arrays([frame["household_id"], frame["month"]])
+        rows_big = np.flatnonzero(big)
+        fix = again.loc[key[rows_big]]
+        for name in CELL_COLUMNS:
+            if name not in ("household_id", "month"):
+                frame.loc[rows_big, name] = fix[name].to_numpy()
+    return frame

@@ -53,8 +53,8 @@ class Frames:
 
 HOUSEHOLD_COLUMNS = {"household_id": "int64", "name": object}
 SIZE_COLUMNS = {"household_id": "int64", "persons": "int64", "valid_from": object}
-#: Up to this many households, rows are read through SQLAlchemy (see `_read_columns`).
-SMALL_READ = 50
+#: Up to this many households, rows are read through SQLAlchemy (see `read_columns`).
+SMALL_READ = aggregates.SMALL_READ
 ABSENCE_COLUMNS = {"household_id": "int64", "date_from": object, "date_to": object}
 ACCEPTED_COLUMNS = {"household_id": "int64", "month": "int64"}
 WEIGHIN_COLUMNS = {"household_id": "int64", "epoch_ms": "int64", "stream": object,
@@ -73,35 +73,33 @@ def _epoch_ms(dialect: str):
                 BigInteger).label("epoch_ms")
 
 
-def _read_columns(conn: Connection, query, columns: dict, bulk: bool = True
-                  ) -> dict[str, np.ndarray]:
+def read_columns(conn: Connection, query, columns: dict, bulk: bool = True
+                 ) -> dict[str, np.ndarray]:
     """Rows of a query into typed numpy columns.
 
     `bulk`: straight from the DBAPI cursor (no Row objects, for an edition's millions of
     rows); otherwise through SQLAlchemy, whose compiled-statement cache makes a small read
     (one household's page) cheaper than compiling the query again.
     """
-    if bulk:
-        compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
-        params = compiled.params
-        if compiled.positiontup:
-            params = tuple(params[k] for k in compiled.positiontup)
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            cursor.execute(str(compiled), params)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    else:
-        rows = conn.execute(query).all()
-    data = list(zip(*rows)) or [()] * len(columns)
-    return {name: np.array(values, dtype=kind)
-            for (name, kind), values in zip(columns.items(), data)}
+    with aggregates.bulk_rows():  # no collector passes set off by the rows' tuples
+        rows = aggregates._fetch(conn, query, bulk)
+        data = list(zip(*rows)) or [()] * len(columns)
+        del rows
+        return {name: np.array(values, dtype=kind)
+                for (name, kind), values in zip(columns.items(), data)}
 
 
 def _as_date(value) -> dt.date:
     """A date column value: SQLite's raw cursor gives ISO text, other paths dates."""
     return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _as_dates(values: np.ndarray) -> np.ndarray:
+    """A date column as datetime64[D], converted at once (`_as_date` of each value: the first
+    ten characters of SQLite's ISO text, or the driver's dates); the method takes either."""
+    if len(values) and isinstance(values[0], str):
+        return values.astype("U10").astype("datetime64[D]")
+    return np.array(values.tolist(), dtype="datetime64[D]")
 
 
 def load_frames(conn: Connection, edition_id: int,
@@ -131,22 +129,22 @@ def load_frames(conn: Connection, edition_id: int,
         ab = ab.where(Absence.household_id.in_(household_ids))
         ac = ac.where(AcceptedMonth.household_id.in_(household_ids))
     bulk = household_ids is None or len(household_ids) > SMALL_READ
-    households = pd.DataFrame(_read_columns(conn, hh, HOUSEHOLD_COLUMNS, bulk))
-    sizes = _read_columns(conn, sz, SIZE_COLUMNS, bulk)
-    sizes["valid_from"] = np.array([_as_date(v) for v in sizes["valid_from"]], dtype=object)
+    households = pd.DataFrame(read_columns(conn, hh, HOUSEHOLD_COLUMNS, bulk))
+    sizes = read_columns(conn, sz, SIZE_COLUMNS, bulk)
+    sizes["valid_from"] = _as_dates(sizes["valid_from"])
     sizes = pd.DataFrame(sizes)
     if weighins_between is not None and not weighins_between:  # the aggregates stand for all
         w = {name: np.array([], dtype=kind) for name, kind in WEIGHIN_COLUMNS.items()}
     else:
-        w = _read_columns(conn, wi, WEIGHIN_COLUMNS, bulk)
+        w = read_columns(conn, wi, WEIGHIN_COLUMNS, bulk)
     weighins = pd.DataFrame({  # one frame built once: adding columns later copies
         "household_id": w["household_id"],
         "measured_at": pd.to_datetime(w["epoch_ms"], unit="ms", utc=True),
         "stream": w["stream"], "weight_g": w["weight_g"], "status": w["status"]})
-    absences = _read_columns(conn, ab, ABSENCE_COLUMNS, bulk)
+    absences = read_columns(conn, ab, ABSENCE_COLUMNS, bulk)
     for c in ("date_from", "date_to"):
-        absences[c] = np.array([_as_date(v) for v in absences[c]], dtype=object)
-    accepted = pd.DataFrame(_read_columns(conn, ac, ACCEPTED_COLUMNS, bulk))
+        absences[c] = _as_dates(absences[c])
+    accepted = pd.DataFrame(read_columns(conn, ac, ACCEPTED_COLUMNS, bulk))
     return Frames(weighins, sizes, households, pd.DataFrame(absences), accepted)
 
 

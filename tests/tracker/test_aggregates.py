@@ -240,9 +240,10 @@ def _raw_tables(conn, edition, as_of):
     return hp, cohort_progress(hp)
 
 
-#: inside the first month, on its last day, inside a later month, after the end
-AS_OF = [START + dt.timedelta(days=3), dt.date(2026, 2, 28), dt.date(2026, 3, 15),
-         dt.date(2026, 6, 1)]
+#: before the start (the last weigh-in from segment 0), inside the first month, on its last
+#: day, inside a later month, after the end
+AS_OF = [START - dt.timedelta(days=2), START + dt.timedelta(days=3), dt.date(2026, 2, 28),
+         dt.date(2026, 3, 15), dt.date(2026, 6, 1)]
 
 
 def check(s, edition) -> None:
@@ -370,3 +371,32 @@ def test_verify_reports_a_difference_and_the_command_fails(app, runner, session,
     bad = runner.invoke(args=["progress", "verify", "--challenge", world.edition.slug])
     assert bad.exit_code == 1
     assert "700" in bad.output and "(1," in bad.output
+
+
+def test_cells_read_in_bulk_with_counts_too_large_to_pack(session, frozen):
+    """The bulk read packs the counts of a cell into two integers (`aggregates.PACKED`); a
+    count too large for its bits (a runaway scale's week) is read unpacked: the frame is the
+    table's rows either way, on both databases."""
+    world = World(session)
+    conn = session.connection()
+    table = aggregates._table()
+    big = {"w1": 2 ** 15, "w2": 0, "w3": 7, "w4": 2 ** 15 - 1, "diverted": 2 ** 20 - 1,
+           "flagged": 2 ** 20, "rejected": 3, "grams": 2 ** 40, "diverted_grams": 5}
+    small = {"w1": 1, "w2": 2, "w3": 3, "w4": 2 ** 15 - 1, "diverted": 2 ** 20 - 1,
+             "flagged": 0, "rejected": 2 ** 20 - 1, "grams": 1234, "diverted_grams": 0}
+    values = [(0, 1, big), (0, 2, small), (1, 1, small), (2, 3, {**small, "rejected": 2 ** 20}),
+              (2, 1, {**small, "w2": 40_000})]
+    for i, month, cell in values:
+        conn.execute(table.insert(), {"household_id": world.households[i].id, "month": month,
+                                      "last_at": NOW, **cell})
+    as_of = dt.date(2026, 6, 1)  # every month over
+    plain = pd.DataFrame(
+        [tuple(r) for r in conn.execute(aggregates.cells_query(world.edition, as_of))],
+        columns=list(aggregates.CELL_COLUMNS)).astype("int64")
+    bulk = aggregates.cells_frame(conn, world.edition, as_of)
+    order = ["household_id", "month"]
+    pd.testing.assert_frame_equal(
+        bulk.sort_values(order).reset_index(drop=True),
+        plain.sort_values(order).reset_index(drop=True), check_exact=True)
+    assert len(bulk) == len(values)
+    assert (bulk["w2"] == 40_000).sum() == 1 and (bulk["flagged"] == 2 ** 20).sum() == 1

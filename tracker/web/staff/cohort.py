@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from dashboards.export import excel_fr_csv, progress_csv, progress_csv_excel_fr, progress_xlsx
-from dashboards.figures import cohort_figure, household_figure_spec
+from dashboards.figures import cohort_figure_spec, household_figure_spec
 from dashboards.reading import cohort_as_read, too_early_months
 from dashboards.sentences import current_sentence
 from tracker import services
@@ -81,25 +83,27 @@ def cohort_context(edition: Edition) -> dict:
     sort = _choice("tri", pv.SORTS, "progres")
     descending = _choice("sens", ("asc", "desc"), "desc" if sort != "nom" else "asc") == "desc"
     which = _choice("filtre", pv.FILTERS, "tous")
-    frame = pv.cohort_frame(hp, month, pv.last_weighins(session, edition, as_of), edition, as_of)
+    frame = pv.cohort_frame(hp, month, pv.last_weighin_days(session, edition, as_of), edition,
+                            as_of)
     shown = pv.sort_frame(pv.filter_frame(frame, which), sort, descending)
     pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int)), pages)
     by_name = frame.sort_values("household", key=lambda s: s.str.casefold())
     # Silent households without an account: no reminder can reach them (invite them first).
-    no_account = staff_mail.without_account_ids(session, edition)
-    silent_ids = {int(i) for i in frame.loc[frame["silent"], "household_id"]}
+    silent_ids = frame.loc[frame["silent"], "household_id"].to_numpy()
+    no_account_ids = staff_mail.without_account_array(session, edition)
+    no_account = set(no_account_ids[np.isin(no_account_ids, silent_ids)].tolist())
     context.update(
         sort=sort, descending=descending, which=which, page=page, pages=pages,
         lines=pv.household_lines(shown.iloc[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]),
         counts=pv.counts(frame), shown_count=len(shown),
         silent=pv.household_lines(by_name[by_name["silent"]].head(NAMES_SHOWN)),
-        no_account=no_account, silent_without_account=len(silent_ids & no_account),
+        no_account=no_account, silent_without_account=len(no_account),  # (silent ones)
         no_baseline=pv.household_lines(by_name[by_name["no_baseline"]].head(NAMES_SHOWN)),
         cohort=pv.records(cohort), current=pv.records(cohort[cohort["month"] == month])[0],
         too_early=bool(frame["too_early"].any()),
         months=sorted(hp["month"].unique().tolist()),
-        chart=embed(cohort_figure(cohort, labels=labels, goal_pct=edition.target_pct,
+        chart=embed(cohort_figure_spec(cohort, labels=labels, goal_pct=edition.target_pct,
                                   title=f"{labels.cohort_title} · {edition.name}"),
                     "cohort-chart"))
     return context
