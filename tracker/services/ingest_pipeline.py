@@ -52,11 +52,18 @@ _MEDIANS = ("SELECT k.h, k.s, ARRAY(SELECT w.weight_g FROM weighins w "
             f"ORDER BY w.measured_at DESC LIMIT {MEDIAN_LAST}) "
             "FROM unnest(%s::integer[], %s::varchar[]) AS k(h, s)")
 _KEPT = "SELECT fingerprint FROM dead_letters WHERE fingerprint = ANY(%s::varchar[])"
-_ADD_COUNTS = ("INSERT INTO device_rates (device_id, hour, readings) VALUES (%s, %s, %s) "
+# The counts of the hour and the scales' last seen: one statement each over arrays (in the
+# arrays' order, sorted: two workers lock the rows in one order), not one per row (a batch of
+# a busy fleet has a row per scale and hour: a thousand executions on the server, a
+# thousand parameter sets in the client; docs/ingest.md).
+_ADD_COUNTS = ("INSERT INTO device_rates (device_id, hour, readings) "
+               "SELECT * FROM unnest(%s::varchar[], %s::integer[], %s::integer[]) "
                "ON CONFLICT (device_id, hour) DO UPDATE "
                "SET readings = device_rates.readings + EXCLUDED.readings")
-_SEEN = ("UPDATE devices SET last_seen = %s, battery_pct = COALESCE(%s, battery_pct) "
-         "WHERE id = %s")
+_LOCK_SEEN = ("SELECT 1 FROM devices WHERE id = ANY(%s::varchar[]) ORDER BY id "
+              "FOR NO KEY UPDATE")
+_SEEN = ("UPDATE devices SET last_seen = %s, battery_pct = COALESCE(k.battery, battery_pct) "
+         "FROM unnest(%s::varchar[], %s::integer[]) AS k(id, battery) WHERE devices.id = k.id")
 _STATUS = "UPDATE devices SET online = %s, last_seen = COALESCE(%s, last_seen) WHERE id = %s"
 #: The weigh-ins' columns, as _prepared_insert orders its rows (tracker.services.ingest), and
 #: their PostgreSQL types for `unnest`.
@@ -199,10 +206,14 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
         elif decided.rows:
             inserts.execute(_FROM_STAGE)
         if decided.added:
-            cursor.executemany(_ADD_COUNTS, [(d, h, n) for (d, h), n in
-                                             sorted(decided.added.items())])
+            added = sorted(decided.added.items())
+            cursor.execute(_ADD_COUNTS, ([d for (d, _), _ in added],
+                                         _int_array(h for (_, h), _ in added),
+                                         _int_array(n for _, n in added)))
         if seen:
-            cursor.executemany(_SEEN, seen)
+            devices = [device for _, _, device in seen]
+            cursor.execute(_LOCK_SEEN, (devices,))
+            cursor.execute(_SEEN, (now, devices, _int_array(b for _, b, _ in seen)))
         status_cursors = []
         for status in statuses:
             one = pg.cursor()
@@ -218,6 +229,12 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
     unknown = [device for device, one in status_cursors if one.rowcount == 0]
     return StoredBatch(result, [r for r, _ in fresh], unknown, new_rows(decided.rows),
                        inserts.rowcount if decided.rows else 0)
+
+
+def _int_array(values) -> str:
+    """Integers (None: NULL) as PostgreSQL's array text, cast in the SQL: psycopg's dump of a
+    list of ints picks a type per element (aggregates._pg_array)."""
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
 def _median(weights: list[int]) -> float | None:
