@@ -3,7 +3,7 @@
 Two processes. This one (network) runs the paho client: a fixed client id and a persistent
 session (MQTT 3.1.1, clean session off), QoS 1 subscriptions renewed on every connect, and
 manual acknowledgement. Its callbacks only append to a list. A dispatcher thread cuts batches
-(ingest_batch_size readings, or ingest_batch_ms, or at once when the storing process is idle)
+(what is pending when a storing process is idle, or ingest_batch_size readings)
 and hands them to the storing processes (ingest.worker, ZW_INGEST_PROCESSES of them), which
 decode and validate batches side by side and commit them in one transaction each, in the order
 the batches were cut, retrying while the database is away. When a batch is committed a
@@ -85,7 +85,6 @@ class IngestService:
         self._cond = threading.Condition()
         # (generation, mid, qos, topic, payload, retained, dup)
         self._pending: list[tuple] = []
-        self._first_at = 0.0
         self._max_pending = PENDING_BATCHES * max(1, int(cfg.ingest_batch_size))
         self._at_worker: dict[int, list[tuple[int, int, int]]] = {}  # batch id -> acks
         self._batch_ids = 0
@@ -121,9 +120,9 @@ class IngestService:
         for thread in threads:
             thread.start()
         self._install_signals()
-        log.info("ingest %s started (pid %d), broker %s:%s, batches of %d or %d ms",
+        log.info("ingest %s started (pid %d), broker %s:%s, batches of at most %d",
                  self.cfg.ingest_client_id, os.getpid(), self.cfg.mqtt_host,
-                 self.cfg.mqtt_port, self.cfg.ingest_batch_size, self.cfg.ingest_batch_ms)
+                 self.cfg.mqtt_port, self.cfg.ingest_batch_size)
         retired = False
         try:
             while not self._stop.wait(STATUS_EVERY_S):
@@ -304,7 +303,6 @@ class IngestService:
                                         or self._stopping, PENDING_WAIT_S)
                 self._pending.append(item)
                 if len(self._pending) == 1:
-                    self._first_at = time.monotonic()
                     self._cond.notify()
                 elif len(self._pending) >= self.cfg.ingest_batch_size:
                     self._cond.notify()
@@ -328,22 +326,24 @@ class IngestService:
 
     # --- batches -------------------------------------------------------------------------
     def _dispatch_loop(self) -> None:
+        """Cut a batch of what is pending when a storing process is idle (it has committed
+        all it was given), or when a full batch is pending and one holds fewer than
+        BATCHES_AT_WORKER; never on a timer. So at any rate each batch holds what arrived
+        while the previous ones were being stored (group commit): a lone reading goes at once,
+        and readings arriving during a commit go together right after it, instead of waiting
+        for a window or being cut into a second batch that waits behind the first anyway."""
         size = max(1, int(self.cfg.ingest_batch_size))
-        window = max(0.0, self.cfg.ingest_batch_ms / 1000)
         while True:
             with self._cond:
                 while True:
                     if self._stopping:
                         return
-                    if self._pending and min(self._load) < BATCHES_AT_WORKER:
-                        age = time.monotonic() - self._first_at
-                        if len(self._pending) >= size or age >= window or min(self._load) == 0:
-                            break
-                        self._cond.wait(window - age)
-                    else:
-                        self._cond.wait(0.5)
+                    if self._pending and (min(self._load) == 0 or (
+                            len(self._pending) >= size
+                            and min(self._load) < BATCHES_AT_WORKER)):
+                        break
+                    self._cond.wait(0.5)
                 batch, self._pending = self._pending[:size], self._pending[size:]
-                self._first_at = time.monotonic()
                 self._cond.notify_all()  # wakes on_message if it was holding back
                 self._batch_ids += 1
                 batch_id = self._batch_ids
