@@ -49,9 +49,9 @@ checkpointer, ...) are pinned to the last core and this bench and everything it 
 would; the server goes back to its cores at the end, also on an error (sched_setaffinity:
 root). Other work on the machine is not moved.
 
---pin: PostgreSQL on its own core (the older, narrower form). The server's backends serving the scratch database are
-pinned to the last core and everything else of the run (this process, mosquitto, the ingest
-and its storing processes) to the others (sched_setaffinity: root). Other work on the
+--pin: the older, narrower form: only the server's backends serving the scratch database
+are pinned to the last core, and everything else of the run (this process, mosquitto, the
+ingest and its storing processes) to the others (sched_setaffinity: root). Other work on the
 machine is not moved.
 """
 from __future__ import annotations
