@@ -572,7 +572,7 @@ def run(args, instance: Path, work: Path, url: str) -> None:
         if database:
             groups["postgresql"] = lambda: backends(database, exclude=bench_backends())
             # the server's own processes (WAL writer, checkpointer, ...): what the ingest's
-            # commits cost beyond its backends; measured idle too (`idle_server_cpu`)
+            # commits cost beyond its backends
             groups["postgresql server processes"] = server_processes
         return CpuMeter(groups)
 
