@@ -30,8 +30,10 @@ Prints readings/s of each, the ratios, and the delay percentiles.
 
 CPU per reading: during (c) the bench reads, in /proc, the CPU time of the ingest's processes,
 of mosquitto and (PostgreSQL on this machine) of the server's backends serving the scratch
-database, and prints each per reading: what the readings cost the two cores, wherever it is
-spent (run as root or as the server's user to see the backends).
+database and of the server's own processes (WAL writer, checkpointer, ...: "postgresql server
+processes"; other databases' autovacuum included), and prints each per reading: what the
+readings cost the two cores, wherever it is spent (run as root or as the server's user to
+see the backends).
 
 --before PATH: the drain (c0, from a session of its own) and the steady phase also run the
 ingest of another checkout (e.g. `git archive <commit> | tar -x -C /tmp/zw-before`) first,
@@ -39,9 +41,17 @@ on the same database and broker, so the rates and delays before and after a chan
 measured in one run. Indexes the other checkout's migrations do not
 have are dropped for its turn and made again after it (--before-drop-index NAME, repeated).
 
---pin: PostgreSQL on its own core. The server's backends serving the scratch database are
-pinned to the last core and everything else of the run (this process, mosquitto, the ingest
-and its storing processes) to the others (sched_setaffinity: root). Other work on the
+--pin-postgres: PostgreSQL on its own core, all of it. The server's processes (the
+postmaster and all its children: every database's backends, the WAL writer, the
+checkpointer, ...) are pinned to the last core and this bench and everything it starts
+(mosquitto, the publishers, the raw and naive subscribers, the ingest) to the others, as
+`taskset -a -cp 1 <pid>` for each server process and `taskset -c 0 python bench/ingest.py`
+would; the server goes back to its cores at the end, also on an error (sched_setaffinity:
+root). Other work on the machine is not moved.
+
+--pin: the older, narrower form: only the server's backends serving the scratch database
+are pinned to the last core, and everything else of the run (this process, mosquitto, the
+ingest and its storing processes) to the others (sched_setaffinity: root). Other work on the
 machine is not moved.
 """
 from __future__ import annotations
@@ -287,6 +297,67 @@ class Pinner(threading.Thread):
                 pass
 
 
+def postmaster() -> int | None:
+    """The PostgreSQL server's main process on this machine (`postgres -D ...`), if any."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            args = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"/postgres") and b"-D" in args:
+            return int(entry)
+    return None
+
+
+def server_processes() -> list[int]:
+    """The server's processes that serve no client: the postmaster, the checkpointer, the
+    background and WAL writers, autovacuum, ... (client backends are `backends`)."""
+    main = postmaster()
+    if main is None:
+        return []
+    found = [main]
+    for pid in children(main)[1:]:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if not (b"(" in cmdline and b")" in cmdline) and b"[local]" not in cmdline:
+            found.append(pid)
+    return found
+
+
+class ServerPin:
+    """--pin-postgres: the whole PostgreSQL server (the postmaster and every process it has:
+    backends of every database, WAL writer, checkpointer, ...) on the last core, this bench
+    and everything it starts (mosquitto, publishers, the raw and naive subscribers, the
+    ingest and its storing processes) on the others; undone on exit (`restore`, in a
+    finally), the server's processes then on the cores the postmaster had. Backends started
+    meanwhile inherit the postmaster's cores (fork)."""
+
+    def __init__(self):
+        self.main = postmaster()
+        if self.main is None:
+            sys.exit("--pin-postgres: no PostgreSQL server (postgres -D ...) on this machine")
+        last = os.cpu_count() - 1
+        self.server_cpus, self.other_cpus = {last}, set(range(last)) or {last}
+        self.server_before = os.sched_getaffinity(self.main)
+        self.ours_before = os.sched_getaffinity(0)
+
+    def apply(self) -> int:
+        pids = children(self.main)
+        for pid in pids:
+            Pinner._pin(pid, self.server_cpus)
+        Pinner._pin(os.getpid(), self.other_cpus)
+        return len(pids)
+
+    def restore(self) -> None:
+        for pid in children(self.main):
+            Pinner._pin(pid, self.server_before)
+        Pinner._pin(os.getpid(), self.ours_before)
+
+
 def count_rows(db):
     """Rows in the table, from the smallest and largest ids (two index lookups): COUNT(*)
     scans the table, and on 100,000 rows 20 times a second that took a tenth of a core from
@@ -446,6 +517,9 @@ def main() -> None:
                         help="an index dropped for the --before checkout's turn")
     parser.add_argument("--pin", action="store_true",
                         help="PostgreSQL's backends on the last core, the rest on the others")
+    parser.add_argument("--pin-postgres", action="store_true",
+                        help="the whole PostgreSQL server on the last core, this bench and "
+                             "all it starts on the others (restored at the end; root)")
     parser.add_argument("--keep-database", action="store_true",
                         help="PostgreSQL: keep the scratch database made for the run")
     args = parser.parse_args()
@@ -497,9 +571,17 @@ def run(args, instance: Path, work: Path, url: str) -> None:
                   "mosquitto": lambda: [broker.pid]}
         if database:
             groups["postgresql"] = lambda: backends(database, exclude=bench_backends())
+            # the server's own processes (WAL writer, checkpointer, ...): what the ingest's
+            # commits cost beyond its backends
+            groups["postgresql server processes"] = server_processes
         return CpuMeter(groups)
 
-    pinner = None
+    pinner = server_pin = None
+    if args.pin_postgres and database:
+        server_pin = ServerPin()
+        print(f"--pin-postgres: the PostgreSQL server's {server_pin.apply()} processes on "
+              f"CPU {sorted(server_pin.server_cpus)}, this bench and what it starts on CPU "
+              f"{sorted(server_pin.other_cpus)}")
     if args.pin and database:
         pinner = Pinner(database, lambda: children(os.getpid()))
         pinner.start()
@@ -609,6 +691,10 @@ def run(args, instance: Path, work: Path, url: str) -> None:
     finally:
         if pinner:
             pinner.halt.set()
+        if server_pin:
+            server_pin.restore()
+            print(f"--pin-postgres: the server's processes back on CPU "
+                  f"{sorted(server_pin.server_before)}")
         if ingest_proc and ingest_proc.poll() is None:
             ingest_proc.send_signal(signal.SIGTERM)
             ingest_proc.wait(60)

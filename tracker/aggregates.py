@@ -306,16 +306,29 @@ def _calendars(conn: Connection, household_ids) -> dict[int, tuple]:
     ``IN`` of a batch's few hundred households cost more to expand in SQLAlchemy and convert
     in psycopg than the query itself."""
     ids = sorted(household_ids)
-    query = ("SELECT h.id, e.start_date, e.months, e.timezone, e.counted_streams "
-             "FROM households h JOIN editions e ON e.id = h.edition_id WHERE h.id ")
     if conn.dialect.name == "postgresql":
-        rows = conn.exec_driver_sql(query + "= ANY(%s::integer[]) ORDER BY h.id "
-                                    "FOR NO KEY UPDATE OF h", (_pg_array(ids),))
+        rows = conn.exec_driver_sql(*pg_calendars_statement(ids))
     elif conn.dialect.name == "sqlite":
-        rows = conn.exec_driver_sql(query + "IN (SELECT value FROM json_each(?))",
+        rows = conn.exec_driver_sql(_CALENDARS + "IN (SELECT value FROM json_each(?))",
                                     (json.dumps(ids),))
     else:
         return _calendars_portable(conn, ids)
+    return calendars_of(rows)
+
+
+_CALENDARS = ("SELECT h.id, e.start_date, e.months, e.timezone, e.counted_streams "
+              "FROM households h JOIN editions e ON e.id = h.edition_id WHERE h.id ")
+
+
+def pg_calendars_statement(household_ids) -> tuple[str, tuple]:
+    """PostgreSQL: `_calendars`' statement and parameters (the households locked in id
+    order), for a caller that sends it with others (tracker.services.ingest_pipeline)."""
+    return (_CALENDARS + "= ANY(%s::integer[]) ORDER BY h.id FOR NO KEY UPDATE OF h",
+            (_pg_array(sorted(household_ids)),))
+
+
+def calendars_of(rows) -> dict[int, tuple]:
+    """`_calendars`' answer from its statement's rows."""
     out = {}
     for hid, start, months, zone, counted in rows:
         if isinstance(start, str):  # SQLite: the driver's text
@@ -383,13 +396,19 @@ def write_cells(conn: Connection, cells: dict[tuple[int, int], list]) -> None:
     dialect = conn.dialect
     keys = sorted(cells)
     if dialect.name == "postgresql":
-        columns = [[k[0] for k in keys], [k[1] for k in keys]]
-        columns += [[cells[k][i] for k in keys] for i in range(len(VALUE_COLUMNS))]
-        conn.exec_driver_sql(_upsert(dialect), tuple(_pg_array(c) for c in columns))
+        conn.exec_driver_sql(*pg_cells_statement(dialect, cells))
         return
     bind = _table().c.last_at.type.dialect_impl(dialect).bind_processor(dialect)
     conn.exec_driver_sql(_upsert(dialect), [
         (*k, *cells[k][:9], bind(cells[k][9]) if bind else cells[k][9]) for k in keys])
+
+
+def pg_cells_statement(dialect, cells: dict[tuple[int, int], list]) -> tuple[str, tuple]:
+    """PostgreSQL: `write_cells`' statement and parameters (one upsert over arrays)."""
+    keys = sorted(cells)
+    columns = [[k[0] for k in keys], [k[1] for k in keys]]
+    columns += [[cells[k][i] for k in keys] for i in range(len(VALUE_COLUMNS))]
+    return _upsert(dialect), tuple(_pg_array(c) for c in columns)
 
 
 def rebuild(conn: Connection, edition_id: int) -> None:

@@ -45,7 +45,6 @@ class Config:
     ingest_client_id: str = "zw-ingest"
     ingest_group: str = ""
     ingest_batch_size: int = 1000
-    ingest_batch_ms: int = 100
     ingest_processes: int = 2  # storing processes (decode in parallel, commit in turn)
     log_level: str = "INFO"
     log_format: str = "text"

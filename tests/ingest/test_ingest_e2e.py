@@ -102,8 +102,7 @@ def test_storing_processes_commit_in_arrival_order(mosquitto, database_url, tmp_
         mosquitto.add_scale(device_id, secret)
     ingest = IngestProcess(mosquitto, database_url, tmp_path / "ingest-instance",
                            extra_env={"ZW_INGEST_PROCESSES": "3",
-                                      "ZW_INGEST_BATCH_SIZE": "7",
-                                      "ZW_INGEST_BATCH_MS": "1"}).start()
+                                      "ZW_INGEST_BATCH_SIZE": "7"}).start()
     try:
         scale = mqtt_probe(mosquitto, "sc-martin", scales["sc-martin"], client_id="sc-martin")
         messages = good_messages("sc-martin", range(1, 1201))

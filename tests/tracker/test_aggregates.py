@@ -228,6 +228,9 @@ def _apply(s, world: World, op) -> None:
         if h is not None:
             privacy.erase_household(s, h, s.merge(world.staff), h.name)
             world.households[args[0]] = None
+            # its scale went with it: a later "new_rows" must not repeat its rows' keys (a
+            # foreign key violation, not a test of the aggregates)
+            world.raw = [(d, q) for d, q in world.raw if d != world.devices[args[0]]]
             world.devices[args[0]] = "gone"
     s.commit()
 

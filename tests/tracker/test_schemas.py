@@ -3,12 +3,13 @@ import datetime as dt
 import math
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from marshmallow import ValidationError
 
 from tracker.domain import normalize_stream
-from tracker.schemas import (import_row, messages_as_text, parse_date, parse_weight_kg, reading,
-                             weighin_input)
+from tracker import schemas
+from tracker.schemas import (import_row, load_reading, messages_as_text, parse_date,
+                             parse_weight_kg, reading, weighin_input)
 
 
 @pytest.mark.parametrize("typed,grams", [("1,25", 1250), ("1.25", 1250), (" 2 ", 2000),
@@ -97,6 +98,93 @@ def test_canonical_reading():
 def test_canonical_reading_refusals(change):
     with pytest.raises(ValidationError):
         reading.load({**GOOD, **change})
+
+
+def _outcome(load, data):
+    """What a load gives: the dict (each value with its type, a time with its zone's repr)
+    or the error's messages."""
+    try:
+        loaded = load(data)
+    except ValidationError as exc:
+        return "error", messages_as_text(exc.messages)
+    return "ok", {key: (value, type(value), repr(getattr(value, "tzinfo", None)))
+                  for key, value in loaded.items()}
+
+
+_TIMES = st.one_of(
+    st.datetimes(timezones=st.none() | st.sampled_from([
+        dt.timezone.utc, dt.timezone(dt.timedelta(hours=1)),
+        dt.timezone(-dt.timedelta(hours=9, minutes=30)),
+        dt.timezone(dt.timedelta(hours=5, minutes=45, seconds=30))]))
+    .map(lambda d: d.isoformat()),
+    st.datetimes(timezones=st.just(dt.timezone.utc)).map(
+        lambda d: d.isoformat().replace("+00:00", "Z")),
+    st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{1,2}"
+                  r"(:[0-9]{1,2}(\.[0-9]{1,8})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\n?",
+                  fullmatch=True),
+    st.text(max_size=40), st.integers(), st.none(), st.floats())
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 2**53 + 5),
+                    st.sampled_from([0, 1, 100, 101, 50_000, 50_001, 2**53, 2**53 + 1, 10**400]),
+                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+                    st.sampled_from(["residual", "glass", "paper", "plutonium", "", "50"]),
+                    st.lists(st.integers(), max_size=2))
+_READINGS = st.dictionaries(
+    st.sampled_from(sorted(schemas.READING_FIELDS) + ["extra"]),
+    _VALUES, max_size=7).flatmap(lambda d: st.fixed_dictionaries(
+        {}, optional={"ts": _TIMES}).map(lambda t: {**d, **t}))
+
+
+@settings(max_examples=400)
+@given(_READINGS)
+def test_load_reading_is_the_schema(data):
+    """The ingest's fast path gives what the schema gives, value, type and zone, or the same
+    error, for any payload."""
+    assert _outcome(load_reading, data) == _outcome(reading.load, data)
+
+
+@given(st.fixed_dictionaries({
+    "seq": st.integers(0, 2**53) | _VALUES, "weight_g": st.integers(1, 50_000) | _VALUES,
+    "ts": _TIMES.filter(lambda t: isinstance(t, str))},
+    optional={"stream": st.sampled_from(["residual", "glass", None]) | _VALUES,
+              "battery_pct": st.none() | st.integers(0, 100) | st.floats(0, 100) | _VALUES,
+              "device_id": st.none() | st.text(max_size=10) | _VALUES}))
+@settings(max_examples=600)
+def test_load_reading_is_the_schema_for_readings(data):
+    """The same on payloads close to a good reading: each field good or not."""
+    assert _outcome(load_reading, data) == _outcome(reading.load, data)
+
+
+@pytest.mark.parametrize("change", [
+    {}, {"seq": True}, {"seq": False}, {"seq": 0}, {"seq": 2**53}, {"seq": 2**53 + 1},
+    {"seq": 1.0}, {"weight_g": True}, {"weight_g": 1.0}, {"weight_g": 1}, {"weight_g": 50_000},
+    {"weight_g": 50_001}, {"battery_pct": True}, {"battery_pct": False}, {"battery_pct": 0},
+    {"battery_pct": 100}, {"battery_pct": 100.5}, {"battery_pct": -0.1}, {"battery_pct": 49.5},
+    {"battery_pct": "49"}, {"battery_pct": math.inf}, {"battery_pct": None}, {"stream": None},
+    {"stream": "plutonium"}, {"stream": 3}, {"stream": ["glass"]}, {"device_id": 7},
+    {"device_id": None}, {"device_id": ""}, {"extra": 1}, {"ts": "2026-03-14T08:21:05"},
+    {"ts": "2026-03-14T08:21:05Z\n"}, {"ts": "2026-03-14T08:21:05.1234567+01:00"},
+    {"ts": "2026-03-14 08:21:05+01"}, {"ts": "2026-02-30T08:21:05Z"},
+    {"ts": "2026-03-14T08:21:05+24:00"}, {"ts": "2026-03-14T08:21:05-00:30"},
+    {"ts": "\u0662026-03-14T08:21:05Z"}, {"ts": ""}, {"ts": None}, {"ts": 1710400865}])
+def test_load_reading_edges(change):
+    data = {**GOOD, **change}
+    assert _outcome(load_reading, data) == _outcome(reading.load, data)
+
+
+def test_load_reading_takes_the_fast_path(monkeypatch):
+    """The usual reading does not go through marshmallow (the point of load_reading), an
+    unusual one does; a field added to the schema turns the fast path off until it is
+    taught here."""
+    assert set(reading.fields) == schemas.READING_FIELDS
+    assert schemas._READING_BOUNDS is not None
+    expected = reading.load({**GOOD, "battery_pct": 49.5, "ts": "2026-03-14T08:21:05.5Z"})
+    called = []
+    monkeypatch.setattr(reading, "load", lambda data: called.append(data) or {})
+    assert load_reading({**GOOD, "battery_pct": 49.5, "ts": "2026-03-14T08:21:05.5Z"}) \
+        == expected and not called
+    load_reading({**GOOD, "battery_pct": "49"})
+    load_reading({**GOOD, "ts": "2026-03-14 08:21:05+01"})
+    assert len(called) == 2
 
 
 def test_missing_fields():

@@ -1,5 +1,5 @@
 """An ingest batch on PostgreSQL in three round trips (five with COPY), with psycopg's
-pipeline mode.
+pipeline mode (the monthly aggregates' lookup and upsert included).
 
 `tracker.services.ingest` stores a batch with one query at a time: on PostgreSQL each is a
 round trip to the server (about a dozen per batch: the stored keys, the hour's counts, one
@@ -52,11 +52,18 @@ _MEDIANS = ("SELECT k.h, k.s, ARRAY(SELECT w.weight_g FROM weighins w "
             f"ORDER BY w.measured_at DESC LIMIT {MEDIAN_LAST}) "
             "FROM unnest(%s::integer[], %s::varchar[]) AS k(h, s)")
 _KEPT = "SELECT fingerprint FROM dead_letters WHERE fingerprint = ANY(%s::varchar[])"
-_ADD_COUNTS = ("INSERT INTO device_rates (device_id, hour, readings) VALUES (%s, %s, %s) "
+# The counts of the hour and the scales' last seen: one statement each over arrays (in the
+# arrays' order, sorted: two workers lock the rows in one order), not one per row (a batch of
+# a busy fleet has a row per scale and hour: a thousand executions on the server, a
+# thousand parameter sets in the client; docs/ingest.md).
+_ADD_COUNTS = ("INSERT INTO device_rates (device_id, hour, readings) "
+               "SELECT * FROM unnest(%s::varchar[], %s::integer[], %s::integer[]) "
                "ON CONFLICT (device_id, hour) DO UPDATE "
                "SET readings = device_rates.readings + EXCLUDED.readings")
-_SEEN = ("UPDATE devices SET last_seen = %s, battery_pct = COALESCE(%s, battery_pct) "
-         "WHERE id = %s")
+_LOCK_SEEN = ("SELECT 1 FROM devices WHERE id = ANY(%s::varchar[]) ORDER BY id "
+              "FOR NO KEY UPDATE")
+_SEEN = ("UPDATE devices SET last_seen = %s, battery_pct = COALESCE(k.battery, battery_pct) "
+         "FROM unnest(%s::varchar[], %s::integer[]) AS k(id, battery) WHERE devices.id = k.id")
 _STATUS = "UPDATE devices SET online = %s, last_seen = COALESCE(%s, last_seen) WHERE id = %s"
 #: The weigh-ins' columns, as _prepared_insert orders its rows (tracker.services.ingest), and
 #: their PostgreSQL types for `unnest`.
@@ -124,9 +131,13 @@ def store_batch(session: Session, prepared: PreparedReadings, refusals: list[Ref
         stored = _store(pg, dialect, prepared, refusals, statuses, now=now,
                         flag_weight_g=flag_weight_g, max_per_hour=max_per_hour,
                         insert=insert or INSERT)
-        # the monthly aggregates of the cells this batch touched, in its transaction (issue
-        # 19): the pipelines are done, the connection is an ordinary one again
-        aggregates.add_new(connection, stored.rows, stored.inserted)
+        # The monthly aggregates of the cells this batch touched, in its transaction (issue
+        # 19): `aggregates.add_new`, its two statements sent with the others (the calendars,
+        # households locked, with the reads; the cells' upsert after the insert). Its upsert
+        # counts every row the insert was given; when the insert stored fewer (another
+        # ingest stored some first), the cells are recomputed from the rows, as add_new does.
+        if stored.rows and stored.inserted != len(stored.rows):
+            aggregates.refresh(connection, [(r[0], r[1]) for r in stored.rows])
         return stored
     except dialect.loaded_dbapi.Error as exc:
         lost = bool(pg.closed or getattr(pg, "broken", False))
@@ -148,6 +159,7 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
     again = sorted({prints[id(r)] for r in maybe if r.redelivered or r.retained})
     pairs = sorted({(e[0][0], e[4]) for e in readings}) if max_per_hour else []
     mkeys = list(dict.fromkeys((e[1], e[2]) for e in readings))
+    households = sorted({e[1] for e in readings})
     if insert == "auto":
         insert = "copy" if len(readings) >= COPY_FROM_ROWS else "unnest"
 
@@ -168,11 +180,15 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
         if again:
             cursors["kept"] = pg.cursor()
             cursors["kept"].execute(_KEPT, (again,))
+        if households:  # aggregates.add_new's calendars, the households locked in id order
+            cursors["calendars"] = pg.cursor()
+            cursors["calendars"].execute(*aggregates.pg_calendars_statement(households))
     existing = {tuple(row) for row in cursors["existing"].fetchall()} if entries else set()
     hourly = {(d, h): n for d, h, n in cursors["hourly"].fetchall()} if pairs else {}
     medians = {(h, s): _median(weights)
                for h, s, weights in cursors["medians"].fetchall()} if mkeys else {}
     kept = {fp for (fp,) in cursors["kept"].fetchall()} if again else set()
+    calendars = aggregates.calendars_of(cursors["calendars"].fetchall()) if households else {}
 
     result, decided = decide_prepared(prepared, dialect, existing=existing, hourly=hourly,
                                       medians=medians, flag_weight_g=flag_weight_g,
@@ -181,6 +197,8 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
     fresh = fresh_refusals(every, [prints[id(r)] for r in every], kept)
     seen = [(now, prepared.last_battery.get(device), device)
             for device in sorted(decided.devices)]  # one order: two workers never deadlock
+    added_rows = new_rows(decided.rows)
+    cells = aggregates.new_row_cells(calendars, added_rows)
 
     if decided.rows and insert == "copy":
         with pg.cursor() as cursor:
@@ -198,11 +216,17 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
             inserts.execute(_UNNEST, [[row[name] for row in decided.rows] for name in _COLUMNS])
         elif decided.rows:
             inserts.execute(_FROM_STAGE)
+        if cells:  # aggregates.add_new's increment, as if every row went in (see store_batch)
+            cursor.execute(*aggregates.pg_cells_statement(dialect, cells))
         if decided.added:
-            cursor.executemany(_ADD_COUNTS, [(d, h, n) for (d, h), n in
-                                             sorted(decided.added.items())])
+            added = sorted(decided.added.items())
+            cursor.execute(_ADD_COUNTS, ([d for (d, _), _ in added],
+                                         _int_array(h for (_, h), _ in added),
+                                         _int_array(n for _, n in added)))
         if seen:
-            cursor.executemany(_SEEN, seen)
+            devices = [device for _, _, device in seen]
+            cursor.execute(_LOCK_SEEN, (devices,))
+            cursor.execute(_SEEN, (now, devices, _int_array(b for _, b, _ in seen)))
         status_cursors = []
         for status in statuses:
             one = pg.cursor()
@@ -216,8 +240,14 @@ def _store(pg, dialect, prepared, refusals, statuses, *, now, flag_weight_g, max
                  else json.dumps(row["reason_params"])}
                 for row in dead_letter_rows(fresh, now)])
     unknown = [device for device, one in status_cursors if one.rowcount == 0]
-    return StoredBatch(result, [r for r, _ in fresh], unknown, new_rows(decided.rows),
+    return StoredBatch(result, [r for r, _ in fresh], unknown, added_rows,
                        inserts.rowcount if decided.rows else 0)
+
+
+def _int_array(values) -> str:
+    """Integers (None: NULL) as PostgreSQL's array text, cast in the SQL: psycopg's dump of a
+    list of ints picks a type per element (aggregates._pg_array)."""
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
 def _median(weights: list[int]) -> float | None:
