@@ -40,7 +40,6 @@ import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
 import signal
-import struct
 import threading
 import time
 from dataclasses import asdict
@@ -394,15 +393,9 @@ class IngestService:
         """PUBACK each committed message, unless it came over an earlier connection."""
         with self._ack_lock:
             current = self._generation if self._connected else None
-            pubacks = []
             for generation, mid, qos in acks:
-                if generation != current or not qos:
-                    continue
-                if qos == 1:
-                    pubacks.append(mid)
-                else:
+                if generation == current and qos:
                     self.client.ack(mid, qos)
-            send_pubacks(self.client, pubacks)
 
     # --- retiring -----------------------------------------------------------------------
     def _drained(self) -> bool:
@@ -461,34 +454,6 @@ class IngestService:
             write_status(self.status_file, self.report(running))
         except Exception:
             log.exception("cannot write the status file %s", self.status_file)
-
-
-#: PUBACKs written to the socket at once (4 bytes each).
-PUBACKS_PER_WRITE = 1000
-
-
-def send_pubacks(client: mqtt.Client, mids: list[int]) -> None:
-    """`client.ack(mid, 1)` for each mid, in order, as a few writes instead of one each.
-
-    paho queues every acknowledgement as a packet of its own: a byte written to wake its
-    network thread and a send() per 4-byte PUBACK, for every reading (a tenth of the network
-    process's CPU per reading; docs/ingest.md). A PUBACK carries no state on the client (QoS
-    1, manual acknowledgement: paho keeps nothing for a received message), so the same bytes
-    (MQTT 3.1.1 3.4, the form paho's `_send_command_with_mid` builds; valid in MQTT 5 too)
-    go out as one queued packet per PUBACKS_PER_WRITE, through paho's own queue (order kept,
-    partial writes resumed). A paho without that queue gets `client.ack` per message."""
-    queue = getattr(client, "_packet_queue", None)
-    if queue is None or not getattr(client, "_manual_ack", False):
-        for mid in mids:
-            client.ack(mid, 1)
-        return
-    for start in range(0, len(mids), PUBACKS_PER_WRITE):
-        chunk = mids[start:start + PUBACKS_PER_WRITE]
-        queue(mqtt.PUBACK, b"".join(_PUBACK.pack(mqtt.PUBACK, 2, mid) for mid in chunk),
-              chunk[-1], 1)
-
-
-_PUBACK = struct.Struct("!BBH")
 
 
 def run_ingest(cfg, *, retire: bool = False) -> int:
