@@ -309,6 +309,8 @@ def test_ingest_batches_add_exactly_what_a_recompute_finds(session, frozen, ops)
         assert aggregates.verify(session.connection(), edition) == [], op
 
 
+@pytest.mark.aggregates_unchecked("ends with an increment for a row it never inserted: "
+                                  "what verify must report")
 def test_add_new_counts_as_the_grouped_statement(session, frozen):
     """One cell of each kind by hand: before the start, each week block, a month's last
     minute, after the end; accepted in a counted bin and in another, flagged, rejected."""
@@ -355,6 +357,7 @@ def test_scale_readings_outside_the_months_and_an_edition_moved(session, frozen)
     assert aggregates.verify(session.connection(), edition) == []
 
 
+@pytest.mark.aggregates_unchecked("writes a wrong cell on purpose: what verify must report")
 def test_verify_reports_a_difference_and_the_command_fails(app, runner, session, frozen):
     world = World(session)
     h = world.households[1]
