@@ -134,6 +134,22 @@ AGGREGATE_CHECKS = {"checked": 0, "differing": 0, "unreachable": 0, "no_table": 
                     "unchecked": 0, "seconds": 0.0, "cpu_seconds": 0.0}
 
 
+_SQLITE_CHECKED = [""]  # the file `_sqlite_check_engine` opens
+
+
+@functools.lru_cache(maxsize=1)
+def _sqlite_check_engine():
+    """One engine for every SQLite check, on the file of the test being checked: an engine
+    caches its compiled statements (with its dialect in the key), and compiling the grouped
+    statement's CASEs again for each test was most of a check's CPU."""
+    import sqlite3
+
+    from sqlalchemy.pool import NullPool
+
+    return create_engine("sqlite://", poolclass=NullPool,
+                         creator=lambda: sqlite3.connect(_SQLITE_CHECKED[0], timeout=30))
+
+
 def _aggregate_differences(url: str) -> list[str] | None:
     """Every edition of the database verified (`aggregates.verify`, one per edition), one
     line per differing column; None when there is nothing to check: the SQLite file is gone,
@@ -141,7 +157,6 @@ def _aggregate_differences(url: str) -> list[str] | None:
     revision with the table (a migration test went down)."""
     from sqlalchemy import inspect as inspect_db, select
     from sqlalchemy.exc import OperationalError
-    from sqlalchemy.pool import NullPool
 
     from tracker import aggregates
     from tracker.models import Edition
@@ -149,39 +164,36 @@ def _aggregate_differences(url: str) -> list[str] | None:
     if url.startswith("sqlite"):
         if not os.path.exists(url.split("///", 1)[1]):
             return None
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        engine = _sqlite_check_engine()
+        _SQLITE_CHECKED[0] = url.split("///", 1)[1]
     else:
         engine = _pg_engines.get(url)  # pre-ping: a fresh connection if the test killed them
         if engine is None:
             return None
     try:
-        try:
-            conn = engine.connect()
-        except OperationalError:
-            AGGREGATE_CHECKS["unreachable"] += 1
+        conn = engine.connect()
+    except OperationalError:
+        AGGREGATE_CHECKS["unreachable"] += 1
+        return None
+    with conn:
+        if not inspect_db(conn).has_table(aggregates._table().name):
+            AGGREGATE_CHECKS["no_table"] += 1
             return None
-        with conn:
-            if not inspect_db(conn).has_table(aggregates._table().name):
-                AGGREGATE_CHECKS["no_table"] += 1
-                return None
-            ed = Edition.__table__
-            editions = conn.execute(select(ed.c.id, ed.c.slug, ed.c.start_date, ed.c.months,
-                                           ed.c.timezone, ed.c.counted_streams)
-                                    .order_by(ed.c.id)).all()
-            lines = []
-            for edition in editions:
-                for d in aggregates.verify(conn, edition):
-                    stored = d.stored or (None,) * len(aggregates.VALUE_COLUMNS)
-                    expected = d.expected or (None,) * len(aggregates.VALUE_COLUMNS)
-                    lines += [f"edition {edition.slug} household {d.household_id} month "
-                              f"{d.month} {column}: stored {s!r}, recomputed {e!r}"
-                              for column, s, e in zip(aggregates.VALUE_COLUMNS, stored,
-                                                      expected) if s != e]
-            conn.rollback()
-            return lines
-    finally:
-        if url.startswith("sqlite"):
-            engine.dispose()
+        ed = Edition.__table__
+        editions = conn.execute(select(ed.c.id, ed.c.slug, ed.c.start_date, ed.c.months,
+                                       ed.c.timezone, ed.c.counted_streams)
+                                .order_by(ed.c.id)).all()
+        lines = []
+        for edition in editions:
+            for d in aggregates.verify(conn, edition):
+                stored = d.stored or (None,) * len(aggregates.VALUE_COLUMNS)
+                expected = d.expected or (None,) * len(aggregates.VALUE_COLUMNS)
+                lines += [f"edition {edition.slug} household {d.household_id} month "
+                          f"{d.month} {column}: stored {s!r}, recomputed {e!r}"
+                          for column, s, e in zip(aggregates.VALUE_COLUMNS, stored,
+                                                  expected) if s != e]
+        conn.rollback()
+        return lines
 
 
 def _check_aggregates(request, url: str) -> None:
