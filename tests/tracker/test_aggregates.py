@@ -378,3 +378,32 @@ def test_verify_reports_a_difference_and_the_command_fails(app, runner, session,
     bad = runner.invoke(args=["progress", "verify", "--challenge", world.edition.slug])
     assert bad.exit_code == 1
     assert "700" in bad.output and "(1," in bad.output
+
+
+def test_the_suites_check_lists_each_differing_column(app, session, frozen, database_url):
+    """What every test using a database ends with (tests/conftest.py): nothing on exact cells,
+    one line per differing column, nothing to check without the database."""
+    import sqlite3
+
+    from tests.conftest import _aggregate_differences
+
+    world = World(session)
+    h = world.households[1]
+    services.record_weighin(session, h, stream="glass", weight_g=700,
+                            measured_at=_at((5, 10, 0)), source="web")
+    session.commit()
+    assert _aggregate_differences(database_url) == []
+    table = aggregates._table()
+    session.execute(table.update().where(table.c.household_id == h.id).values(grams=1, w2=9))
+    session.commit()
+    slug = world.edition.slug
+    assert _aggregate_differences(database_url) == [
+        f"edition {slug} household {h.id} month 1 grams: stored 1, recomputed 700",
+        f"edition {slug} household {h.id} month 1 w2: stored 9, recomputed 0"]
+    aggregates.rebuild(session.connection(), world.edition.id)
+    session.commit()
+    assert _aggregate_differences(database_url) == []
+    assert _aggregate_differences(f"sqlite:///{app.instance_path}/gone.sqlite3") is None
+    bare = f"{app.instance_path}/bare.sqlite3"  # a database below 0150 (a migration test's)
+    sqlite3.connect(bare).close()
+    assert _aggregate_differences(f"sqlite:///{bare}") is None
