@@ -98,7 +98,14 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path):
-    """A migrated, empty database of each back-end."""
+    """A migrated, empty database of each back-end; its monthly aggregates checked against the
+    raw weigh-ins when the test is over (`_check_aggregates`)."""
+    url = _fresh_database(request, tmp_path)
+    yield url
+    _check_aggregates(request, url)
+
+
+def _fresh_database(request, tmp_path) -> str:
     if request.param == "sqlite":
         path = tmp_path / "zw.sqlite3"
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
@@ -118,6 +125,113 @@ def database_url(request, tmp_path):
         conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
                           "FROM pg_sequences WHERE last_value IS NOT NULL"))
     return url
+
+
+# --- every test's monthly aggregates checked against its raw weigh-ins (issue 19) ---
+
+#: what `_check_aggregates` did this session (printed by `pytest_terminal_summary`)
+AGGREGATE_CHECKS = {"checked": 0, "differing": 0, "unreachable": 0, "no_table": 0,
+                    "unchecked": 0, "seconds": 0.0, "cpu_seconds": 0.0}
+
+
+_SQLITE_CHECKED = [""]  # the file `_sqlite_check_engine` opens
+
+
+@functools.lru_cache(maxsize=1)
+def _sqlite_check_engine():
+    """One engine for every SQLite check, on the file of the test being checked: an engine
+    caches its compiled statements (with its dialect in the key), and compiling the grouped
+    statement's CASEs again for each test was most of a check's CPU."""
+    import sqlite3
+
+    from sqlalchemy.pool import NullPool
+
+    return create_engine("sqlite://", poolclass=NullPool,
+                         creator=lambda: sqlite3.connect(_SQLITE_CHECKED[0], timeout=30))
+
+
+def _aggregate_differences(url: str) -> list[str] | None:
+    """Every edition of the database verified (`aggregates.verify`, one per edition), one
+    line per differing column; None when there is nothing to check: the SQLite file is gone,
+    the server cannot be reached (a fault test cut it off), or the database is not at a
+    revision with the table (a migration test went down)."""
+    from sqlalchemy import inspect as inspect_db, select
+    from sqlalchemy.exc import OperationalError
+
+    from tracker import aggregates
+    from tracker.models import Edition
+
+    if url.startswith("sqlite"):
+        if not os.path.exists(url.split("///", 1)[1]):
+            return None
+        engine = _sqlite_check_engine()
+        _SQLITE_CHECKED[0] = url.split("///", 1)[1]
+    else:
+        engine = _pg_engines.get(url)  # pre-ping: a fresh connection if the test killed them
+        if engine is None:
+            return None
+    try:
+        conn = engine.connect()
+    except OperationalError:
+        AGGREGATE_CHECKS["unreachable"] += 1
+        return None
+    with conn:
+        if not inspect_db(conn).has_table(aggregates._table().name):
+            AGGREGATE_CHECKS["no_table"] += 1
+            return None
+        ed = Edition.__table__
+        editions = conn.execute(select(ed.c.id, ed.c.slug, ed.c.start_date, ed.c.months,
+                                       ed.c.timezone, ed.c.counted_streams)
+                                .order_by(ed.c.id)).all()
+        lines = []
+        for edition in editions:
+            for d in aggregates.verify(conn, edition):
+                stored = d.stored or (None,) * len(aggregates.VALUE_COLUMNS)
+                expected = d.expected or (None,) * len(aggregates.VALUE_COLUMNS)
+                lines += [f"edition {edition.slug} household {d.household_id} month "
+                          f"{d.month} {column}: stored {s!r}, recomputed {e!r}"
+                          for column, s, e in zip(aggregates.VALUE_COLUMNS, stored,
+                                                  expected) if s != e]
+        conn.rollback()
+        return lines
+
+
+def _check_aggregates(request, url: str) -> None:
+    """Fail the test (an error at teardown) when a write left the monthly aggregates out of
+    step with the raw rows. A test that breaks them on purpose says so, and why:
+    `@pytest.mark.aggregates_unchecked("why")`."""
+    import time
+
+    marker = request.node.get_closest_marker("aggregates_unchecked")
+    if marker is not None:
+        if not (marker.args and isinstance(marker.args[0], str) and marker.args[0].strip()):
+            pytest.fail("aggregates_unchecked needs a reason", pytrace=False)
+        AGGREGATE_CHECKS["unchecked"] += 1
+        return
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        lines = _aggregate_differences(url)
+    finally:
+        AGGREGATE_CHECKS["seconds"] += time.perf_counter() - wall
+        AGGREGATE_CHECKS["cpu_seconds"] += time.process_time() - cpu
+    if lines is None:
+        return
+    AGGREGATE_CHECKS["checked"] += 1
+    if lines:
+        AGGREGATE_CHECKS["differing"] += 1
+        pytest.fail("monthly aggregates differ from the raw weigh-ins after this test "
+                    f"({len(lines)} values):\n  " + "\n  ".join(lines), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    c = AGGREGATE_CHECKS
+    if not (c["checked"] or c["unchecked"] or c["no_table"] or c["unreachable"]):
+        return
+    terminalreporter.write_line(
+        f"aggregates checked after {c['checked']} tests: {c['differing']} with differences, "
+        f"{c['seconds']:.2f} s ({c['cpu_seconds']:.2f} s CPU); not checked: "
+        f"{c['unchecked']} marked aggregates_unchecked, {c['no_table']} without the table, "
+        f"{c['unreachable']} unreachable")
 
 
 @pytest.fixture

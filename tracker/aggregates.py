@@ -678,8 +678,9 @@ class Difference:
     expected: tuple | None
 
 
-def _rows(conn, query) -> dict[tuple, tuple]:
-    return {(r[0], r[1]): tuple(_normal(v) for v in r[2:]) for r in conn.execute(query)}
+def _rows(conn, query, params=None) -> dict[tuple, tuple]:
+    return {(r[0], r[1]): tuple(_normal(v) for v in r[2:])
+            for r in conn.execute(query, params)}
 
 
 def _normal(value):
@@ -690,26 +691,35 @@ def _normal(value):
     return int(value) if value is not None else None
 
 
+@lru_cache(maxsize=64)
+def _verify_statements(bounds, counted) -> tuple:
+    """The recomputation and the stored cells of some households (one expanding parameter),
+    built once per edition calendar as `_rebuild_statements` (the test suite verifies every
+    test's editions: building the grouped statement was most of a check's CPU)."""
+    agg = _table()
+    ids = bindparam("household_ids", expanding=True)
+    return (_grouped(bounds, counted, WeighIn.__table__.c.household_id.in_(ids)),
+            select(agg.c.household_id, agg.c.month, *(agg.c[c] for c in VALUE_COLUMNS))
+            .where(agg.c.household_id.in_(ids)))
+
+
 def verify(conn: Connection, edition, progress: Callable[[int], None] | None = None
            ) -> list[Difference]:
     """Every cell of an edition recomputed from the raw rows and compared with the table."""
-    agg, hh = _table(), Household.__table__
-    bounds, counted = _bounds(edition), tuple(edition.counted_streams)
+    hh = Household.__table__
+    recompute, cells = _verify_statements(_bounds(edition), tuple(edition.counted_streams))
     ids = [i for (i,) in conn.execute(select(hh.c.id).where(hh.c.edition_id == edition.id)
                                       .order_by(hh.c.id))]
     out: list[Difference] = []
     for i in range(0, len(ids), VERIFY_CHUNK):
-        chunk = ids[i:i + VERIFY_CHUNK]
-        expected = _rows(conn, _grouped(bounds, counted,
-                                        WeighIn.__table__.c.household_id.in_(chunk)))
-        stored = _rows(conn, select(agg.c.household_id, agg.c.month,
-                                    *(agg.c[c] for c in VALUE_COLUMNS))
-                       .where(agg.c.household_id.in_(chunk)))
+        chunk = {"household_ids": ids[i:i + VERIFY_CHUNK]}
+        expected = _rows(conn, recompute, chunk)
+        stored = _rows(conn, cells, chunk)
         for key in sorted(set(expected) | set(stored)):
             if expected.get(key) != stored.get(key):
                 out.append(Difference(*key, stored.get(key), expected.get(key)))
         if progress:
-            progress(len(chunk))
+            progress(len(chunk["household_ids"]))
     # cells of households that are not in the edition any more cannot exist (cascade)
     return out
 

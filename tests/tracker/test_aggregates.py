@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -180,8 +180,9 @@ def _apply(s, world: World, op) -> None:
             h = world.household(s, i)
             if h is None:
                 continue
-            if repeat and world.raw:
-                device, seq = world.raw[len(rows) % len(world.raw)]
+            stored = [r for r in world.raw if r[0] in world.devices]  # not of an erased one
+            if repeat and stored:
+                device, seq = stored[len(rows) % len(stored)]
             else:
                 device, seq = world.devices[i], next(world.seq)
                 world.raw.append((device, seq))
@@ -282,6 +283,10 @@ def frozen(monkeypatch):
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(ops=st.lists(OPS, min_size=1, max_size=14))
+# a repeat after its scale's household was erased (the scale with it): a new row, not a
+# repeat of a (device, seq) whose device is gone (a foreign-key error, seen on PostgreSQL)
+@example(ops=[("new_rows", [(0, (1, 9, 0), "glass", 250, "accepted", False)]), ("erase", 0),
+              ("new_rows", [(1, (2, 9, 0), "glass", 250, "accepted", True)])])
 def test_random_writes_keep_the_aggregates_exact(session, frozen, ops):
     world = World(session)
     for op in ops:
@@ -313,6 +318,8 @@ def test_ingest_batches_add_exactly_what_a_recompute_finds(session, frozen, ops)
         assert aggregates.verify(session.connection(), edition) == [], op
 
 
+@pytest.mark.aggregates_unchecked("ends with an increment for a row it never inserted: "
+                                  "what verify must report")
 def test_add_new_counts_as_the_grouped_statement(session, frozen):
     """One cell of each kind by hand: before the start, each week block, a month's last
     minute, after the end; accepted in a counted bin and in another, flagged, rejected."""
@@ -359,6 +366,7 @@ def test_scale_readings_outside_the_months_and_an_edition_moved(session, frozen)
     assert aggregates.verify(session.connection(), edition) == []
 
 
+@pytest.mark.aggregates_unchecked("writes a wrong cell on purpose: what verify must report")
 def test_verify_reports_a_difference_and_the_command_fails(app, runner, session, frozen):
     world = World(session)
     h = world.households[1]
@@ -376,6 +384,8 @@ def test_verify_reports_a_difference_and_the_command_fails(app, runner, session,
     assert "700" in bad.output and "(1," in bad.output
 
 
+@pytest.mark.aggregates_unchecked("cells written by hand, with no weigh-in behind them, to read "
+                                  "counts too large to pack")
 def test_cells_read_in_bulk_with_counts_too_large_to_pack(session, frozen):
     """The bulk read packs the counts of a cell into two integers (`aggregates.PACKED`); a
     count too large for its bits (a runaway scale's week) is read unpacked: the frame is the
@@ -403,3 +413,32 @@ def test_cells_read_in_bulk_with_counts_too_large_to_pack(session, frozen):
         plain.sort_values(order).reset_index(drop=True), check_exact=True)
     assert len(bulk) == len(values)
     assert (bulk["w2"] == 40_000).sum() == 1 and (bulk["flagged"] == 2 ** 20).sum() == 1
+
+
+def test_the_suites_check_lists_each_differing_column(app, session, frozen, database_url):
+    """What every test using a database ends with (tests/conftest.py): nothing on exact cells,
+    one line per differing column, nothing to check without the database."""
+    import sqlite3
+
+    from tests.conftest import _aggregate_differences
+
+    world = World(session)
+    h = world.households[1]
+    services.record_weighin(session, h, stream="glass", weight_g=700,
+                            measured_at=_at((5, 10, 0)), source="web")
+    session.commit()
+    assert _aggregate_differences(database_url) == []
+    table = aggregates._table()
+    session.execute(table.update().where(table.c.household_id == h.id).values(grams=1, w2=9))
+    session.commit()
+    slug = world.edition.slug
+    assert _aggregate_differences(database_url) == [
+        f"edition {slug} household {h.id} month 1 grams: stored 1, recomputed 700",
+        f"edition {slug} household {h.id} month 1 w2: stored 9, recomputed 0"]
+    aggregates.rebuild(session.connection(), world.edition.id)
+    session.commit()
+    assert _aggregate_differences(database_url) == []
+    assert _aggregate_differences(f"sqlite:///{app.instance_path}/gone.sqlite3") is None
+    bare = f"{app.instance_path}/bare.sqlite3"  # a database below 0150 (a migration test's)
+    sqlite3.connect(bare).close()
+    assert _aggregate_differences(f"sqlite:///{bare}") is None
