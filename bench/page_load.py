@@ -19,7 +19,12 @@ tracker/static/vendor/plotly-strict.min.js) or from --before FILE. `--also NAME=
 another bundle to the same alternation (a candidate, or `basic=git` for plotly's basic build
 served before the bar-scatter one), reported against the same "before".
 
+"Before" is the page as it was: with the strict bundle, the browser gets `static/js/charts.js`
+as it was before each chart was drawn once (`--before-charts REV`, default the parent of the
+commit that did it; `none` measures the bundles alone, today's charts.js for both).
+
     PYTHONPATH=. .venv/bin/python bench/page_load.py [--repeat 5] [--before FILE] [--also NAME=FILE]
+        [--before-charts REV|none]
 """
 from __future__ import annotations
 
@@ -130,7 +135,33 @@ def browser(profile: str):
     return driver, By
 
 
-def use_bundle(charts, path: Path) -> None:
+#: The draw-once charts.js came with this commit (docs/dashboards.md); "before" serves the file
+#: as it was in its parent unless --before-charts says otherwise.
+DRAW_ONCE = "03a77b5"
+CHARTS_JS = "tracker/static/js/charts.js"
+#: the charts.js the browser gets for the bundle being measured (None: the app's own file)
+SERVED_CHARTS_JS: dict[str, bytes | None] = {"now": None}
+
+
+def old_charts_js(rev: str) -> bytes:
+    """charts.js as it was at a revision (`none`: the app's own, as the bundles alone)."""
+    return subprocess.run(["git", "show", f"{rev}:{CHARTS_JS}"], cwd=ROOT, capture_output=True,
+                          check=True).stdout
+
+
+def serve_charts_js(app) -> None:
+    """Answer /static/js/charts.js with `SERVED_CHARTS_JS["now"]` when one is set."""
+    from flask import Response, request
+
+    @app.before_request
+    def _old_charts():
+        if request.path.endswith("/static/js/charts.js") and SERVED_CHARTS_JS["now"]:
+            return Response(SERVED_CHARTS_JS["now"], mimetype="text/javascript")
+        return None
+
+
+def use_bundle(charts, path: Path, charts_js: bytes | None = None) -> None:
+    SERVED_CHARTS_JS["now"] = charts_js
     charts.PLOTLY_JS = path
     charts._plotly_js.cache_clear()
     charts.plotly_js_version.cache_clear()
@@ -143,7 +174,11 @@ def main() -> None:
     parser.add_argument("--before", help="the strict bundle (default: from git history)")
     parser.add_argument("--also", action="append", default=[], metavar="NAME=FILE",
                         help="another bundle to load in turn (basic=git: the basic build)")
+    parser.add_argument("--before-charts", default=f"{DRAW_ONCE}^", metavar="REV",
+                        help="the charts.js of 'before': the page as it was at REV (default: "
+                             "before charts were drawn once); 'none': today's for both")
     args = parser.parse_args()
+    before_js = None if args.before_charts == "none" else old_charts_js(args.before_charts)
 
     from tracker.web.common import charts
 
@@ -156,6 +191,7 @@ def main() -> None:
                                   old_bundle(path, BASIC if name == "basic" else STRICT))
     bundles["now"] = charts.PLOTLY_JS
     app = seeded_app(folder)
+    serve_charts_js(app)
     server, base = serve(app)
     driver, By = browser(str(folder / "profile"))
     try:
@@ -165,7 +201,8 @@ def main() -> None:
         driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
         driver.execute_cdp_cmd("Network.enable", {})
         driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
-        print(f"chart page /progres at 390x844, cache disabled, median of {args.repeat}")
+        print(f"chart page /progres at 390x844, cache disabled, median of {args.repeat}; "
+              f"before: the strict bundle and charts.js of {args.before_charts}")
         for name, bundle in bundles.items():
             use_bundle(charts, bundle)
             kept = charts._plotly_js()
@@ -181,7 +218,7 @@ def main() -> None:
             times: dict[str, list[float]] = {name: [] for name in bundles}
             for _ in range(args.repeat + 1):  # the first round warms the server up
                 for name, bundle in bundles.items():
-                    use_bundle(charts, bundle)
+                    use_bundle(charts, bundle, before_js if name == "before (strict)" else None)
                     driver.get(f"{base}/progres")
                     times[name].append(driver.execute_async_script(DRAWN))
             medians = {name: statistics.median(t[1:]) for name, t in times.items()}
