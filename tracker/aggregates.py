@@ -541,9 +541,16 @@ CELL_COLUMNS = {"household_id": "int64", "month": "int64", "grams": "int64", "w1
 
 def cells_query(edition, as_of: dt.date, household_ids=None):
     """The aggregate rows of the months over by `as_of` (the method's ``cells``)."""
+    agg = _table()
+    return _of_months_over(select(*(agg.c[name] for name in CELL_COLUMNS)), edition, as_of,
+                           household_ids)
+
+
+def _of_months_over(query, edition, as_of: dt.date, household_ids=None):
+    """`query` on the aggregate table kept to the edition's cells of the months over by
+    `as_of` (and to these households), as `cells_query` and `_packed_query` read them."""
     agg, hh = _table(), Household.__table__
-    query = (select(*(agg.c[name] for name in CELL_COLUMNS))
-             .join(hh, agg.c.household_id == hh.c.id)
+    query = (query.join(hh, agg.c.household_id == hh.c.id)
              .where(hh.c.edition_id == edition.id,
                     agg.c.month.between(1, months_over(edition, as_of))))
     if household_ids is not None:
@@ -747,7 +754,7 @@ def _packed_query(edition, as_of: dt.date, household_ids=None):
     """`cells_query` with the counts of `PACKED` as one integer each: six values a cell
     instead of eleven (the driver's cost is per value: a third of the read at 10,000
     households went into the counts, mostly zeros and small numbers)."""
-    agg, hh = _table(), Household.__table__
+    agg = _table()
     packs = []
     for names, bits in PACKED:
         fits = and_(*(agg.c[n] < _number(2 ** (bits - 1)) for n in names))
@@ -755,13 +762,9 @@ def _packed_query(edition, as_of: dt.date, household_ids=None):
         for i, n in enumerate(names[1:], 1):
             total = total + agg.c[n] * _number(2 ** (bits * i))
         packs.append(case((fits, total), else_=_number(-1)))
-    query = (select(agg.c.household_id, agg.c.month, agg.c.grams, agg.c.diverted_grams, *packs)
-             .join(hh, agg.c.household_id == hh.c.id)
-             .where(hh.c.edition_id == edition.id,
-                    agg.c.month.between(1, months_over(edition, as_of))))
-    if household_ids is not None:
-        query = query.where(agg.c.household_id.in_(household_ids))
-    return query
+    return _of_months_over(
+        select(agg.c.household_id, agg.c.month, agg.c.grams, agg.c.diverted_grams, *packs),
+        edition, as_of, household_ids)
 
 
 def cells_frame(conn: Connection, edition, as_of: dt.date, household_ids=None,
