@@ -3,7 +3,7 @@ their progress, against a trivial endpoint on the same server in the same run.
 
     python bench/web.py [--phones 20] [--duration 20] [--paced-duration 60] [--workers 2]
                         [--threads 4] [--households 60] [--think 2] [--database-url URL]
-                        [--phases one,flat,paced] [--ratelimit] [--keep-database]
+                        [--phases alone,one,flat,paced] [--ratelimit] [--keep-database]
                         [--no-progress]
 
 1. A fresh database (SQLite in a temporary folder; with --database-url of a PostgreSQL server,
@@ -14,7 +14,9 @@ their progress, against a trivial endpoint on the same server in the same run.
 3. "Phones", each its own keep-alive connection and bearer token, loop: POST /api/v1/weighins
    (bin and weight; time: now), then GET /progres (the family progress page, chart included),
    then wait about --think seconds. Meanwhile a probe connection asks GET /healthz (no
-   database) every 20 ms. Three phases on the same server, each after a few seconds of warm-up:
+   database) every 20 ms. Four phases on the same server, each after a few seconds of warm-up:
+   - `alone`: one request at a time, no probe: weigh-ins, then `/healthz` (the ratio's floor:
+     what a weigh-in costs against a trivial request when nothing queues);
    - `one phone`: one phone, no wait: what each request costs on an idle server;
    - `20 phones`: --phones phones, no wait: the server saturated, every request queues;
    - `20 phones, paced`: --phones phones waiting --think s between rounds.
@@ -230,6 +232,35 @@ async def probe(port: int, recorder: Recorder, stop_at: float) -> None:
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
 
+async def alone(port: int, token: str, duration: float) -> Recorder:
+    """One request at a time and nothing else: weigh-ins for half the time, then `/healthz`
+    for the other half. The ratio of their p95 is the floor of the goal's ratio on this
+    server: what a weigh-in costs against a trivial request when nothing queues."""
+    recorder = Recorder()
+    connection = Connection(port)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    rng = random.Random(3)
+    for kind in ("POST /api/v1/weighins", "GET /healthz"):
+        warm_until = time.monotonic() + WARMUP / 2
+        stop_at = warm_until + duration / 2
+        while (now := time.monotonic()) < stop_at:
+            recorder.counting = now >= warm_until
+            if recorder.counting and not recorder.started:
+                recorder.started = now
+            t0 = time.perf_counter()
+            if kind == "GET /healthz":
+                status, _ = await connection.request("GET", "/healthz", {})
+                recorder.add(kind, time.perf_counter() - t0, status, (200,))
+            else:
+                body = json.dumps({"stream": rng.choice(("residual", "packaging", "glass")),
+                                   "weight_kg": f"{rng.uniform(0.4, 3.5):.2f}"}).encode()
+                status, _ = await connection.request("POST", "/api/v1/weighins", headers, body)
+                recorder.add(kind, time.perf_counter() - t0, status, (201,))
+            await asyncio.sleep(0.005)  # the server idle between requests, as a phone leaves it
+    recorder.ended = time.monotonic() - WARMUP / 2  # the second warm-up was not counted
+    return recorder
+
+
 async def load(port: int, tokens: list[str], duration: float, think: float,
                progress: bool = True) -> Recorder:
     recorder = Recorder()
@@ -296,10 +327,11 @@ def main() -> None:
                         help="PostgreSQL: keep the scratch database made for the run")
     parser.add_argument("--ratelimit", action="store_true", help="keep the rate limits on")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--phases", default="one,flat,paced",
-                        help="which phases to run, comma-separated: one, flat, paced")
+    parser.add_argument("--phases", default="alone,one,flat,paced",
+                        help="which phases to run, comma-separated: alone, one, flat, paced")
     args = parser.parse_args()
-    phases = [("one", "one phone", 1, 0.0, args.duration),
+    phases = [("alone", "one request at a time (the ratio's floor)", 1, None, args.duration),
+              ("one", "one phone", 1, 0.0, args.duration),
               ("flat", f"{args.phones} phones", args.phones, 0.0, args.duration),
               ("paced", f"{args.phones} phones, paced ({args.think:g} s)", args.phones,
                args.think, args.paced_duration)]
@@ -324,8 +356,9 @@ def main() -> None:
                   "load average before: "
                   f"{os.getloadavg()[0]:.2f}")
             for name, phones, think, seconds in phases:
-                recorder = asyncio.run(load(port, tokens[:phones], seconds, think,
-                                            not args.no_progress))
+                recorder = asyncio.run(
+                    alone(port, tokens[0], seconds) if think is None else
+                    load(port, tokens[:phones], seconds, think, not args.no_progress))
                 results[name] = report(name, recorder)
         finally:
             stop(server)

@@ -61,3 +61,36 @@ def test_gettext_follows_force_locale(app):
         assert render_template_string(template) == french
     assert english == "Progress|1,234.5"
     assert french != english and french.endswith("1\u202f234,5")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_underscore_gives_jinjas_newstyle_text(app, lang, autoescape):
+    """`template_gettext` against Jinja's own ``_`` (its alias of the newstyle gettext), in an
+    escaping template (pages) and a plain one (mails): the same text, escaping, ``%%`` and
+    missing-variable behaviour, for every message of the catalogue."""
+    from jinja2.ext import _gettext_alias
+    from markupsafe import Markup
+
+    ours = app.jinja_env.overlay(autoescape=autoescape)
+    jinjas = app.jinja_env.overlay(autoescape=autoescape)
+    jinjas.globals = dict(app.jinja_env.globals, _=_gettext_alias)
+    assert ours.globals["_"] is fast_i18n.template_gettext
+    source = ('{{ _(s) }}|{{ _(s, n=n, month=n, months=n, date=v, num=n, covered=n, weeks=n, '
+              'needed=n, name=v, email=v, count=n) }}|{{ _("%%(x)s 100%%", x=v) }}')
+    with app.test_request_context("/?lang=fr"):  # the message ids: the French catalogue's
+        messages = [m for m in flask_babel.get_translations()._catalog
+                    if isinstance(m, str) and m]
+    assert len(messages) > 100
+    ours_template, jinjas_template = ours.from_string(source), jinjas.from_string(source)
+    with app.test_request_context(f"/?lang={lang}"):
+        for s in messages + ["Progress", "a < b & c", "%(n)s %% done"]:
+            for v in ("<b>x</b>", Markup("<i>safe</i>"), "l'été & \"co\""):
+                context = {"s": s, "n": 3, "v": v}
+                try:
+                    expected = jinjas_template.render(context)
+                except (KeyError, ValueError, TypeError) as error:
+                    with pytest.raises(type(error)):
+                        ours_template.render(context)
+                    continue
+                assert ours_template.render(context) == expected, s

@@ -5,7 +5,7 @@ sign-out."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import PASSWORD, _csrf_from
 from tests.security.helpers import changed_tables, snapshot
@@ -270,3 +270,35 @@ def test_a_disabled_account_is_signed_out_and_stays_so_when_enabled_again(app, w
             assert not signed_in(replay(app, remember=stolen))
     assert not signed_in(phone) and not signed_in(replay(app, remember=stolen))
     assert signed_in(browser(app))
+
+
+def test_a_page_read_with_a_token_records_its_use_once(app, world, now_in_edition):
+    """A page read with a bearer token (a phone app's web view) saves the token's "last used"
+    (a GET never commits afterwards: it was written and rolled back on every page) and the
+    next reads within the precision write nothing."""
+    from sqlalchemy import event
+
+    api = app.test_client()
+    token = api_token(api, name="vue web")
+    with app.extensions["zw_db"].session() as s:
+        s.execute(update(ApiToken).values(last_used_at=None))
+        s.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    engine = app.extensions["zw_db"].engine
+    updates = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE API_TOKENS"):
+            updates.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert api.get("/progres", headers=headers).status_code == 200
+        with app.extensions["zw_db"].session() as s:
+            assert s.scalar(select(ApiToken.last_used_at)) is not None
+        for _ in range(3):
+            assert api.get("/progres", headers=headers).status_code == 200
+        assert api_status(api, token) == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(updates) == 1

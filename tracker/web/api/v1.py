@@ -25,6 +25,7 @@ from tracker.extensions import csrf, db
 from tracker.models import WeighIn
 from tracker.schemas import WeighInInputSchema, WeighInPatchSchema, WeighInSchema, localize
 from tracker.services.offline import record_once  # offline queue: each entry once (issue 6)
+from tracker.web.common.auth import bearer_account
 from tracker.web.common.jsonbody import ApiBlueprint as Blueprint  # bodies read by jsonbody.loads
 from tracker.web.public.offline import WeighInCreateSchema
 
@@ -106,7 +107,7 @@ def api_caller():
     if "api_caller" not in g:
         header = request.headers.get("Authorization", "")
         if header[:7].lower() == "bearer ":
-            g.api_caller = services.account_for_token(db(), header[7:].strip())
+            g.api_caller = bearer_account(header)
         elif current_user.is_authenticated:
             g.api_caller = current_user._get_current_object()
         else:
@@ -124,8 +125,6 @@ def _authenticate():
         if account is None:
             abort(401, description="Invalid or revoked API token.")
         g.api_account = account
-        if db().info.pop(services.accounts.TOKEN_USED, False):  # its "last used" (written
-            db().commit()  # at most every few minutes)
         return
     if current_user.is_authenticated:
         if request.method not in SAFE_METHODS:

@@ -61,12 +61,23 @@ def renew_session(account) -> None:
     login_user(account, remember=remembered)
 
 
+def bearer_account(header: str):
+    """The account of an ``Authorization: Bearer <token>`` header, or None (no bearer header,
+    an unknown or revoked token, an inactive account). The token's "last used", when due (at
+    most every few minutes), is committed here: the request's session holds nothing else yet,
+    and a page (a GET) never commits afterwards, so it would be written, rolled back and
+    written again on every page read with a token."""
+    if header[:7].lower() != "bearer ":
+        return None
+    account = services.account_for_token(db(), header[7:].strip())
+    if db().info.pop(services.accounts.TOKEN_USED, False):
+        db().commit()
+    return account
+
+
 @login_manager.request_loader
 def _load_from_token(req):
-    header = req.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return services.account_for_token(db(), header[7:].strip())
-    return None
+    return bearer_account(req.headers.get("Authorization", ""))
 
 
 def staff_required(view):

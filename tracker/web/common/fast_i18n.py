@@ -10,6 +10,12 @@ of the family page's template time (issue 19, docs/scaling.md).
   namespace with the locale and domain it was found for (by identity): `force_locale` (mails
   in the recipient's language) and `refresh` replace the locale object, so the next look-up
   goes through Flask-Babel again.
+* `_` in templates: Jinja's newstyle ``_`` (``_gettext_alias``) resolves ``gettext`` in the
+  template's context and calls it through the context, which calls the translation function
+  through the context again: three of Jinja's calls per ``_()``. `template_gettext` does
+  what that chain does (the translation, Markup where the template escapes, ``%`` with the
+  keyword arguments escaped) in one call; ``{% trans %}`` blocks and ``gettext()`` are
+  Jinja's own.
 * `format_decimal`: Babel's own algorithm for the plain patterns the templates use
   (``#,##0``, ``#,##0.0``, ``0.###``...: no prefix, suffix, exponent, significant digits,
   scale or currency), with the parsed pattern and the locale's two symbols cached; anything
@@ -26,6 +32,8 @@ from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol, parse_pattern
 from flask import Flask
 from flask.globals import _cv_app
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 _QUANTUM = {n: decimal.Decimal(10) ** (-n) for n in range(10)}
 
@@ -114,6 +122,16 @@ def format_decimal(number, format: str | None = None) -> str:
     return ("-" if negative else "") + a + tail + frac_text
 
 
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables) -> str:
+    """Jinja's newstyle ``_()`` (jinja2.ext ``_make_new_gettext``), the same text: always
+    a format string, Markup (its arguments escaped) where the template autoescapes."""
+    text = translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
 def init_app(app: Flask) -> None:
     """After `Babel.init_app`: the same callables and filter, cheaper."""
     app.jinja_env.install_gettext_callables(
@@ -122,4 +140,5 @@ def init_app(app: Flask) -> None:
         newstyle=True,
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
+    app.jinja_env.globals["_"] = template_gettext
     app.jinja_env.filters["decimalformat"] = format_decimal
