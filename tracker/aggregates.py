@@ -55,8 +55,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import (BigInteger, and_, bindparam, case, delete, event, func, insert, inspect,
-                        literal, literal_column, select)
+from sqlalchemy import (BigInteger, Text, and_, bindparam, case, cast, delete, event, func, insert,
+                        inspect, literal, literal_column, select)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -746,8 +746,10 @@ PACKED = ((("w1", "w2", "w3", "w4"), 16), (("diverted", "flagged", "rejected"), 
 
 
 def _number(value: int):
-    """An integer constant written in the statement (a bigint), not a parameter."""
-    return literal_column(str(int(value)), BigInteger)
+    """An integer constant written in the statement as a bigint, not a parameter (PostgreSQL
+    reads a small constant as an integer, and an integer column times an integer overflows
+    past 2 ** 31: a cell of 1,024 flagged weigh-ins failed the packed read)."""
+    return literal_column(f"CAST({int(value)} AS BIGINT)", BigInteger)
 
 
 def _packed_query(edition, as_of: dt.date, household_ids=None):
@@ -758,7 +760,7 @@ def _packed_query(edition, as_of: dt.date, household_ids=None):
     packs = []
     for names, bits in PACKED:
         fits = and_(*(agg.c[n] < _number(2 ** (bits - 1)) for n in names))
-        total = agg.c[names[0]] + _number(0)  # a bigint from here on (PostgreSQL)
+        total = agg.c[names[0]]
         for i, n in enumerate(names[1:], 1):
             total = total + agg.c[n] * _number(2 ** (bits * i))
         packs.append(case((fits, total), else_=_number(-1)))
@@ -767,22 +769,51 @@ def _packed_query(edition, as_of: dt.date, household_ids=None):
         edition, as_of, household_ids)
 
 
+def _columnwise(conn: Connection, query) -> np.ndarray | None:
+    """The integer rows of `query` as a matrix, read as one text per column: the database
+    joins each column's values with commas in one pass over the rows (SQLite's
+    ``group_concat``, PostgreSQL's ``string_agg``) and numpy parses each text in C. Half the
+    time of fetching the rows at 10,000 households on SQLite (the driver builds a Python
+    tuple and an int per value). The aggregates of one statement see the rows in the same
+    order, so the columns line up; each text must hold ``count(*)`` values (checked). None for
+    another database."""
+    dialect = conn.dialect.name
+    sub = query.subquery()
+    comma = literal_column("','")  # written in the statement: SQLite's group_concat with a
+    # bound separator took twice as long
+    if dialect == "sqlite":
+        texts = [func.group_concat(c, comma) for c in sub.c]
+    elif dialect == "postgresql":
+        texts = [func.string_agg(cast(c, Text), comma) for c in sub.c]
+    else:
+        return None
+    count, *columns = _fetch(conn, select(func.count(), *texts).select_from(sub))[0]
+    if not count:
+        return np.empty((0, len(columns)), dtype=np.int64)
+    parsed = [np.fromstring(text, dtype=np.int64, sep=",") for text in columns]
+    if any(len(p) != count for p in parsed):
+        raise ValueError("a column of the bulk read did not parse to one value a row")
+    return np.column_stack(parsed)
+
+
 def cells_frame(conn: Connection, edition, as_of: dt.date, household_ids=None,
                 bulk: bool = True) -> pd.DataFrame:
     """The method's ``cells`` of an edition at `as_of` as a DataFrame.
 
-    `bulk`: straight from the DBAPI cursor into one int64 matrix (every column is an integer;
-    numpy converts the list of tuples in C: a third of the read at 10,000 households went
-    into transposing rows in Python), the counts packed (`PACKED`); otherwise through
-    SQLAlchemy (a few rows)."""
+    `bulk`: one text per column (`_columnwise`) parsed by numpy into one int64 matrix (every
+    column is an integer), the counts packed (`PACKED`); otherwise through SQLAlchemy (a few
+    rows)."""
     if not bulk:
         rows = _fetch(conn, cells_query(edition, as_of, household_ids), bulk)
         matrix = np.array(rows, dtype=np.int64).reshape(-1, len(CELL_COLUMNS))
         return pd.DataFrame(matrix, columns=list(CELL_COLUMNS))
-    with bulk_rows():
-        rows = _fetch(conn, _packed_query(edition, as_of, household_ids))
-        matrix = np.array(rows, dtype=np.int64).reshape(-1, 4 + len(PACKED))
-        del rows
+    query = _packed_query(edition, as_of, household_ids)
+    matrix = _columnwise(conn, query)
+    if matrix is None:  # another database: the rows
+        with bulk_rows():
+            rows = _fetch(conn, query)
+            matrix = np.array(rows, dtype=np.int64).reshape(-1, 4 + len(PACKED))
+            del rows
     columns = {"household_id": matrix[:, 0], "month": matrix[:, 1], "grams": matrix[:, 2],
                "diverted_grams": matrix[:, 3]}
     for j, (names, bits) in enumerate(PACKED):

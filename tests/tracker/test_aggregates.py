@@ -415,6 +415,39 @@ def test_cells_read_in_bulk_with_counts_too_large_to_pack(session, frozen):
     assert (bulk["w2"] == 40_000).sum() == 1 and (bulk["flagged"] == 2 ** 20).sum() == 1
 
 
+@pytest.mark.aggregates_unchecked("cells written by hand, with no weigh-in behind them")
+def test_the_bulk_read_lines_its_columns_up(session, frozen):
+    """The bulk read gets one text per column (`aggregates._columnwise`): many cells of random
+    values, some too large to pack, come back as the table's rows, each value in its row; an
+    edition with no cell gives an empty frame."""
+    import random
+
+    world = World(session)
+    conn = session.connection()
+    table = aggregates._table()
+    as_of = dt.date(2026, 6, 1)
+    empty = aggregates.cells_frame(conn, world.edition, as_of)
+    assert len(empty) == 0 and list(empty.columns) == list(aggregates.CELL_COLUMNS)
+    rng = random.Random(19)
+    values = []
+    for h in world.households:
+        for month in rng.sample(range(1, 9), rng.randint(1, 8)):
+            cell = {n: rng.choice((0, 1, rng.randint(0, 500), rng.randint(0, 2 ** 21)))
+                    for n in ("w1", "w2", "w3", "w4", "diverted", "flagged", "rejected")}
+            cell.update(grams=rng.randint(0, 2 ** 45), diverted_grams=rng.randint(0, 10 ** 6))
+            values.append({"household_id": h.id, "month": month, "last_at": NOW, **cell})
+    conn.execute(table.insert(), values)
+    plain = pd.DataFrame(
+        [tuple(r) for r in conn.execute(aggregates.cells_query(world.edition, as_of))],
+        columns=list(aggregates.CELL_COLUMNS)).astype("int64")
+    bulk = aggregates.cells_frame(conn, world.edition, as_of)
+    order = ["household_id", "month"]
+    pd.testing.assert_frame_equal(
+        bulk.sort_values(order).reset_index(drop=True),
+        plain.sort_values(order).reset_index(drop=True), check_exact=True)
+    assert len(bulk) >= 5  # cells of the months over at as_of (the later ones are not read)
+
+
 def test_the_suites_check_lists_each_differing_column(app, session, frozen, database_url):
     """What every test using a database ends with (tests/conftest.py): nothing on exact cells,
     one line per differing column, nothing to check without the database."""
