@@ -13,7 +13,7 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -395,22 +395,36 @@ class _DeviceView:
     household: _HouseholdView
 
 
+@functools.lru_cache(maxsize=1)
+def _devices_query():
+    """`_devices`' statement, built once (the scales as an expanding parameter): building it
+    and its cache key anew was a tenth of a lone reading's batch (docs/ingest.md)."""
+    return (select(Device.id, Device.household_id, Device.stream, Device.revoked_at,
+                   Edition.streams, Edition.start_date, Edition.months, Edition.timezone)
+            .join(Household, Household.id == Device.household_id)
+            .join(Edition, Edition.id == Household.edition_id)
+            .where(Device.id.in_(bindparam("ids", expanding=True))))
+
+
+@functools.lru_cache(maxsize=1)
+def _existing_query():
+    """`_existing_keys`' statement, built once."""
+    return select(WeighIn.device_id, WeighIn.seq).where(
+        WeighIn.device_id.in_(bindparam("devices", expanding=True)),
+        WeighIn.seq.in_(bindparam("seqs", expanding=True)))
+
+
 def _devices(session: Session, ids: set[str]) -> dict[str, _DeviceView]:
     """The batch's scales, with what the checks read of their household's edition, in one
     query of columns: loading Device, Household and Edition objects (the ORM's identity map,
     a JSON column's copy per object) was four tenths of a small batch's CPU (docs/ingest.md).
     The same rows, read at the same moment, as `session.get(Device, id).household.edition`."""
-    query = (select(Device.id, Device.household_id, Device.stream, Device.revoked_at,
-                    Edition.streams, Edition.start_date, Edition.months, Edition.timezone)
-             .join(Household, Household.id == Device.household_id)
-             .join(Edition, Edition.id == Household.edition_id)
-             .where(Device.id.in_(ids)))
     if session.autoflush:  # as session.execute would (a caller's pending scale)
         session.flush()
     editions: dict[tuple, _HouseholdView] = {}
     found = {}
     for device_id, household_id, stream, revoked_at, *edition in \
-            session.connection().execute(query):
+            session.connection().execute(_devices_query(), {"ids": sorted(ids)}):
         edition[0] = tuple(edition[0])
         key = tuple(edition)
         view = editions.get(key)
@@ -431,10 +445,9 @@ def _device_problem(device: Device | None, device_id: str) -> str:
 
 def _existing_keys(session: Session, keys: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """(device, seq) pairs of the batch already stored (one query; a superset filtered here)."""
-    devices = {device for device, _ in keys}
-    seqs = {seq for _, seq in keys}
-    rows = session.execute(select(WeighIn.device_id, WeighIn.seq).where(
-        WeighIn.device_id.in_(devices), WeighIn.seq.in_(seqs))).all()
+    devices = sorted({device for device, _ in keys})
+    seqs = sorted({seq for _, seq in keys})
+    rows = session.execute(_existing_query(), {"devices": devices, "seqs": seqs}).all()
     return {(d, s) for d, s in rows} & keys
 
 
