@@ -398,7 +398,8 @@ class _DeviceView:
 @functools.lru_cache(maxsize=1)
 def _devices_query():
     """`_devices`' statement, built once (the scales as an expanding parameter): building it
-    and its cache key anew was a tenth of a lone reading's batch (docs/ingest.md)."""
+    and `_existing_query` anew, with their cache keys, was three tenths of a lone reading's
+    batch in the storing process (instructions; docs/scaling.md, "third quiet pass")."""
     return (select(Device.id, Device.household_id, Device.stream, Device.revoked_at,
                    Edition.streams, Edition.start_date, Edition.months, Edition.timezone)
             .join(Household, Household.id == Device.household_id)
