@@ -384,6 +384,20 @@ def test_verify_reports_a_difference_and_the_command_fails(app, runner, session,
     assert "700" in bad.output and "(1," in bad.output
 
 
+def _bulk_read_is_the_tables(conn, edition, as_of) -> pd.DataFrame:
+    """`cells_frame`'s bulk read, checked value by value against the cells read plainly
+    through SQLAlchemy (`cells_query`); returns it."""
+    plain = pd.DataFrame(
+        [tuple(r) for r in conn.execute(aggregates.cells_query(edition, as_of))],
+        columns=list(aggregates.CELL_COLUMNS)).astype("int64")
+    bulk = aggregates.cells_frame(conn, edition, as_of)
+    order = ["household_id", "month"]
+    pd.testing.assert_frame_equal(
+        bulk.sort_values(order).reset_index(drop=True),
+        plain.sort_values(order).reset_index(drop=True), check_exact=True)
+    return bulk
+
+
 @pytest.mark.aggregates_unchecked("cells written by hand, with no weigh-in behind them, to read "
                                   "counts too large to pack")
 def test_cells_read_in_bulk_with_counts_too_large_to_pack(session, frozen):
@@ -403,14 +417,7 @@ def test_cells_read_in_bulk_with_counts_too_large_to_pack(session, frozen):
         conn.execute(table.insert(), {"household_id": world.households[i].id, "month": month,
                                       "last_at": NOW, **cell})
     as_of = dt.date(2026, 6, 1)  # every month over
-    plain = pd.DataFrame(
-        [tuple(r) for r in conn.execute(aggregates.cells_query(world.edition, as_of))],
-        columns=list(aggregates.CELL_COLUMNS)).astype("int64")
-    bulk = aggregates.cells_frame(conn, world.edition, as_of)
-    order = ["household_id", "month"]
-    pd.testing.assert_frame_equal(
-        bulk.sort_values(order).reset_index(drop=True),
-        plain.sort_values(order).reset_index(drop=True), check_exact=True)
+    bulk = _bulk_read_is_the_tables(conn, world.edition, as_of)
     assert len(bulk) == len(values)
     assert (bulk["w2"] == 40_000).sum() == 1 and (bulk["flagged"] == 2 ** 20).sum() == 1
 
@@ -437,14 +444,7 @@ def test_the_bulk_read_lines_its_columns_up(session, frozen):
             cell.update(grams=rng.randint(0, 2 ** 45), diverted_grams=rng.randint(0, 10 ** 6))
             values.append({"household_id": h.id, "month": month, "last_at": NOW, **cell})
     conn.execute(table.insert(), values)
-    plain = pd.DataFrame(
-        [tuple(r) for r in conn.execute(aggregates.cells_query(world.edition, as_of))],
-        columns=list(aggregates.CELL_COLUMNS)).astype("int64")
-    bulk = aggregates.cells_frame(conn, world.edition, as_of)
-    order = ["household_id", "month"]
-    pd.testing.assert_frame_equal(
-        bulk.sort_values(order).reset_index(drop=True),
-        plain.sort_values(order).reset_index(drop=True), check_exact=True)
+    bulk = _bulk_read_is_the_tables(conn, world.edition, as_of)
     assert len(bulk) >= 5  # cells of the months over at as_of (the later ones are not read)
 
 

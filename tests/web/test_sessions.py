@@ -302,3 +302,28 @@ def test_a_page_read_with_a_token_records_its_use_once(app, world, now_in_editio
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(updates) == 1
+
+
+def test_a_tokens_use_does_not_commit_a_views_pending_change(app, world, now_in_edition):
+    """`bearer_account` commits the token's "last used" only when the request's session holds
+    nothing else: a change a view has pending is left for the view to commit or roll back."""
+    from tracker.extensions import db
+    from tracker.web.common.auth import bearer_account
+
+    token = api_token(app.test_client(), name="appli")
+    with app.extensions["zw_db"].session() as s:
+        s.execute(update(ApiToken).values(last_used_at=None))
+        s.commit()
+    with app.test_request_context("/"):
+        household = db().get(Household, world["martin"])
+        household.name = "Pas encore enregistré"
+        assert bearer_account(f"Bearer {token}") is not None
+        db().rollback()  # the view fails: neither its change nor the token's date is kept
+    with app.extensions["zw_db"].session() as s:
+        assert s.get(Household, world["martin"]).name != "Pas encore enregistré"
+        assert s.scalar(select(ApiToken.last_used_at)) is None
+    with app.test_request_context("/"):  # nothing pending: the date is committed at once
+        assert bearer_account(f"Bearer {token}") is not None
+        db().rollback()
+    with app.extensions["zw_db"].session() as s:
+        assert s.scalar(select(ApiToken.last_used_at)) is not None

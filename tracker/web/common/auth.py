@@ -64,14 +64,19 @@ def renew_session(account) -> None:
 def bearer_account(header: str):
     """The account of an ``Authorization: Bearer <token>`` header, or None (no bearer header,
     an unknown or revoked token, an inactive account). The token's "last used", when due (at
-    most every few minutes), is committed here: the request's session holds nothing else yet,
-    and a page (a GET) never commits afterwards, so it would be written, rolled back and
-    written again on every page read with a token."""
+    most every few minutes), is committed here, before the view: a page (a GET) never commits
+    afterwards, so it was written, rolled back and written again on every page read with a
+    token. Only when the look-up began the session's transaction and nothing was pending
+    (the look-up flushes): it runs before the view (flask-login's loader, the API's
+    authentication); if it ever ran inside a view's work, the view's own commit carries the
+    token's date, or its rollback drops both."""
     if header[:7].lower() != "bearer ":
         return None
-    account = services.account_for_token(db(), header[7:].strip())
-    if db().info.pop(services.accounts.TOKEN_USED, False):
-        db().commit()
+    session = db()
+    alone = not (session.in_transaction() or session.new or session.dirty or session.deleted)
+    account = services.account_for_token(session, header[7:].strip())
+    if alone and session.info.pop(services.accounts.TOKEN_USED, False):
+        session.commit()
     return account
 
 
